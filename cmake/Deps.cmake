@@ -1,0 +1,35 @@
+# Third-party dependencies: Debian's libcjson-dev, libevent-dev and
+# libcmocka-dev (vcpkg's cjson, libevent and cmocka on Windows).
+# Each becomes an imported target dw_<name>; a missing one stops the
+# configure with the name of the package that provides it.
+find_package(PkgConfig QUIET)
+
+function(dw_require target pcname cmakename debpkg)
+	if(TARGET ${target})
+		return()
+	endif()
+	if(PKG_CONFIG_FOUND)
+		pkg_check_modules(DWPC_${target} QUIET IMPORTED_TARGET ${pcname})
+		if(DWPC_${target}_FOUND)
+			add_library(${target} INTERFACE IMPORTED GLOBAL)
+			target_link_libraries(${target} INTERFACE PkgConfig::DWPC_${target})
+			return()
+		endif()
+	endif()
+	find_package(${cmakename} CONFIG QUIET)
+	if(${cmakename}_FOUND)
+		add_library(${target} INTERFACE IMPORTED GLOBAL)
+		target_link_libraries(${target} INTERFACE ${ARGN})
+		return()
+	endif()
+	message(FATAL_ERROR
+		"dnswatchdog needs ${pcname}, which was not found. "
+		"On Debian or Ubuntu install it with: apt-get install ${debpkg} "
+		"(or run 'make deps'). With vcpkg: vcpkg install ${cmakename}.")
+endfunction()
+
+dw_require(dw_cjson libcjson cJSON libcjson-dev cjson)
+dw_require(dw_event libevent_core libevent libevent-dev libevent::core)
+if(DW_BUILD_TESTS)
+	dw_require(dw_cmocka cmocka cmocka libcmocka-dev cmocka::cmocka)
+endif()
