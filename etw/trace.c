@@ -1,0 +1,239 @@
+/* trace: the event schema and its dispatcher (see trace.h). */
+#include "trace.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct trace_sink {
+	const struct trace_sink_ops	*ops;
+	void				*ctx;
+};
+
+struct trace {
+	trace_clock_fn		 clock;
+	void			*clock_ctx;
+	uint8_t			 activity[16];
+	struct trace_sink	 sinks[TRACE_MAX_SINKS];
+	size_t			 nsinks;
+};
+
+struct trace *
+trace_new(trace_clock_fn clock, void *clock_ctx)
+{
+	struct trace	*t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->clock = clock;
+	t->clock_ctx = clock_ctx;
+	return t;
+}
+
+void
+trace_free(struct trace *t)
+{
+	size_t	 i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nsinks; i++)
+		if (t->sinks[i].ops->free != NULL)
+			t->sinks[i].ops->free(t->sinks[i].ctx);
+	free(t);
+}
+
+int
+trace_add_sink(struct trace *t, const struct trace_sink_ops *ops, void *ctx)
+{
+	if (t->nsinks == TRACE_MAX_SINKS)
+		return -1;
+	t->sinks[t->nsinks].ops = ops;
+	t->sinks[t->nsinks].ctx = ctx;
+	t->nsinks++;
+	return 0;
+}
+
+void
+trace_activity_begin(struct trace *t, const uint8_t id[16])
+{
+	if (t != NULL)
+		memcpy(t->activity, id, sizeof(t->activity));
+}
+
+void
+trace_activity_end(struct trace *t)
+{
+	if (t != NULL)
+		memset(t->activity, 0, sizeof(t->activity));
+}
+
+void
+trace_guid_format(const uint8_t id[16], char *out)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i, o = 0;
+
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[id[i] >> 4];
+		out[o++] = hex[id[i] & 0xf];
+	}
+	out[o] = '\0';
+}
+
+void
+trace_emit(struct trace *t, const char *name, enum trace_level level,
+    enum trace_keyword kw, enum trace_opcode op,
+    const struct trace_field *fields, size_t nfields)
+{
+	struct trace_record	 rec;
+	size_t			 i;
+
+	if (t == NULL || t->nsinks == 0)
+		return;
+	rec.name = name;
+	rec.level = level;
+	rec.keyword = kw;
+	rec.opcode = op;
+	rec.ts_us = t->clock != NULL ? t->clock(t->clock_ctx) : 0;
+	memcpy(rec.activity, t->activity, sizeof(rec.activity));
+	rec.fields = fields;
+	rec.nfields = nfields;
+	for (i = 0; i < t->nsinks; i++)
+		t->sinks[i].ops->emit(t->sinks[i].ctx, &rec);
+}
+
+#define F_U32(n, x)	{ .name = (n), .type = TRACE_T_U32, .v.u32 = (x) }
+#define F_U64(n, x)	{ .name = (n), .type = TRACE_T_U64, .v.u64 = (x) }
+#define F_STR(n, x)	{ .name = (n), .type = TRACE_T_STR, .v.str = (x) }
+#define F_BOOL(n, x)	{ .name = (n), .type = TRACE_T_BOOL, .v.b = (x) }
+#define F_ERR(n, x)	{ .name = (n), .type = TRACE_T_ERRCODE, .v.u32 = (x) }
+#define NFIELDS(a)	(sizeof(a) / sizeof((a)[0]))
+
+void
+trace_reconcile_start(struct trace *t, const char *trigger)
+{
+	const struct trace_field f[] = { F_STR("trigger", trigger) };
+
+	trace_emit(t, "ReconcileStart", TRACE_LEVEL_INFO, TRACE_KW_RECONCILE,
+	    TRACE_OP_START, f, NFIELDS(f));
+}
+
+void
+trace_desired_state_loaded(struct trace *t, const char *path,
+    uint32_t nrpt_rules, uint32_t host_entries)
+{
+	const struct trace_field f[] = {
+		F_STR("path", path),
+		F_U32("nrpt_rules", nrpt_rules),
+		F_U32("host_entries", host_entries)
+	};
+
+	trace_emit(t, "DesiredStateLoaded", TRACE_LEVEL_INFO,
+	    TRACE_KW_RECONCILE, TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_desired_state_invalid(struct trace *t, const char *path,
+    const char *error)
+{
+	const struct trace_field f[] = {
+		F_STR("path", path),
+		F_STR("error", error)
+	};
+
+	trace_emit(t, "DesiredStateInvalid", TRACE_LEVEL_ERROR,
+	    TRACE_KW_RECONCILE, TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_hosts_unchanged(struct trace *t, const char *path)
+{
+	const struct trace_field f[] = { F_STR("path", path) };
+
+	trace_emit(t, "HostsUnchanged", TRACE_LEVEL_INFO, TRACE_KW_HOSTS,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_hosts_file_rejected(struct trace *t, const char *path, const char *error)
+{
+	const struct trace_field f[] = {
+		F_STR("path", path),
+		F_STR("error", error)
+	};
+
+	trace_emit(t, "HostsFileRejected", TRACE_LEVEL_ERROR, TRACE_KW_HOSTS,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_hosts_write_attempt(struct trace *t, uint32_t attempt,
+    uint32_t error_code, const char *error, bool transient,
+    uint32_t next_delay_ms, uint64_t elapsed_ms)
+{
+	const struct trace_field f[] = {
+		F_U32("attempt", attempt),
+		F_ERR("error_code", error_code),
+		F_STR("error", error),
+		F_BOOL("transient", transient),
+		F_U32("next_delay_ms", next_delay_ms),
+		F_U64("elapsed_ms", elapsed_ms)
+	};
+
+	trace_emit(t, "HostsWriteAttempt", TRACE_LEVEL_WARNING, TRACE_KW_HOSTS,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_hosts_write_succeeded(struct trace *t, uint32_t attempts,
+    uint64_t elapsed_ms, uint64_t bytes, const char *method)
+{
+	const struct trace_field f[] = {
+		F_U32("attempts", attempts),
+		F_U64("elapsed_ms", elapsed_ms),
+		F_U64("bytes", bytes),
+		F_STR("method", method)
+	};
+
+	trace_emit(t, "HostsWriteSucceeded", TRACE_LEVEL_INFO, TRACE_KW_HOSTS,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_hosts_write_gave_up(struct trace *t, uint32_t attempts,
+    uint64_t elapsed_ms, uint32_t error_code, const char *error,
+    bool transient)
+{
+	const struct trace_field f[] = {
+		F_U32("attempts", attempts),
+		F_U64("elapsed_ms", elapsed_ms),
+		F_ERR("error_code", error_code),
+		F_STR("error", error),
+		F_BOOL("transient", transient)
+	};
+
+	trace_emit(t, "HostsWriteGaveUp", TRACE_LEVEL_ERROR, TRACE_KW_HOSTS,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_reconcile_end(struct trace *t, const char *result, uint32_t writes,
+    uint64_t duration_us)
+{
+	const struct trace_field f[] = {
+		F_STR("result", result),
+		F_U32("writes", writes),
+		F_U64("duration_us", duration_us)
+	};
+	enum trace_level level = TRACE_LEVEL_INFO;
+
+	if (result != NULL && strcmp(result, "failed") == 0)
+		level = TRACE_LEVEL_ERROR;
+	else if (result != NULL && strcmp(result, "degraded") == 0)
+		level = TRACE_LEVEL_WARNING;
+	trace_emit(t, "ReconcileEnd", level, TRACE_KW_RECONCILE, TRACE_OP_STOP,
+	    f, NFIELDS(f));
+}

@@ -1,0 +1,133 @@
+/*
+ * trace: the event schema, and the dispatcher that hands each event to the
+ * sinks (JSON Lines everywhere; ETW TraceLogging on Windows).
+ *
+ * One function per event, with typed fields. Every field type maps onto a
+ * TraceLogging type (see docs/trace-events.md): TRACE_T_U32 -> UINT32,
+ * TRACE_T_U64 -> UINT64, TRACE_T_STR -> UTF-8 string, TRACE_T_BOOL ->
+ * BOOL32, TRACE_T_ERRCODE -> UINT32 shown as WIN32ERROR (an errno on POSIX).
+ * Durations and sizes carry their unit in the field name (elapsed_ms).
+ *
+ * Every event carries the current activity: one GUID per reconcile pass,
+ * set with trace_activity_begin, so a reader can tie a pass together.
+ */
+#ifndef TRACE_H
+#define TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dwerr.h"
+
+#define TRACE_GUID_CHARS 36u	/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" */
+#define TRACE_MAX_FIELDS 16u
+#define TRACE_MAX_SINKS	 4u
+
+/* ETW level numbers. */
+enum trace_level {
+	TRACE_LEVEL_CRITICAL = 1,
+	TRACE_LEVEL_ERROR = 2,
+	TRACE_LEVEL_WARNING = 3,
+	TRACE_LEVEL_INFO = 4,
+	TRACE_LEVEL_VERBOSE = 5
+};
+
+/* ETW keywords, one bit per area. */
+enum trace_keyword {
+	TRACE_KW_RECONCILE = 0x1,
+	TRACE_KW_NRPT = 0x2,
+	TRACE_KW_HOSTS = 0x4,
+	TRACE_KW_EVENTS = 0x8,
+	TRACE_KW_SERVICE = 0x10
+};
+
+/* ETW opcodes: a pass is a Start/Stop pair. */
+enum trace_opcode {
+	TRACE_OP_INFO = 0,
+	TRACE_OP_START = 1,
+	TRACE_OP_STOP = 2
+};
+
+enum trace_type {
+	TRACE_T_U32,
+	TRACE_T_U64,
+	TRACE_T_STR,
+	TRACE_T_BOOL,
+	TRACE_T_ERRCODE
+};
+
+struct trace_field {
+	const char	*name;
+	enum trace_type	 type;
+	union {
+		uint32_t	 u32;	/* U32, ERRCODE */
+		uint64_t	 u64;
+		const char	*str;	/* UTF-8; NULL is written as "" */
+		bool		 b;
+	} v;
+};
+
+/* One event as every sink receives it; valid only during the emit call. */
+struct trace_record {
+	const char		*name;		/* "HostsWriteAttempt" */
+	enum trace_level	 level;
+	enum trace_keyword	 keyword;
+	enum trace_opcode	 opcode;
+	uint64_t		 ts_us;		/* microseconds since 1970, UTC */
+	uint8_t			 activity[16];	/* zero outside a pass */
+	const struct trace_field *fields;
+	size_t			 nfields;
+};
+
+/* A sink: emit is called for every event, in order; free at teardown. */
+struct trace_sink_ops {
+	void	(*emit)(void *ctx, const struct trace_record *rec);
+	void	(*free)(void *ctx);
+};
+
+/* Wall-clock source, in microseconds since 1970 (injected by tests). */
+typedef uint64_t (*trace_clock_fn)(void *ctx);
+
+struct trace;
+
+/* A dispatcher with no sinks; free with trace_free (which frees the sinks). */
+struct trace	*trace_new(trace_clock_fn clock, void *clock_ctx);
+void		 trace_free(struct trace *t);
+/* Adds a sink; the trace owns ctx from now on. Returns 0 or -1 (full). */
+int		 trace_add_sink(struct trace *t, const struct trace_sink_ops *ops,
+		     void *ctx);
+/* Sets the activity ID carried by every event until trace_activity_end. */
+void		 trace_activity_begin(struct trace *t, const uint8_t id[16]);
+void		 trace_activity_end(struct trace *t);
+/* Formats a 16-byte ID as a lower-case GUID string (TRACE_GUID_CHARS + 1). */
+void		 trace_guid_format(const uint8_t id[16], char *out);
+/* Emits a raw record (the event functions below are the normal way). */
+void		 trace_emit(struct trace *t, const char *name, enum trace_level level,
+		     enum trace_keyword kw, enum trace_opcode op,
+		     const struct trace_field *fields, size_t nfields);
+
+/* A JSON Lines sink appending to path; see trace_jsonl.c. */
+int		 trace_add_jsonl(struct trace *t, const char *path, struct dwerr *err);
+
+/* The schema: one function per event. t may be NULL (tracing off). */
+void	trace_reconcile_start(struct trace *t, const char *trigger);
+void	trace_desired_state_loaded(struct trace *t, const char *path,
+	    uint32_t nrpt_rules, uint32_t host_entries);
+void	trace_desired_state_invalid(struct trace *t, const char *path,
+	    const char *error);
+void	trace_hosts_unchanged(struct trace *t, const char *path);
+void	trace_hosts_file_rejected(struct trace *t, const char *path,
+	    const char *error);
+void	trace_hosts_write_attempt(struct trace *t, uint32_t attempt,
+	    uint32_t error_code, const char *error, bool transient,
+	    uint32_t next_delay_ms, uint64_t elapsed_ms);
+void	trace_hosts_write_succeeded(struct trace *t, uint32_t attempts,
+	    uint64_t elapsed_ms, uint64_t bytes, const char *method);
+void	trace_hosts_write_gave_up(struct trace *t, uint32_t attempts,
+	    uint64_t elapsed_ms, uint32_t error_code, const char *error,
+	    bool transient);
+void	trace_reconcile_end(struct trace *t, const char *result, uint32_t writes,
+	    uint64_t duration_us);
+
+#endif

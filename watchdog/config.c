@@ -1,0 +1,280 @@
+/* config: the watchdog's settings (see config.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dwstr.h"
+#include "hosts.h"
+#include "jsonv.h"
+#include "platform.h"
+
+#define CONFIG_DESIRED_DEFAULT	"desired.json"	/* beside the config file */
+#define CONFIG_MS_MAX		86400000u	/* one day */
+
+/* The folder part of file ("." when it has none), malloc'd. */
+static char *
+config_dir(const char *file)
+{
+	const char	*slash = NULL, *p;
+
+	for (p = file; *p != '\0'; p++)
+		if (*p == '/' || *p == '\\')
+			slash = p;
+	if (slash == NULL)
+		return dwstr_dup(".");
+	if (slash == file)
+		return dwstr_dup("/");
+	return dwstr_ndup(file, (size_t)(slash - file));
+}
+
+/* rel resolved against dir, malloc'd. */
+static char *
+config_resolve(const char *dir, const char *rel)
+{
+	size_t	 ld, lr;
+	char	*out;
+
+	if (platform_path_is_absolute(rel) || dir == NULL)
+		return dwstr_dup(rel);
+	ld = strlen(dir);
+	lr = strlen(rel);
+	if ((out = malloc(ld + lr + 2)) == NULL)
+		return NULL;
+	memcpy(out, dir, ld);
+	out[ld] = '/';
+	memcpy(out + ld + 1, rel, lr + 1);
+	return out;
+}
+
+/* Replaces *dst with the string at obj.key (a path when dir is set). */
+static void
+config_string(struct jsonv *v, const cJSON *obj, const char *key,
+    const char *path, const char *dir, char **dst)
+{
+	const cJSON	*it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char		 p[JSONV_PATH_BYTES];
+	char		*val;
+
+	if (it == NULL)
+		return;
+	snprintf(p, sizeof(p), "%s.%s", path, key);
+	if (!cJSON_IsString(it) || it->valuestring[0] == '\0') {
+		jsonv_fail(v, p, "must be a non-empty string, not %s",
+		    cJSON_IsString(it) ? "an empty string" : jsonv_type(it));
+		return;
+	}
+	val = dir != NULL ? config_resolve(dir, it->valuestring) :
+	    dwstr_dup(it->valuestring);
+	if (val == NULL) {
+		v->oom = true;
+		return;
+	}
+	free(*dst);
+	*dst = val;
+}
+
+static void
+config_ms(struct jsonv *v, const cJSON *obj, const char *key, uint32_t min,
+    uint32_t *dst)
+{
+	const cJSON	*it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char		 p[JSONV_PATH_BYTES];
+
+	if (it == NULL)
+		return;
+	snprintf(p, sizeof(p), "$.backoff.%s", key);
+	if (!cJSON_IsNumber(it) || it->valuedouble != (double)(long long)it->valuedouble ||
+	    it->valuedouble < min || it->valuedouble > CONFIG_MS_MAX) {
+		jsonv_fail(v, p, "must be a whole number of milliseconds from %u to %u",
+		    min, CONFIG_MS_MAX);
+		return;
+	}
+	*dst = (uint32_t)it->valuedouble;
+}
+
+static void
+config_real(struct jsonv *v, const cJSON *obj, const char *key, double min,
+    double max, double *dst)
+{
+	const cJSON	*it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char		 p[JSONV_PATH_BYTES];
+
+	if (it == NULL)
+		return;
+	snprintf(p, sizeof(p), "$.backoff.%s", key);
+	if (!cJSON_IsNumber(it) || !(it->valuedouble >= min && it->valuedouble <= max)) {
+		jsonv_fail(v, p, "must be a number from %g to %g", min, max);
+		return;
+	}
+	*dst = it->valuedouble;
+}
+
+/* An object-valued section, or NULL after reporting a wrong type. */
+static const cJSON *
+config_section(struct jsonv *v, const cJSON *root, const char *key,
+    const char *const *keys)
+{
+	const cJSON	*sec = cJSON_GetObjectItemCaseSensitive(root, key);
+	char		 p[JSONV_PATH_BYTES];
+
+	if (sec == NULL)
+		return NULL;
+	snprintf(p, sizeof(p), "$.%s", key);
+	if (!cJSON_IsObject(sec)) {
+		jsonv_fail(v, p, "must be an object, not %s", jsonv_type(sec));
+		return NULL;
+	}
+	jsonv_keys(v, sec, p, keys);
+	return sec;
+}
+
+static struct config *
+config_defaults(const char *file)
+{
+	struct config	*cfg;
+	char		*dir;
+
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+		return NULL;
+	backoff_defaults(&cfg->backoff);
+	cfg->hosts_enabled = true;
+	dir = config_dir(file != NULL ? file : platform_default_config());
+	cfg->path = file != NULL ? dwstr_dup(file) : NULL;
+	cfg->desired_state = dir != NULL ?
+	    config_resolve(dir, CONFIG_DESIRED_DEFAULT) : NULL;
+	cfg->hosts_path = dwstr_dup(platform_default_hosts());
+	cfg->begin_marker = dwstr_dup(HOSTS_BEGIN_MARKER_DEFAULT);
+	cfg->end_marker = dwstr_dup(HOSTS_END_MARKER_DEFAULT);
+	free(dir);
+	if ((file != NULL && cfg->path == NULL) || cfg->desired_state == NULL ||
+	    cfg->hosts_path == NULL || cfg->begin_marker == NULL ||
+	    cfg->end_marker == NULL) {
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+int
+config_parse(const char *text, size_t len, const char *file,
+    struct config **out, struct dwerr *err)
+{
+	static const char *const top[] = { "desired_state", "hosts", "trace",
+	    "backoff", NULL };
+	static const char *const hk[] = { "enabled", "path", "begin_marker",
+	    "end_marker", NULL };
+	static const char *const tk[] = { "jsonl", NULL };
+	static const char *const bk[] = { "initial_ms", "multiplier",
+	    "max_interval_ms", "deadline_ms", "jitter", NULL };
+	struct jsonv	 v;
+	struct config	*cfg = NULL;
+	const cJSON	*sec, *it;
+	cJSON		*root;
+	char		*dir = NULL;
+
+	*out = NULL;
+	jsonv_init(&v, file, err);
+	if ((root = jsonv_parse(&v, text, len, CONFIG_MAX_BYTES,
+	    CONFIG_MAX_DEPTH)) == NULL)
+		return jsonv_done(&v);
+	if ((cfg = config_defaults(file)) == NULL ||
+	    (dir = config_dir(file != NULL ? file : ".")) == NULL) {
+		v.oom = true;
+		goto done;
+	}
+	if (!cJSON_IsObject(root)) {
+		jsonv_fail(&v, "$", "must be an object, not %s", jsonv_type(root));
+		goto done;
+	}
+	jsonv_keys(&v, root, "$", top);
+	config_string(&v, root, "desired_state", "$", dir, &cfg->desired_state);
+	if ((sec = config_section(&v, root, "hosts", hk)) != NULL) {
+		if ((it = cJSON_GetObjectItemCaseSensitive(sec, "enabled")) != NULL) {
+			if (!cJSON_IsBool(it))
+				jsonv_fail(&v, "$.hosts.enabled",
+				    "must be true or false, not %s", jsonv_type(it));
+			else
+				cfg->hosts_enabled = cJSON_IsTrue(it);
+		}
+		config_string(&v, sec, "path", "$.hosts", dir, &cfg->hosts_path);
+		config_string(&v, sec, "begin_marker", "$.hosts", NULL,
+		    &cfg->begin_marker);
+		config_string(&v, sec, "end_marker", "$.hosts", NULL,
+		    &cfg->end_marker);
+	}
+	if ((sec = config_section(&v, root, "trace", tk)) != NULL)
+		config_string(&v, sec, "jsonl", "$.trace", dir, &cfg->trace_jsonl);
+	if ((sec = config_section(&v, root, "backoff", bk)) != NULL) {
+		struct dwerr	 berr;
+
+		config_ms(&v, sec, "initial_ms", 1, &cfg->backoff.initial_ms);
+		config_real(&v, sec, "multiplier", 1.0, 100.0,
+		    &cfg->backoff.multiplier);
+		config_ms(&v, sec, "max_interval_ms", 1,
+		    &cfg->backoff.max_interval_ms);
+		config_ms(&v, sec, "deadline_ms", 0, &cfg->backoff.deadline_ms);
+		config_real(&v, sec, "jitter", 0.0, 1.0, &cfg->backoff.jitter);
+		if (v.nerr == 0 && backoff_check(&cfg->backoff, &berr) != 0)
+			jsonv_fail(&v, "$.backoff", "%s", berr.msg);
+	}
+	if (v.nerr == 0) {
+		struct hosts_markers	 m = { cfg->begin_marker, cfg->end_marker };
+		struct dwerr		 merr;
+
+		if (hosts_markers_check(&m, &merr) != 0)
+			jsonv_fail(&v, "$.hosts", "%s", merr.msg);
+	}
+done:
+	cJSON_Delete(root);
+	free(dir);
+	if (jsonv_done(&v) != 0) {
+		config_free(cfg);
+		return -1;
+	}
+	*out = cfg;
+	return 0;
+}
+
+int
+config_load(const char *file, struct config **out, struct dwerr *err)
+{
+	const char	*path = file != NULL ? file : platform_default_config();
+	char		*text;
+	size_t		 len;
+	int		 rc;
+
+	*out = NULL;
+	if (platform_read_file(path, CONFIG_MAX_BYTES, &text, &len, err) != 0) {
+		if (file == NULL && err != NULL && err->code == ENOENT) {
+			/* No config anywhere: run on the built-in defaults. */
+			dwerr_reset(err);
+			if ((*out = config_defaults(NULL)) == NULL) {
+				dwerr_set(err, ENOMEM, "out of memory");
+				return -1;
+			}
+			return 0;
+		}
+		dwerr_prefix(err, "cannot read the config: ");
+		return -1;
+	}
+	rc = config_parse(text, len, path, out, err);
+	free(text);
+	return rc;
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free(cfg->path);
+	free(cfg->desired_state);
+	free(cfg->hosts_path);
+	free(cfg->begin_marker);
+	free(cfg->end_marker);
+	free(cfg->trace_jsonl);
+	free(cfg);
+}

@@ -1,0 +1,42 @@
+/*
+ * platform: the few OS services the portable code needs (clocks, random
+ * bytes, whole-file reads, default paths). One implementation per platform:
+ * platform_posix.c, platform_win.c.
+ */
+#ifndef PLATFORM_H
+#define PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dwerr.h"
+#include "hosts.h"
+
+/* Milliseconds on a monotonic clock (for durations and deadlines). */
+uint64_t	platform_mono_ms(void);
+/* Microseconds on a monotonic clock. */
+uint64_t	platform_mono_us(void);
+/* Microseconds since 1970 UTC (for trace timestamps). */
+uint64_t	platform_wall_us(void);
+/* Fills buf with random bytes from the OS; falls back to a clock-seeded
+ * generator only if the OS source fails. */
+void		platform_random(void *buf, size_t len);
+/* A random number in [0, 1). */
+double		platform_random01(void);
+/* Blocks the calling thread for ms (the one-shot CLI only; never the loop). */
+void		platform_sleep_ms(uint32_t ms);
+
+/* Reads a whole file into a malloc'd, NUL-terminated buffer, refusing one
+ * larger than max bytes before reading it. A missing file fails with its
+ * errno (ENOENT) so callers can tell. Returns 0 or -1 with err. */
+int		platform_read_file(const char *path, size_t max, char **buf,
+		    size_t *len, struct dwerr *err);
+
+/* Default paths and the line ending of a new hosts file. */
+const char	*platform_default_config(void);
+const char	*platform_default_hosts(void);
+enum hosts_eol	 platform_default_eol(void);
+/* True when path is absolute on this platform. */
+int		 platform_path_is_absolute(const char *path);
+
+#endif

@@ -1,0 +1,187 @@
+/* platform: POSIX implementation (see platform.h). */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+
+#include "platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t
+platform_mono_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t
+platform_mono_ms(void)
+{
+	return platform_mono_us() / 1000u;
+}
+
+uint64_t
+platform_wall_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void
+platform_random(void *buf, size_t len)
+{
+	unsigned char	*p = buf;
+	size_t		 got = 0;
+	uint64_t	 x;
+
+	while (got < len) {
+		ssize_t n = getrandom(p + got, len - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	/* No entropy source: IDs must still differ between runs. */
+	x = platform_wall_us() ^ ((uint64_t)getpid() << 32) ^ platform_mono_us();
+	for (; got < len; got++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[got] = (unsigned char)x;
+	}
+}
+
+double
+platform_random01(void)
+{
+	uint64_t	 r;
+
+	platform_random(&r, sizeof(r));
+	return (double)(r >> 11) / 9007199254740992.0;	/* 2^53 */
+}
+
+void
+platform_sleep_ms(uint32_t ms)
+{
+	struct timespec	 ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+int
+platform_read_file(const char *path, size_t max, char **buf, size_t *len,
+    struct dwerr *err)
+{
+	struct stat	 st;
+	char		*p = NULL;
+	size_t		 cap, used = 0;
+	int		 fd, e;
+
+	*buf = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		e = errno;
+		dwerr_set(err, e, "%s: %s", path, strerror(e));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0) {
+		e = errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		dwerr_set(err, EINVAL, "%s: not a regular file", path);
+		return -1;
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		dwerr_set(err, EFBIG, "%s: %lld bytes, over the limit of %zu",
+		    path, (long long)st.st_size, max);
+		return -1;
+	}
+	cap = (size_t)st.st_size + 1;
+	if ((p = malloc(cap)) == NULL) {
+		e = ENOMEM;
+		goto fail;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (used + 1 >= cap) {
+			char *np;
+
+			if (cap > max + 1) {
+				close(fd);
+				free(p);
+				dwerr_set(err, EFBIG,
+				    "%s: grew over the limit of %zu bytes",
+				    path, max);
+				return -1;
+			}
+			if ((np = realloc(p, cap * 2)) == NULL) {
+				e = ENOMEM;
+				goto fail;
+			}
+			p = np;
+			cap *= 2;
+		}
+		n = read(fd, p + used, cap - used - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	p[used] = '\0';
+	*buf = p;
+	*len = used;
+	return 0;
+fail:
+	close(fd);
+	free(p);
+	dwerr_set(err, e, "%s: %s", path, strerror(e));
+	return -1;
+}
+
+const char *
+platform_default_config(void)
+{
+	return "/etc/dnswatchdog/config.json";
+}
+
+const char *
+platform_default_hosts(void)
+{
+	return "/etc/hosts";
+}
+
+enum hosts_eol
+platform_default_eol(void)
+{
+	return HOSTS_EOL_LF;
+}
+
+int
+platform_path_is_absolute(const char *path)
+{
+	return path[0] == '/';
+}

@@ -1,0 +1,253 @@
+/* reconcile: one pass of the reconcile (see reconcile.h). */
+#include "reconcile.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "desired.h"
+#include "hosts.h"
+#include "hostsfile.h"
+#include "hostsjob.h"
+#include "log.h"
+#include "platform.h"
+
+const char *
+reconcile_result_name(enum reconcile_result r)
+{
+	switch (r) {
+	case RECONCILE_NOOP:
+		return "noop";
+	case RECONCILE_CONVERGED:
+		return "converged";
+	case RECONCILE_DEGRADED:
+		return "degraded";
+	case RECONCILE_FAILED:
+		return "failed";
+	}
+	return "failed";
+}
+
+/* Reads and validates the desired state; traces the outcome. */
+static struct desired_state *
+reconcile_load_desired(const struct config *cfg, struct trace *t)
+{
+	struct desired_state	*ds = NULL;
+	struct dwerr		 err;
+	char			*text;
+	size_t			 len;
+
+	if (platform_read_file(cfg->desired_state, DESIRED_MAX_BYTES, &text,
+	    &len, &err) != 0) {
+		dwerr_prefix(&err, "cannot read the desired state: ");
+	} else {
+		desired_parse(text, len, cfg->desired_state, &ds, &err);
+		free(text);
+	}
+	if (ds == NULL) {
+		trace_desired_state_invalid(t, cfg->desired_state, err.msg);
+		log_error("%s", err.msg);
+		return NULL;
+	}
+	trace_desired_state_loaded(t, cfg->desired_state, (uint32_t)ds->nnrpt,
+	    (uint32_t)ds->nhosts);
+	return ds;
+}
+
+/* Start of the next line after p (or end). */
+static const char *
+reconcile_next_line(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl != NULL ? nl + 1 : end;
+}
+
+/* Prints the lines of [p, end) with a prefix, without their terminators. */
+static void
+reconcile_print_lines(FILE *out, const char *prefix, const char *p,
+    const char *end)
+{
+	while (p < end) {
+		const char	*next = reconcile_next_line(p, end);
+		size_t		 n = (size_t)(next - p);
+
+		while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+			n--;
+		fprintf(out, "%s%.*s\n", prefix, (int)n, p);
+		p = next;
+	}
+}
+
+/*
+ * Prints what changes between two versions of the file: the lines between
+ * the longest common run of leading lines and of trailing lines. The
+ * managed section is one block, so this shows exactly the section change.
+ */
+static void
+reconcile_print_diff(FILE *out, const char *a, size_t alen, const char *b,
+    size_t blen)
+{
+	const char	*ap = a, *bp = b, *ae = a + alen, *be = b + blen;
+
+	for (;;) {
+		const char *an = reconcile_next_line(ap, ae);
+		const char *bn = reconcile_next_line(bp, be);
+
+		if (ap == ae || bp == be || an - ap != bn - bp ||
+		    memcmp(ap, bp, (size_t)(an - ap)) != 0)
+			break;
+		ap = an;
+		bp = bn;
+	}
+	/* Walk back whole lines from the ends while they match. */
+	while (ae > ap && be > bp) {
+		const char *as = ae, *bs = be;
+
+		/* Start of the last line of [ap, ae). */
+		if (as > ap && as[-1] == '\n')
+			as--;
+		while (as > ap && as[-1] != '\n')
+			as--;
+		if (bs > bp && bs[-1] == '\n')
+			bs--;
+		while (bs > bp && bs[-1] != '\n')
+			bs--;
+		if (ae - as != be - bs || memcmp(as, bs, (size_t)(ae - as)) != 0)
+			break;
+		ae = as;
+		be = bs;
+	}
+	reconcile_print_lines(out, "  - ", ap, ae);
+	reconcile_print_lines(out, "  + ", bp, be);
+}
+
+/* The hosts artifact: returns its part of the pass result. */
+static enum reconcile_result
+reconcile_hosts(const struct config *cfg, const struct desired_state *ds,
+    struct trace *t, const struct reconcile_opts *opts, unsigned *writes)
+{
+	struct hosts_markers	 m = { cfg->begin_marker, cfg->end_marker };
+	struct hosts_doc	*doc = NULL;
+	struct hostsjob		*job;
+	struct dwerr		 err;
+	enum hostsjob_state	 st;
+	char			*old = NULL, *new = NULL;
+	size_t			 oldlen, newlen;
+	bool			 exists, changed, transient;
+	uint32_t		 delay;
+	FILE			*out = opts->out;
+
+	if (hostsfile_read(cfg->hosts_path, HOSTS_MAX_BYTES, &old, &oldlen,
+	    &exists, &err) != 0 ||
+	    hosts_parse(old, oldlen, &m, platform_default_eol(), &doc, &err) != 0 ||
+	    hosts_render(doc, ds, &new, &newlen, &changed, &err) != 0) {
+		if (err.code == DWERR_INPUT)
+			dwerr_prefix(&err, "%s: left untouched: ", cfg->hosts_path);
+		trace_hosts_file_rejected(t, cfg->hosts_path, err.msg);
+		log_error("%s", err.msg);
+		if (out != NULL)
+			fprintf(out, "hosts %s: cannot be managed: %s\n",
+			    cfg->hosts_path, err.msg);
+		hosts_doc_free(doc);
+		free(old);
+		return RECONCILE_FAILED;
+	}
+	hosts_doc_free(doc);
+	if (!changed) {
+		trace_hosts_unchanged(t, cfg->hosts_path);
+		if (out != NULL)
+			fprintf(out, "hosts %s: unchanged (%zu entries)\n",
+			    cfg->hosts_path, desired_host_names(ds));
+		free(old);
+		free(new);
+		return RECONCILE_NOOP;
+	}
+	if (opts->mode == RECONCILE_PLAN) {
+		if (out != NULL) {
+			fprintf(out, "hosts %s: would %s (%zu -> %zu bytes)\n",
+			    cfg->hosts_path, exists ? "rewrite" : "create",
+			    oldlen, newlen);
+			reconcile_print_diff(out, old, oldlen, new, newlen);
+		}
+		free(old);
+		free(new);
+		return RECONCILE_CONVERGED;
+	}
+	free(old);
+	hostsfile_cleanup(cfg->hosts_path);
+	if ((job = hostsjob_new(cfg->hosts_path, new, newlen, &cfg->backoff, t,
+	    platform_mono_ms())) == NULL) {
+		log_error("out of memory");
+		return RECONCILE_FAILED;
+	}
+	while ((st = hostsjob_attempt(job, platform_mono_ms(),
+	    platform_random01(), &delay)) == HOSTSJOB_RETRY) {
+		log_debug("hosts write attempt %u failed: %s; next in %u ms",
+		    hostsjob_attempts(job), hostsjob_error(job)->msg, delay);
+		platform_sleep_ms(delay);
+	}
+	if (st == HOSTSJOB_DONE) {
+		(*writes)++;
+		if (out != NULL)
+			fprintf(out, "hosts %s: written (%u attempt%s)\n",
+			    cfg->hosts_path, hostsjob_attempts(job),
+			    hostsjob_attempts(job) == 1 ? "" : "s");
+		hostsjob_free(job);
+		return RECONCILE_CONVERGED;
+	}
+	log_error("gave up writing %s after %u attempts: %s", cfg->hosts_path,
+	    hostsjob_attempts(job), hostsjob_error(job)->msg);
+	if (out != NULL)
+		fprintf(out, "hosts %s: gave up after %u attempts: %s\n",
+		    cfg->hosts_path, hostsjob_attempts(job),
+		    hostsjob_error(job)->msg);
+	/* Gave up on a transient error: degraded (a later pass retries);
+	 * on a permanent one, retrying cannot help: failed. */
+	transient = hostsfile_transient(hostsjob_error(job)->code);
+	hostsjob_free(job);
+	return transient ? RECONCILE_DEGRADED : RECONCILE_FAILED;
+}
+
+/* The worse of two results. */
+static enum reconcile_result
+reconcile_worse(enum reconcile_result a, enum reconcile_result b)
+{
+	return a > b ? a : b;
+}
+
+int
+reconcile_once(const struct config *cfg, struct trace *t,
+    const struct reconcile_opts *opts, struct reconcile_summary *sum)
+{
+	struct desired_state	*ds;
+	uint8_t			 activity[16];
+	uint64_t		 start = platform_mono_us();
+
+	memset(sum, 0, sizeof(*sum));
+	platform_random(activity, sizeof(activity));
+	activity[6] = (uint8_t)((activity[6] & 0x0f) | 0x40);	/* version 4 */
+	activity[8] = (uint8_t)((activity[8] & 0x3f) | 0x80);	/* variant */
+	trace_activity_begin(t, activity);
+	trace_reconcile_start(t, opts->trigger);
+
+	if ((ds = reconcile_load_desired(cfg, t)) == NULL) {
+		sum->result = RECONCILE_FAILED;
+		sum->input_invalid = true;
+	} else {
+		sum->result = RECONCILE_NOOP;
+		if (cfg->hosts_enabled)
+			sum->result = reconcile_worse(sum->result,
+			    reconcile_hosts(cfg, ds, t, opts, &sum->writes));
+		else if (opts->out != NULL)
+			fprintf(opts->out, "hosts: not managed (hosts.enabled is false)\n");
+		if (ds->nnrpt > 0 && opts->out != NULL)
+			fprintf(opts->out, "nrpt: not managed on this platform "
+			    "(%zu rules in the desired state)\n", ds->nnrpt);
+		desired_free(ds);
+	}
+	trace_reconcile_end(t, reconcile_result_name(sum->result), sum->writes,
+	    platform_mono_us() - start);
+	trace_activity_end(t);
+	return (sum->result == RECONCILE_NOOP ||
+	    sum->result == RECONCILE_CONVERGED) ? 0 : -1;
+}
