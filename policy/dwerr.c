@@ -16,6 +16,8 @@ dwerr_reset(struct dwerr *err)
 	err->msg[0] = '\0';
 }
 
+static void dwerr_vadd(struct dwerr *, int, const char *, va_list) DW_PRINTF(3, 0);
+
 static void
 dwerr_vadd(struct dwerr *err, int code, const char *fmt, va_list ap)
 {

@@ -12,6 +12,8 @@ log_set_verbosity(int level)
 	log_verbosity = level;
 }
 
+static void log_vprint(int, const char *, va_list) DW_PRINTF(2, 0);
+
 static void
 log_vprint(int level, const char *fmt, va_list ap)
 {

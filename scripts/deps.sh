@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs the Debian/Ubuntu packages the build and the tests need, when
+# they are missing. Safe to run again: it installs nothing when all are there.
+set -eu
+
+pkgs="build-essential cmake pkg-config libevent-dev libcjson-dev libcmocka-dev"
+
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "deps: missing packages:$missing (and no apt-get here: install them by hand)" >&2
+	exit 1
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO="sudo"
+	else
+		echo "deps: need root to install:$missing" >&2
+		exit 1
+	fi
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

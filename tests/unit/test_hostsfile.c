@@ -1,0 +1,319 @@
+/*
+ * Tests for watchdog/hostsfile_posix.c on real files in a temp folder.
+ * rename(2) is wrapped (-Wl,--wrap=rename) so a test can make it fail the
+ * way it does on a bind-mounted file (EBUSY) without mounting anything.
+ */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "hostsfile.h"
+
+int	__real_rename(const char *, const char *);
+int	__wrap_rename(const char *, const char *);
+
+static int rename_fail_errno;	/* 0: the real rename */
+
+int
+__wrap_rename(const char *from, const char *to)
+{
+	if (rename_fail_errno != 0) {
+		errno = rename_fail_errno;
+		return -1;
+	}
+	return __real_rename(from, to);
+}
+
+struct fx {
+	char	dir[64];
+	char	path[128];
+};
+
+static int
+fx_setup(void **state)
+{
+	struct fx	*fx = calloc(1, sizeof(*fx));
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/dw-hostsfile-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/hosts", fx->dir);
+	rename_fail_errno = 0;
+	*state = fx;
+	return 0;
+}
+
+static int
+fx_teardown(void **state)
+{
+	struct fx	*fx = *state;
+	struct dirent	*de;
+	char		 p[512];
+	DIR		*d = opendir(fx->dir);
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", fx->dir, de->d_name);
+		unlink(p);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static void
+put(const char *path, const char *s, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static void
+assert_content(const char *path, const char *want)
+{
+	char	*buf;
+	size_t	 len;
+	bool	 exists;
+
+	assert_int_equal(hostsfile_read(path, 1 << 20, &buf, &len, &exists,
+	    NULL), 0);
+	assert_true(exists);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(buf, want, len);
+	free(buf);
+}
+
+/* Number of entries in dir besides "." and "..". */
+static int
+entries(const char *dir)
+{
+	struct dirent	*de;
+	DIR		*d = opendir(dir);
+	int		 n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void
+hostsfile_replaces_by_rename_with_a_new_inode(void **state)
+{
+	struct fx	*fx = *state;
+	struct stat	 before, after;
+	const char	*method = NULL;
+	struct dwerr	 err;
+
+	put(fx->path, "old\n", 0644);
+	assert_int_equal(stat(fx->path, &before), 0);
+	assert_int_equal(hostsfile_write(fx->path, "new\n", 4, &method, &err), 0);
+	assert_string_equal(method, "rename");
+	assert_content(fx->path, "new\n");
+	assert_int_equal(stat(fx->path, &after), 0);
+	assert_int_not_equal(before.st_ino, after.st_ino);
+	assert_int_equal(entries(fx->dir), 1);	/* no temp file left */
+}
+
+static void
+hostsfile_keeps_the_mode_of_the_original(void **state)
+{
+	struct fx	*fx = *state;
+	struct stat	 st;
+	const char	*method;
+	struct dwerr	 err;
+
+	put(fx->path, "old\n", 0604);
+	assert_int_equal(hostsfile_write(fx->path, "x\n", 2, &method, &err), 0);
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0604);
+	assert_int_equal(st.st_uid, geteuid());
+}
+
+static void
+hostsfile_creates_a_missing_file_0644(void **state)
+{
+	struct fx	*fx = *state;
+	struct stat	 st;
+	const char	*method;
+	struct dwerr	 err;
+	char		*buf;
+	size_t		 len;
+	bool		 exists = true;
+
+	assert_int_equal(hostsfile_read(fx->path, 1 << 20, &buf, &len, &exists,
+	    &err), 0);
+	assert_false(exists);
+	assert_int_equal(len, 0);
+	free(buf);
+	assert_int_equal(hostsfile_write(fx->path, "a\n", 2, &method, &err), 0);
+	assert_string_equal(method, "create");
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_content(fx->path, "a\n");
+}
+
+static void
+hostsfile_falls_back_in_place_on_a_bind_mount(void **state)
+{
+	struct fx	*fx = *state;
+	struct stat	 before, after;
+	const char	*method = NULL;
+	struct dwerr	 err;
+
+	put(fx->path, "a much longer old content\n", 0644);
+	assert_int_equal(stat(fx->path, &before), 0);
+	rename_fail_errno = EBUSY;
+	assert_int_equal(hostsfile_write(fx->path, "short\n", 6, &method, &err), 0);
+	assert_string_equal(method, "in-place");
+	assert_content(fx->path, "short\n");
+	assert_int_equal(stat(fx->path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	assert_int_equal(entries(fx->dir), 1);
+	rename_fail_errno = EXDEV;
+	assert_int_equal(hostsfile_write(fx->path, "again\n", 6, &method, &err), 0);
+	assert_string_equal(method, "in-place");
+	assert_content(fx->path, "again\n");
+}
+
+static void
+hostsfile_reports_a_failed_rename_and_cleans_up(void **state)
+{
+	struct fx	*fx = *state;
+	const char	*method;
+	struct dwerr	 err;
+
+	put(fx->path, "old\n", 0644);
+	rename_fail_errno = EACCES;
+	assert_int_equal(hostsfile_write(fx->path, "new\n", 4, &method, &err), -1);
+	assert_int_equal(err.code, EACCES);
+	assert_non_null(strstr(err.msg, fx->path));
+	assert_non_null(strstr(err.msg, "rename"));
+	assert_false(hostsfile_transient(err.code));
+	assert_content(fx->path, "old\n");
+	assert_int_equal(entries(fx->dir), 1);
+}
+
+static void
+hostsfile_writes_through_a_symlink_to_its_target(void **state)
+{
+	struct fx	*fx = *state;
+	struct stat	 st;
+	const char	*method;
+	struct dwerr	 err;
+	char		 target[160];
+
+	snprintf(target, sizeof(target), "%s/real-hosts", fx->dir);
+	put(target, "old\n", 0644);
+	assert_int_equal(symlink(target, fx->path), 0);
+	assert_int_equal(hostsfile_write(fx->path, "new\n", 4, &method, &err), 0);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_content(target, "new\n");
+}
+
+static void
+hostsfile_refuses_a_directory(void **state)
+{
+	struct fx	*fx = *state;
+	const char	*method;
+	struct dwerr	 err;
+
+	assert_int_equal(mkdir(fx->path, 0755), 0);
+	assert_int_equal(hostsfile_write(fx->path, "x\n", 2, &method, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	rmdir(fx->path);
+}
+
+static void
+hostsfile_missing_folder_is_a_permanent_error(void **state)
+{
+	struct fx	*fx = *state;
+	const char	*method;
+	struct dwerr	 err;
+	char		 p[192];
+
+	(void)fx;
+	snprintf(p, sizeof(p), "%s/no-such-dir/hosts", fx->dir);
+	assert_int_equal(hostsfile_write(p, "x\n", 2, &method, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_false(hostsfile_transient(err.code));
+}
+
+static void
+hostsfile_cleanup_removes_only_our_temp_files(void **state)
+{
+	struct fx	*fx = *state;
+	char		 p[256];
+
+	put(fx->path, "keep\n", 0644);
+	snprintf(p, sizeof(p), "%s/.hosts" HOSTSFILE_TEMP_TAG "Ab12Cd", fx->dir);
+	put(p, "partial", 0600);
+	snprintf(p, sizeof(p), "%s/.hosts" HOSTSFILE_TEMP_TAG "toolongname", fx->dir);
+	put(p, "not ours", 0600);
+	snprintf(p, sizeof(p), "%s/hosts.bak", fx->dir);
+	put(p, "user backup", 0600);
+	assert_int_equal(hostsfile_cleanup(fx->path), 1);
+	assert_int_equal(entries(fx->dir), 3);
+	assert_content(fx->path, "keep\n");
+}
+
+static void
+hostsfile_classifies_errors(void **state)
+{
+	(void)state;
+	assert_true(hostsfile_transient(EBUSY));
+	assert_true(hostsfile_transient(EAGAIN));
+	assert_true(hostsfile_transient(ENOSPC));
+	assert_true(hostsfile_transient(EIO));
+	assert_false(hostsfile_transient(EACCES));
+	assert_false(hostsfile_transient(EPERM));
+	assert_false(hostsfile_transient(EROFS));
+	assert_false(hostsfile_transient(ENOENT));
+	assert_false(hostsfile_transient(EINVAL));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+		T(hostsfile_replaces_by_rename_with_a_new_inode),
+		T(hostsfile_keeps_the_mode_of_the_original),
+		T(hostsfile_creates_a_missing_file_0644),
+		T(hostsfile_falls_back_in_place_on_a_bind_mount),
+		T(hostsfile_reports_a_failed_rename_and_cleans_up),
+		T(hostsfile_writes_through_a_symlink_to_its_target),
+		T(hostsfile_refuses_a_directory),
+		T(hostsfile_missing_folder_is_a_permanent_error),
+		T(hostsfile_cleanup_removes_only_our_temp_files),
+		cmocka_unit_test(hostsfile_classifies_errors),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
