@@ -1,0 +1,525 @@
+/*
+ * Integration tests: the built dnswatchdog binary, run on temp files.
+ * Every test gets a fresh folder with a config, a desired state and a
+ * hosts file, runs the real program and checks files, exit codes, output
+ * and the JSON Lines trace.
+ */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+extern char **environ;
+
+#define WIN_HOSTS \
+	"# Copyright (c) 1993-2009 Example Corp.\r\n" \
+	"#\r\n" \
+	"# This is a sample HOSTS file used by the resolver.\r\n" \
+	"#\r\n" \
+	"#\t127.0.0.1       localhost\r\n" \
+	"#\t::1             localhost\r\n" \
+	"\r\n" \
+	"# Added by Docker Desktop\r\n" \
+	"192.168.1.20 host.docker.internal\r\n" \
+	"# End of section\r\n" \
+	"10.0.0.5   intranet.example   intranet    # office"
+
+#define DESIRED_TWO \
+	"{\"version\":1,\"nrpt\":[{\"domains\":[\"coder\"],\"servers\":[\"100.100.100.100\"]}]," \
+	"\"hosts\":[{\"address\":\"fd60:627a:a42b::10\",\"names\":[\"alice-ws.coder\",\"alice-ws.main.alice.coder\"]}," \
+	"{\"address\":\"100.64.0.7\",\"names\":[\"Build.Coder\"]}]}"
+
+struct fx {
+	char	 dir[64];
+	char	 config[128];
+	char	 desired[128];
+	char	 hosts[128];
+	char	 trace[128];
+	char	*out;	/* stdout of the last run */
+	char	*err;	/* stderr of the last run */
+};
+
+static void
+put(const char *path, const char *s, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(s, 1, len, fp), len);
+	fclose(fp);
+}
+
+static char *
+slurp(const char *path, size_t *lenp)
+{
+	FILE	*fp = fopen(path, "rb");
+	char	*buf;
+	long	 n;
+
+	if (fp == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	if (lenp != NULL)
+		*lenp = (size_t)n;
+	return buf;
+}
+
+static int
+fx_setup(void **state)
+{
+	struct fx	*fx = calloc(1, sizeof(*fx));
+	char		 cfg[512];
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/dw-cli-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(fx->config, sizeof(fx->config), "%s/config.json", fx->dir);
+	snprintf(fx->desired, sizeof(fx->desired), "%s/desired.json", fx->dir);
+	snprintf(fx->hosts, sizeof(fx->hosts), "%s/hosts", fx->dir);
+	snprintf(fx->trace, sizeof(fx->trace), "%s/trace.jsonl", fx->dir);
+	/* Relative paths: they resolve against the config's folder. */
+	snprintf(cfg, sizeof(cfg), "{\"desired_state\":\"desired.json\","
+	    "\"hosts\":{\"path\":\"hosts\"},\"trace\":{\"jsonl\":\"trace.jsonl\"},"
+	    "\"backoff\":{\"deadline_ms\":200}}");
+	put(fx->config, cfg, strlen(cfg));
+	put(fx->desired, DESIRED_TWO, strlen(DESIRED_TWO));
+	put(fx->hosts, WIN_HOSTS, strlen(WIN_HOSTS));
+	*state = fx;
+	return 0;
+}
+
+static int
+fx_teardown(void **state)
+{
+	struct fx	*fx = *state;
+	struct dirent	*de;
+	char		 p[512];
+	DIR		*d = opendir(fx->dir);
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", fx->dir, de->d_name);
+		unlink(p);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(fx->dir);
+	free(fx->out);
+	free(fx->err);
+	free(fx);
+	return 0;
+}
+
+/* Runs the binary with args (NULL-terminated); returns its exit code. */
+static int
+run(struct fx *fx, ...)
+{
+	posix_spawn_file_actions_t	 fa;
+	char				*argv[16], outp[160], errp[160];
+	va_list				 ap;
+	pid_t				 pid;
+	int				 n = 0, status;
+
+	argv[n++] = (char *)DW_BINARY;
+	va_start(ap, fx);
+	while ((argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	snprintf(outp, sizeof(outp), "%s/.stdout", fx->dir);
+	snprintf(errp, sizeof(errp), "%s/.stderr", fx->dir);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(posix_spawn(&pid, DW_BINARY, &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	free(fx->out);
+	free(fx->err);
+	fx->out = slurp(outp, NULL);
+	fx->err = slurp(errp, NULL);
+	unlink(outp);
+	unlink(errp);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+/* The last line of the trace that names event. */
+static char *
+trace_last(struct fx *fx, const char *event)
+{
+	char	*all = slurp(fx->trace, NULL), *line, *save = NULL, *found = NULL;
+	char	 key[96];
+
+	assert_non_null(all);
+	snprintf(key, sizeof(key), "\"event\":\"%s\"", event);
+	for (line = strtok_r(all, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, key) != NULL) {
+			free(found);
+			found = strdup(line);
+		}
+	free(all);
+	return found;
+}
+
+static void
+cli_once_adds_one_section_and_keeps_foreign_bytes(void **state)
+{
+	struct fx	*fx = *state;
+	char		*got, *line;
+	size_t		 len;
+
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	got = slurp(fx->hosts, &len);
+	/* Foreign bytes, then the terminator the last line lacked (CRLF:
+	 * the dominant ending), then the section in CRLF. */
+	assert_memory_equal(got, WIN_HOSTS "\r\n", strlen(WIN_HOSTS) + 2);
+	assert_string_equal(got + strlen(WIN_HOSTS) + 2,
+	    "# DnsWatchdogSectionStart\r\n"
+	    "# This section is managed by dnswatchdog. Do not edit it by hand.\r\n"
+	    "fd60:627a:a42b::10 alice-ws.coder alice-ws.main.alice.coder\r\n"
+	    "100.64.0.7 build.coder\r\n"
+	    "# DnsWatchdogSectionEnd\r\n");
+	assert_int_equal(count(got, "# DnsWatchdogSectionStart"), 1);
+	free(got);
+	line = trace_last(fx, "HostsWriteSucceeded");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"attempts\":1"));
+	assert_non_null(strstr(line, "\"method\":\"rename\""));
+	free(line);
+	line = trace_last(fx, "ReconcileEnd");
+	assert_non_null(strstr(line, "\"result\":\"converged\""));
+	assert_non_null(strstr(line, "\"writes\":1"));
+	free(line);
+}
+
+static void
+cli_second_once_changes_nothing(void **state)
+{
+	struct fx	*fx = *state;
+	struct stat	 a, b;
+	char		*line, *start;
+
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	assert_int_equal(stat(fx->hosts, &a), 0);
+	usleep(20000);	/* so a rewrite would show in the mtime */
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	assert_int_equal(stat(fx->hosts, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	assert_int_equal(a.st_mtim.tv_sec, b.st_mtim.tv_sec);
+	assert_int_equal(a.st_mtim.tv_nsec, b.st_mtim.tv_nsec);
+	assert_non_null(strstr(fx->out, "unchanged"));
+	line = trace_last(fx, "HostsUnchanged");
+	assert_non_null(line);
+	free(line);
+	line = trace_last(fx, "ReconcileEnd");
+	assert_non_null(strstr(line, "\"result\":\"noop\""));
+	assert_non_null(strstr(line, "\"writes\":0"));
+	/* The pass's events share its activity. */
+	start = trace_last(fx, "ReconcileStart");
+	assert_memory_equal(strstr(start, "\"activity\""),
+	    strstr(line, "\"activity\""), 50);
+	free(start);
+	free(line);
+}
+
+static void
+cli_empty_desired_state_removes_the_section(void **state)
+{
+	struct fx	*fx = *state;
+	const char	*empty = "{\"version\":1}";
+	char		*got;
+
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	put(fx->desired, empty, strlen(empty));
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	got = slurp(fx->hosts, NULL);
+	/* The original lines come back; only the added terminator stays. */
+	assert_string_equal(got, WIN_HOSTS "\r\n");
+	free(got);
+}
+
+static void
+cli_plan_shows_the_change_without_making_it(void **state)
+{
+	struct fx	*fx = *state;
+	struct stat	 a, b;
+	char		*got;
+
+	assert_int_equal(stat(fx->hosts, &a), 0);
+	assert_int_equal(run(fx, "--config", fx->config, "plan", NULL), 0);
+	assert_non_null(strstr(fx->out, "would rewrite"));
+	assert_non_null(strstr(fx->out, "+ # DnsWatchdogSectionStart"));
+	assert_non_null(strstr(fx->out, "+ 100.64.0.7 build.coder"));
+	assert_null(strstr(fx->out, "+ # Added by Docker Desktop"));
+	assert_int_equal(stat(fx->hosts, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	got = slurp(fx->hosts, NULL);
+	assert_string_equal(got, WIN_HOSTS);
+	free(got);
+	/* A plan writes no trace either. */
+	assert_int_equal(access(fx->trace, F_OK), -1);
+	assert_int_equal(run(fx, "--config", fx->config, "once", "--dry-run",
+	    NULL), 0);
+	assert_non_null(strstr(fx->out, "would rewrite"));
+	got = slurp(fx->hosts, NULL);
+	assert_string_equal(got, WIN_HOSTS);
+	free(got);
+}
+
+static void
+cli_invalid_desired_states_exit_2_and_change_nothing(void **state)
+{
+	static const struct {
+		const char	*json;
+		const char	*path;	/* expected in the message */
+	} bad[] = {
+		{ "{\"version\":1,", "$" },
+		{ "[]", "$" },
+		{ "{\"version\":2}", "$.version" },
+		{ "{\"version\":1,\"hosts\":{}}", "$.hosts" },
+		{ "{\"version\":1,\"hosts\":[{\"address\":\"10.0.0.1\",\"names\":[\"ok.coder\",\"x\\nevil.com\"]}]}",
+		    "$.hosts[0].names[1]" },
+		{ "{\"version\":1,\"hosts\":[{\"address\":\"10.0.0.1 evil\",\"names\":[\"a\"]}]}",
+		    "$.hosts[0].address" },
+		{ "{\"version\":1,\"hosts\":[{\"address\":\"10.0.0.1\",\"names\":[\"# comment\"]}]}",
+		    "$.hosts[0].names[0]" },
+		{ "{\"version\":1,\"nrpt\":[{\"domains\":[\"coder\"],\"servers\":[\"1.1.1.1;8.8.8.8\"]}]}",
+		    "$.nrpt[0].servers[0]" },
+		{ "{\"version\":1,\"extra\":true}", "$" },
+		{ "{\"version\":1,\"hosts\":[{\"address\":\"10.0.0.1\",\"names\":[\"a\\u0000b\"]}]}", "$" },
+		{ "{\"version\":1,\"hosts\":[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]}", "$" },
+	};
+	struct fx	*fx = *state;
+	struct stat	 a, b;
+	char		*got;
+	size_t		 i;
+
+	assert_int_equal(stat(fx->hosts, &a), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put(fx->desired, bad[i].json, strlen(bad[i].json));
+		assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 2);
+		assert_non_null(strstr(fx->err, fx->desired));
+		assert_non_null(strstr(fx->err, bad[i].path));
+		assert_int_equal(run(fx, "validate", fx->desired, NULL), 2);
+		assert_non_null(strstr(fx->err, bad[i].path));
+	}
+	assert_int_equal(stat(fx->hosts, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	assert_int_equal(a.st_mtim.tv_nsec, b.st_mtim.tv_nsec);
+	got = slurp(fx->hosts, NULL);
+	assert_string_equal(got, WIN_HOSTS);
+	free(got);
+	got = trace_last(fx, "DesiredStateInvalid");
+	assert_non_null(got);
+	free(got);
+}
+
+static void
+cli_oversized_desired_state_is_refused_unread(void **state)
+{
+	struct fx	*fx = *state;
+	FILE		*fp = fopen(fx->desired, "wb");
+
+	assert_non_null(fp);
+	/* A sparse 17 MiB file: refused on its size. */
+	assert_int_equal(fseek(fp, 17L << 20, SEEK_SET), 0);
+	fputc('}', fp);
+	fclose(fp);
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 2);
+	assert_non_null(strstr(fx->err, "over the limit"));
+	assert_int_equal(run(fx, "validate", fx->desired, NULL), 2);
+}
+
+static void
+cli_validate_accepts_a_good_file(void **state)
+{
+	struct fx	*fx = *state;
+
+	assert_int_equal(run(fx, "validate", fx->desired, NULL), 0);
+	assert_non_null(strstr(fx->out, "valid (1 NRPT rules, 2 hosts entries, 3 names)"));
+}
+
+static void
+cli_utf16_hosts_file_is_left_untouched(void **state)
+{
+	struct fx	*fx = *state;
+	const char	 u16[] = "\xff\xfe#\0 \0h\0o\0s\0t\0s\0\r\0\n\0";
+	char		*got;
+	size_t		 len;
+
+	put(fx->hosts, u16, sizeof(u16) - 1);
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 1);
+	assert_non_null(strstr(fx->err, "UTF-16"));
+	got = slurp(fx->hosts, &len);
+	assert_int_equal(len, sizeof(u16) - 1);
+	assert_memory_equal(got, u16, len);
+	free(got);
+	free(trace_last(fx, "HostsFileRejected"));
+}
+
+static void
+cli_missing_hosts_file_is_created(void **state)
+{
+	struct fx	*fx = *state;
+	char		*got;
+
+	unlink(fx->hosts);
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	got = slurp(fx->hosts, NULL);
+	assert_non_null(got);
+	/* A new file on Linux uses LF. */
+	assert_string_equal(got,
+	    "# DnsWatchdogSectionStart\n"
+	    "# This section is managed by dnswatchdog. Do not edit it by hand.\n"
+	    "fd60:627a:a42b::10 alice-ws.coder alice-ws.main.alice.coder\n"
+	    "100.64.0.7 build.coder\n"
+	    "# DnsWatchdogSectionEnd\n");
+	free(got);
+	got = trace_last(fx, "HostsWriteSucceeded");
+	assert_non_null(strstr(got, "\"method\":\"create\""));
+	free(got);
+}
+
+static void
+cli_unwritable_hosts_path_exits_1_after_one_attempt(void **state)
+{
+	struct fx	*fx = *state;
+	char		 cfg[256], *line;
+
+	snprintf(cfg, sizeof(cfg), "{\"hosts\":{\"path\":\"no-such-dir/hosts\"},"
+	    "\"trace\":{\"jsonl\":\"trace.jsonl\"}}");
+	put(fx->config, cfg, strlen(cfg));
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 1);
+	assert_non_null(strstr(fx->err, "no-such-dir/hosts"));
+	line = trace_last(fx, "HostsWriteGaveUp");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"attempts\":1"));
+	assert_non_null(strstr(line, "\"transient\":false"));
+	free(line);
+	line = trace_last(fx, "ReconcileEnd");
+	assert_non_null(strstr(line, "\"result\":\"failed\""));
+	free(line);
+}
+
+static void
+cli_invalid_config_exits_2(void **state)
+{
+	struct fx	*fx = *state;
+	const char	*cfg = "{\"hosts\":{\"paht\":\"x\"}}";
+
+	put(fx->config, cfg, strlen(cfg));
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 2);
+	assert_non_null(strstr(fx->err, fx->config));
+	assert_non_null(strstr(fx->err, "$.hosts"));
+	assert_non_null(strstr(fx->err, "paht"));
+}
+
+static void
+cli_coder_markers_manage_the_tunnels_section(void **state)
+{
+	struct fx	*fx = *state;
+	const char	*cfg = "{\"hosts\":{\"path\":\"hosts\","
+	    "\"begin_marker\":\"# CoderHostsSectionStart\","
+	    "\"end_marker\":\"# CoderHostsSectionEnd\"}}";
+	const char	*hosts = "127.0.0.1 localhost\n"
+	    "# CoderHostsSectionStart\n"
+	    "# This section contains DNS entries for Coder workspaces.\n\n"
+	    "fd60:627a:a42b::9 old.coder\n\n"
+	    "# CoderHostsSectionEnd\n"
+	    "::1 localhost\n";
+	char		*got;
+
+	put(fx->config, cfg, strlen(cfg));
+	put(fx->hosts, hosts, strlen(hosts));
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	got = slurp(fx->hosts, NULL);
+	assert_string_equal(got, "127.0.0.1 localhost\n"
+	    "# CoderHostsSectionStart\n"
+	    "# This section is managed by dnswatchdog. Do not edit it by hand.\n"
+	    "fd60:627a:a42b::10 alice-ws.coder alice-ws.main.alice.coder\n"
+	    "100.64.0.7 build.coder\n"
+	    "# CoderHostsSectionEnd\n"
+	    "::1 localhost\n");
+	assert_null(strstr(got, "DnsWatchdogSection"));
+	free(got);
+}
+
+static void
+cli_usage_errors_exit_64_and_help_exits_0(void **state)
+{
+	struct fx	*fx = *state;
+
+	assert_int_equal(run(fx, NULL), 64);
+	assert_int_equal(run(fx, "frobnicate", NULL), 64);
+	assert_non_null(strstr(fx->err, "unknown command"));
+	assert_int_equal(run(fx, "validate", NULL), 64);
+	assert_int_equal(run(fx, "once", "--bogus", NULL), 64);
+	assert_int_equal(run(fx, "--help", NULL), 0);
+	assert_non_null(strstr(fx->out, "exit codes"));
+	assert_int_equal(run(fx, "once", "--help", NULL), 0);
+	assert_non_null(strstr(fx->out, "--dry-run"));
+	assert_int_equal(run(fx, "plan", "--help", NULL), 0);
+	assert_int_equal(run(fx, "validate", "--help", NULL), 0);
+	assert_int_equal(run(fx, "help", "once", NULL), 0);
+	assert_int_equal(run(fx, "version", NULL), 0);
+	assert_string_equal(fx->out, "dnswatchdog " DW_VERSION "\n");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+		T(cli_once_adds_one_section_and_keeps_foreign_bytes),
+		T(cli_second_once_changes_nothing),
+		T(cli_empty_desired_state_removes_the_section),
+		T(cli_plan_shows_the_change_without_making_it),
+		T(cli_invalid_desired_states_exit_2_and_change_nothing),
+		T(cli_oversized_desired_state_is_refused_unread),
+		T(cli_validate_accepts_a_good_file),
+		T(cli_utf16_hosts_file_is_left_untouched),
+		T(cli_missing_hosts_file_is_created),
+		T(cli_unwritable_hosts_path_exits_1_after_one_attempt),
+		T(cli_invalid_config_exits_2),
+		T(cli_coder_markers_manage_the_tunnels_section),
+		T(cli_usage_errors_exit_64_and_help_exits_0),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
