@@ -35,8 +35,8 @@
 static const char main_usage[] =
 "usage: dnswatchdog [--config FILE] [-v | -q] COMMAND [ARGS]\n"
 "\n"
-"Keeps the DNS state a tunnel needs (a managed hosts-file section; NRPT\n"
-"rules on Windows) in line with a desired-state file.\n"
+"Keeps the DNS state a tunnel needs in line with a desired-state file:\n"
+"a managed section of the hosts file.\n"
 "\n"
 "commands:\n"
 "  once [--dry-run]   run one reconcile pass, then exit\n"
