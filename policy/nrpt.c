@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dwstr.h"
+
 #define NRPT_NONE	SIZE_MAX	/* no live rule, no match */
 #define NRPT_ID_TRIES	16u		/* new_id calls allowed per created rule */
 #define NRPT_SERVER_SEP	';'		/* GenericDNSServers separator, no space */
@@ -50,9 +52,6 @@ struct nrpt_work {
 	size_t			 nowned;
 };
 
-static unsigned char	 nrpt_lower(char);
-static int	 nrpt_casecmp(const char *, const char *);
-static char	*nrpt_strdup(const char *);
 static char	*nrpt_join(char *const *, size_t);
 static int	 nrpt_set_order(const void *, const void *);
 static int	 nrpt_set_make(char *const *, size_t, const char ***, size_t *);
@@ -76,43 +75,6 @@ static int	 nrpt_want_fill(struct nrpt_rule *, const char *,
 		    const struct nrpt_chunk *, const struct nrpt_params *);
 static int	 nrpt_plan_build(struct nrpt_plan *, const struct nrpt_work *);
 static unsigned	 nrpt_popcount(unsigned);
-
-static unsigned char
-nrpt_lower(char c)
-{
-	unsigned char	 u = (unsigned char)c;
-
-	if (u >= 'A' && u <= 'Z')
-		return (unsigned char)(u - 'A' + 'a');
-	return u;
-}
-
-/* Compares ASCII strings ignoring case (registry names and IDs are). */
-static int
-nrpt_casecmp(const char *a, const char *b)
-{
-	unsigned char	 ca, cb;
-
-	for (;; a++, b++) {
-		ca = nrpt_lower(*a);
-		cb = nrpt_lower(*b);
-		if (ca != cb || ca == '\0')
-			return (int)ca - (int)cb;
-	}
-}
-
-static char *
-nrpt_strdup(const char *s)
-{
-	char	*p;
-	size_t	 n;
-
-	n = strlen(s) + 1;
-	if ((p = malloc(n)) == NULL)
-		return NULL;
-	memcpy(p, s, n);
-	return p;
-}
 
 /* The GenericDNSServers value: "a;b;c". A space after the separator breaks
  * resolution once there are two servers, so there is none. */
@@ -147,7 +109,7 @@ nrpt_set_order(const void *a, const void *b)
 	const char *const	*sa = a;
 	const char *const	*sb = b;
 
-	return nrpt_casecmp(*sa, *sb);
+	return dwstr_casecmp(*sa, *sb);
 }
 
 /* Builds the distinct names of a Name value, sorted ignoring case, so that
@@ -169,7 +131,7 @@ nrpt_set_make(char *const *names, size_t n, const char ***out, size_t *nout)
 		qsort(set, k, sizeof(*set), nrpt_set_order);
 	m = k;
 	for (i = k = 0; i < m; i++)
-		if (k == 0 || nrpt_casecmp(set[k - 1], set[i]) != 0)
+		if (k == 0 || dwstr_casecmp(set[k - 1], set[i]) != 0)
 			set[k++] = set[i];
 	*out = set;
 	*nout = k;
@@ -184,7 +146,7 @@ nrpt_set_equal(const char **a, size_t na, const char **b, size_t nb)
 	if (na != nb)
 		return false;
 	for (i = 0; i < na; i++)
-		if (nrpt_casecmp(a[i], b[i]) != 0)
+		if (dwstr_casecmp(a[i], b[i]) != 0)
 			return false;
 	return true;
 }
@@ -197,7 +159,7 @@ nrpt_set_shared(const char **a, size_t na, const char **b, size_t nb)
 	int	 c;
 
 	while (i < na && j < nb) {
-		c = nrpt_casecmp(a[i], b[j]);
+		c = dwstr_casecmp(a[i], b[j]);
 		if (c == 0) {
 			n++;
 			i++;
@@ -216,7 +178,7 @@ nrpt_ids_has(char *const *ids, size_t n, const char *id)
 	size_t	 i;
 
 	for (i = 0; i < n; i++)
-		if (ids[i] != NULL && nrpt_casecmp(ids[i], id) == 0)
+		if (ids[i] != NULL && dwstr_casecmp(ids[i], id) == 0)
 			return true;
 	return false;
 }
@@ -245,7 +207,7 @@ nrpt_rule_find(const struct nrpt_live *live, const char *id)
 
 	for (i = 0; i < live->nrules; i++)
 		if (live->rules[i].id != NULL &&
-		    nrpt_casecmp(live->rules[i].id, id) == 0)
+		    dwstr_casecmp(live->rules[i].id, id) == 0)
 			return i;
 	return NRPT_NONE;
 }
@@ -313,7 +275,7 @@ nrpt_work_init(struct nrpt_work *w, const struct desired_state *ds)
 			if (live->owned[i] == NULL)
 				continue;
 			for (k = 0; k < w->nowned; k++)
-				if (nrpt_casecmp(w->owned[k].id,
+				if (dwstr_casecmp(w->owned[k].id,
 				    live->owned[i]) == 0)
 					break;
 			if (k < w->nowned)
@@ -358,7 +320,7 @@ nrpt_diff(const struct nrpt_work *w, const struct nrpt_chunk *c, size_t ri)
 	comment = w->params->comment != NULL ? w->params->comment : "";
 	if (!nrpt_set_equal(s->set, s->nset, c->set, c->nset))
 		v |= NRPT_V_NAME;
-	if (r->servers == NULL || nrpt_casecmp(r->servers, c->servers) != 0)
+	if (r->servers == NULL || dwstr_casecmp(r->servers, c->servers) != 0)
 		v |= NRPT_V_SERVERS;
 	if (!r->has_version || r->version != w->params->version)
 		v |= NRPT_V_VERSION;
@@ -402,7 +364,7 @@ nrpt_match_owned(struct nrpt_work *w)
 			if (s->used ||
 			    !nrpt_set_equal(s->set, s->nset, c->set, c->nset) ||
 			    r->servers == NULL ||
-			    nrpt_casecmp(r->servers, c->servers) != 0)
+			    dwstr_casecmp(r->servers, c->servers) != 0)
 				continue;
 			nrpt_take(w, c, ri);
 		}
@@ -428,7 +390,7 @@ nrpt_match_adopt(struct nrpt_work *w)
 			    !r->has_config_options ||
 			    (r->config_options & NRPT_CONFIG_GENERIC_DNS) == 0 ||
 			    r->servers == NULL ||
-			    nrpt_casecmp(r->servers, c->servers) != 0 ||
+			    dwstr_casecmp(r->servers, c->servers) != 0 ||
 			    !nrpt_set_equal(s->set, s->nset, c->set, c->nset))
 				continue;
 			c->done = true;
@@ -483,7 +445,7 @@ nrpt_id_taken(const struct nrpt_work *w, size_t nchunks, const char *id)
 		return true;
 	for (i = 0; i < nchunks; i++)
 		if (w->chunks[i].op == NRPT_OP_CREATE &&
-		    nrpt_casecmp(w->chunks[i].id, id) == 0)
+		    dwstr_casecmp(w->chunks[i].id, id) == 0)
 			return true;
 	return false;
 }
@@ -528,7 +490,7 @@ nrpt_want_fill(struct nrpt_rule *want, const char *id,
 {
 	size_t	 i;
 
-	if ((want->id = nrpt_strdup(id)) == NULL)
+	if ((want->id = dwstr_dup(id)) == NULL)
 		return -1;
 	if (c == NULL)
 		return 0;
@@ -536,20 +498,20 @@ nrpt_want_fill(struct nrpt_rule *want, const char *id,
 	    sizeof(*want->names))) == NULL)
 		return -1;
 	for (i = 0; i < c->nnames; i++) {
-		if ((want->names[i] = nrpt_strdup(c->names[i])) == NULL)
+		if ((want->names[i] = dwstr_dup(c->names[i])) == NULL)
 			return -1;
 		want->nnames++;
 	}
-	if ((want->servers = nrpt_strdup(c->servers)) == NULL)
+	if ((want->servers = dwstr_dup(c->servers)) == NULL)
 		return -1;
 	want->version = params->version;
 	want->has_version = true;
 	want->config_options = NRPT_CONFIG_GENERIC_DNS;
 	want->has_config_options = true;
-	if ((want->comment = nrpt_strdup(params->comment != NULL ?
+	if ((want->comment = dwstr_dup(params->comment != NULL ?
 	    params->comment : "")) == NULL)
 		return -1;
-	if ((want->ipsec_ca = nrpt_strdup("")) == NULL)
+	if ((want->ipsec_ca = dwstr_dup("")) == NULL)
 		return -1;
 	return 0;
 }
@@ -606,7 +568,7 @@ nrpt_plan_build(struct nrpt_plan *plan, const struct nrpt_work *w)
 		if (o->rule == NRPT_NONE || !w->seen[o->rule].used)
 			continue;
 		if ((plan->owned_after[plan->nowned_after] =
-		    nrpt_strdup(o->id)) == NULL)
+		    dwstr_dup(o->id)) == NULL)
 			return -1;
 		plan->nowned_after++;
 	}
@@ -615,7 +577,7 @@ nrpt_plan_build(struct nrpt_plan *plan, const struct nrpt_work *w)
 		if (c->op != NRPT_OP_CREATE)
 			continue;
 		if ((plan->owned_after[plan->nowned_after] =
-		    nrpt_strdup(c->id)) == NULL)
+		    dwstr_dup(c->id)) == NULL)
 			return -1;
 		plan->nowned_after++;
 	}
@@ -704,7 +666,7 @@ nrpt_plan_is_noop(const struct nrpt_plan *plan)
 		for (i = 0; i < plan->nactions; i++) {
 			a = &plan->actions[i];
 			if (a->op == NRPT_OP_KEEP && a->want.id != NULL &&
-			    nrpt_casecmp(a->want.id,
+			    dwstr_casecmp(a->want.id,
 			    plan->owned_after[k]) == 0)
 				break;
 		}

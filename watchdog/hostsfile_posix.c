@@ -207,14 +207,7 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 		/* Renaming would hand the file to us: rewrite it instead. */
 		close(fd);
 		fd = -1;
-		unlink(tmp);
-		if (hostsfile_in_place(target, buf, len) != 0) {
-			e = errno;
-			step = "rewrite in place";
-			goto fail;
-		}
-		*method = "in-place";
-		goto done;
+		goto in_place;
 	}
 	if (hostsfile_write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
 		e = errno;
@@ -233,18 +226,20 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 			goto fail;
 		}
 		/* A bind-mounted file (containers) cannot be replaced. */
-		unlink(tmp);
-		if (hostsfile_in_place(target, buf, len) != 0) {
-			e = errno;
-			step = "rewrite in place";
-			goto fail;
-		}
-		*method = "in-place";
-		goto done;
+		goto in_place;
 	}
 	if (!exists)
 		*method = "create";
 	hostsfile_sync_dir(dir);
+	goto done;
+in_place:
+	unlink(tmp);
+	if (hostsfile_in_place(target, buf, len) != 0) {
+		e = errno;
+		step = "rewrite in place";
+		goto fail;
+	}
+	*method = "in-place";
 done:
 	free(target);
 	free(dir);
