@@ -11,7 +11,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -22,6 +21,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "testutil.h"
 
 extern char **environ;
 
@@ -53,37 +54,6 @@ struct fx {
 	char	*err;	/* stderr of the last run */
 };
 
-static void
-put(const char *path, const char *s, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(s, 1, len, fp), len);
-	fclose(fp);
-}
-
-static char *
-slurp(const char *path, size_t *lenp)
-{
-	FILE	*fp = fopen(path, "rb");
-	char	*buf;
-	long	 n;
-
-	if (fp == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	if (lenp != NULL)
-		*lenp = (size_t)n;
-	return buf;
-}
-
 static int
 fx_setup(void **state)
 {
@@ -91,8 +61,7 @@ fx_setup(void **state)
 	char		 cfg[512];
 
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/dw-cli-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
-		return -1;
+	tu_mkdtemp(fx->dir);
 	snprintf(fx->config, sizeof(fx->config), "%s/config.json", fx->dir);
 	snprintf(fx->desired, sizeof(fx->desired), "%s/desired.json", fx->dir);
 	snprintf(fx->hosts, sizeof(fx->hosts), "%s/hosts", fx->dir);
@@ -101,9 +70,9 @@ fx_setup(void **state)
 	snprintf(cfg, sizeof(cfg), "{\"desired_state\":\"desired.json\","
 	    "\"hosts\":{\"path\":\"hosts\"},\"trace\":{\"jsonl\":\"trace.jsonl\"},"
 	    "\"backoff\":{\"deadline_ms\":200}}");
-	put(fx->config, cfg, strlen(cfg));
-	put(fx->desired, DESIRED_TWO, strlen(DESIRED_TWO));
-	put(fx->hosts, WIN_HOSTS, strlen(WIN_HOSTS));
+	tu_put(fx->config, cfg, strlen(cfg));
+	tu_put(fx->desired, DESIRED_TWO, strlen(DESIRED_TWO));
+	tu_put(fx->hosts, WIN_HOSTS, strlen(WIN_HOSTS));
 	*state = fx;
 	return 0;
 }
@@ -112,20 +81,8 @@ static int
 fx_teardown(void **state)
 {
 	struct fx	*fx = *state;
-	struct dirent	*de;
-	char		 p[512];
-	DIR		*d = opendir(fx->dir);
 
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
-		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", fx->dir, de->d_name);
-		unlink(p);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(fx->dir);
+	tu_rmtree(fx->dir);
 	free(fx->out);
 	free(fx->err);
 	free(fx);
@@ -157,8 +114,8 @@ run(struct fx *fx, ...)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	free(fx->out);
 	free(fx->err);
-	fx->out = slurp(outp, NULL);
-	fx->err = slurp(errp, NULL);
+	fx->out = tu_slurp(outp, NULL);
+	fx->err = tu_slurp(errp, NULL);
 	unlink(outp);
 	unlink(errp);
 	assert_true(WIFEXITED(status));
@@ -181,7 +138,7 @@ count(const char *hay, const char *needle)
 static char *
 trace_last(struct fx *fx, const char *event)
 {
-	char	*all = slurp(fx->trace, NULL), *line, *save = NULL, *found = NULL;
+	char	*all = tu_slurp(fx->trace, NULL), *line, *save = NULL, *found = NULL;
 	char	 key[96];
 
 	assert_non_null(all);
@@ -204,7 +161,7 @@ cli_once_adds_one_section_and_keeps_foreign_bytes(void **state)
 	size_t		 len;
 
 	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
-	got = slurp(fx->hosts, &len);
+	got = tu_slurp(fx->hosts, &len);
 	/* Foreign bytes, then the terminator the last line lacked (CRLF:
 	 * the dominant ending), then the section in CRLF. */
 	assert_memory_equal(got, WIN_HOSTS "\r\n", strlen(WIN_HOSTS) + 2);
@@ -265,9 +222,9 @@ cli_empty_desired_state_removes_the_section(void **state)
 	char		*got;
 
 	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
-	put(fx->desired, empty, strlen(empty));
+	tu_put(fx->desired, empty, strlen(empty));
 	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
-	got = slurp(fx->hosts, NULL);
+	got = tu_slurp(fx->hosts, NULL);
 	/* The original lines come back; only the added terminator stays. */
 	assert_string_equal(got, WIN_HOSTS "\r\n");
 	free(got);
@@ -288,7 +245,7 @@ cli_plan_shows_the_change_without_making_it(void **state)
 	assert_null(strstr(fx->out, "+ # Added by Docker Desktop"));
 	assert_int_equal(stat(fx->hosts, &b), 0);
 	assert_int_equal(a.st_ino, b.st_ino);
-	got = slurp(fx->hosts, NULL);
+	got = tu_slurp(fx->hosts, NULL);
 	assert_string_equal(got, WIN_HOSTS);
 	free(got);
 	/* A plan writes no trace either. */
@@ -296,7 +253,7 @@ cli_plan_shows_the_change_without_making_it(void **state)
 	assert_int_equal(run(fx, "--config", fx->config, "once", "--dry-run",
 	    NULL), 0);
 	assert_non_null(strstr(fx->out, "would rewrite"));
-	got = slurp(fx->hosts, NULL);
+	got = tu_slurp(fx->hosts, NULL);
 	assert_string_equal(got, WIN_HOSTS);
 	free(got);
 }
@@ -331,7 +288,7 @@ cli_invalid_desired_states_exit_2_and_change_nothing(void **state)
 
 	assert_int_equal(stat(fx->hosts, &a), 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		put(fx->desired, bad[i].json, strlen(bad[i].json));
+		tu_put(fx->desired, bad[i].json, strlen(bad[i].json));
 		assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 2);
 		assert_non_null(strstr(fx->err, fx->desired));
 		assert_non_null(strstr(fx->err, bad[i].path));
@@ -341,7 +298,7 @@ cli_invalid_desired_states_exit_2_and_change_nothing(void **state)
 	assert_int_equal(stat(fx->hosts, &b), 0);
 	assert_int_equal(a.st_ino, b.st_ino);
 	assert_int_equal(a.st_mtim.tv_nsec, b.st_mtim.tv_nsec);
-	got = slurp(fx->hosts, NULL);
+	got = tu_slurp(fx->hosts, NULL);
 	assert_string_equal(got, WIN_HOSTS);
 	free(got);
 	got = trace_last(fx, "DesiredStateInvalid");
@@ -382,10 +339,10 @@ cli_utf16_hosts_file_is_left_untouched(void **state)
 	char		*got;
 	size_t		 len;
 
-	put(fx->hosts, u16, sizeof(u16) - 1);
+	tu_put(fx->hosts, u16, sizeof(u16) - 1);
 	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 1);
 	assert_non_null(strstr(fx->err, "UTF-16"));
-	got = slurp(fx->hosts, &len);
+	got = tu_slurp(fx->hosts, &len);
 	assert_int_equal(len, sizeof(u16) - 1);
 	assert_memory_equal(got, u16, len);
 	free(got);
@@ -400,7 +357,7 @@ cli_missing_hosts_file_is_created(void **state)
 
 	unlink(fx->hosts);
 	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
-	got = slurp(fx->hosts, NULL);
+	got = tu_slurp(fx->hosts, NULL);
 	assert_non_null(got);
 	/* A new file on Linux uses LF. */
 	assert_string_equal(got,
@@ -423,7 +380,7 @@ cli_unwritable_hosts_path_exits_1_after_one_attempt(void **state)
 
 	snprintf(cfg, sizeof(cfg), "{\"hosts\":{\"path\":\"no-such-dir/hosts\"},"
 	    "\"trace\":{\"jsonl\":\"trace.jsonl\"}}");
-	put(fx->config, cfg, strlen(cfg));
+	tu_put(fx->config, cfg, strlen(cfg));
 	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 1);
 	assert_non_null(strstr(fx->err, "no-such-dir/hosts"));
 	line = trace_last(fx, "HostsWriteGaveUp");
@@ -442,7 +399,7 @@ cli_invalid_config_exits_2(void **state)
 	struct fx	*fx = *state;
 	const char	*cfg = "{\"hosts\":{\"paht\":\"x\"}}";
 
-	put(fx->config, cfg, strlen(cfg));
+	tu_put(fx->config, cfg, strlen(cfg));
 	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 2);
 	assert_non_null(strstr(fx->err, fx->config));
 	assert_non_null(strstr(fx->err, "$.hosts"));
@@ -464,10 +421,10 @@ cli_coder_markers_manage_the_tunnels_section(void **state)
 	    "::1 localhost\n";
 	char		*got;
 
-	put(fx->config, cfg, strlen(cfg));
-	put(fx->hosts, hosts, strlen(hosts));
+	tu_put(fx->config, cfg, strlen(cfg));
+	tu_put(fx->hosts, hosts, strlen(hosts));
 	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
-	got = slurp(fx->hosts, NULL);
+	got = tu_slurp(fx->hosts, NULL);
 	assert_string_equal(got, "127.0.0.1 localhost\n"
 	    "# CoderHostsSectionStart\n"
 	    "# This section is managed by dnswatchdog. Do not edit it by hand.\n"

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "hostsfile.h"
+#include "testutil.h"
 
 int	__real_rename(const char *, const char *);
 int	__wrap_rename(const char *, const char *);
@@ -49,8 +50,7 @@ fx_setup(void **state)
 	struct fx	*fx = calloc(1, sizeof(*fx));
 
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/dw-hostsfile-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
-		return -1;
+	tu_mkdtemp(fx->dir);
 	snprintf(fx->path, sizeof(fx->path), "%s/hosts", fx->dir);
 	rename_fail_errno = 0;
 	*state = fx;
@@ -61,19 +61,8 @@ static int
 fx_teardown(void **state)
 {
 	struct fx	*fx = *state;
-	struct dirent	*de;
-	char		 p[512];
-	DIR		*d = opendir(fx->dir);
 
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", fx->dir, de->d_name);
-		unlink(p);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(fx->dir);
+	tu_rmtree(fx->dir);
 	free(fx);
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "trace.h"
 
 #define CAPTURE_MAX 16u
@@ -69,24 +70,6 @@ temp_path(char *buf, size_t len)
 	assert_true(fd >= 0);
 	close(fd);
 	unlink(buf);
-}
-
-static char *
-slurp(const char *path)
-{
-	FILE	*fp = fopen(path, "rb");
-	char	*buf;
-	long	 n;
-
-	assert_non_null(fp);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	return buf;
 }
 
 static void
@@ -171,7 +154,7 @@ trace_jsonl_writes_one_exact_object_per_line(void **state)
 	now += 1999999;
 	trace_hosts_write_succeeded(t, 3, 152, 4096, "rename");
 	trace_free(t);
-	got = slurp(path);
+	got = tu_slurp(path, NULL);
 	assert_string_equal(got,
 	    "{\"ts\":\"2026-11-25T08:00:00.000042Z\",\"event\":\"HostsWriteAttempt\","
 	    "\"activity\":\"11223344-5566-4788-99aa-bbccddeeff00\",\"level\":\"warning\","
@@ -199,7 +182,7 @@ trace_jsonl_escapes_strings_and_replaces_bad_utf8(void **state)
 	trace_hosts_file_rejected(t, "C:\\hosts \"x\"",
 	    "line1\nline2\t\x01 caf\xc3\xa9 bad\xff end");
 	trace_free(t);
-	got = slurp(path);
+	got = tu_slurp(path, NULL);
 	assert_non_null(strstr(got, "\"ts\":\"1970-01-01T00:00:00.000000Z\""));
 	assert_non_null(strstr(got, "\"path\":\"C:\\\\hosts \\\"x\\\"\""));
 	assert_non_null(strstr(got,
@@ -227,7 +210,7 @@ trace_jsonl_dates_are_utc_calendar_dates(void **state)
 	assert_int_equal(trace_add_jsonl(t, path, &err), 0);
 	trace_reconcile_end(t, "failed", 0, 7);
 	trace_free(t);
-	got = slurp(path);
+	got = tu_slurp(path, NULL);
 	assert_non_null(strstr(got, "\"ts\":\"2024-02-29T23:59:59.999999Z\""));
 	assert_non_null(strstr(got, "\"level\":\"error\""));
 	free(got);
