@@ -253,6 +253,7 @@ desired_nrpt_section(struct jsonv *ctx, const cJSON *arr,
 					jsonv_fail(ctx, p,
 					    "server \"%s\" is listed twice",
 					    dn->servers[i]);
+					break;
 				}
 		}
 	}

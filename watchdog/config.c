@@ -44,8 +44,9 @@ config_resolve(const char *dir, const char *rel)
 	if ((out = malloc(ld + lr + 2)) == NULL)
 		return NULL;
 	memcpy(out, dir, ld);
-	out[ld] = '/';
-	memcpy(out + ld + 1, rel, lr + 1);
+	if (ld > 0 && dir[ld - 1] != '/' && dir[ld - 1] != '\\')
+		out[ld++] = '/';
+	memcpy(out + ld, rel, lr + 1);
 	return out;
 }
 
