@@ -158,6 +158,20 @@ trace_hosts_unchanged(struct trace *t, const char *path)
 }
 
 void
+trace_hosts_section_repaired(struct trace *t, const char *path,
+    uint32_t sections, uint32_t orphan_markers)
+{
+	const struct trace_field f[] = {
+		F_STR("path", path),
+		F_U32("sections", sections),
+		F_U32("orphan_markers", orphan_markers)
+	};
+
+	trace_emit(t, "HostsSectionRepaired", TRACE_LEVEL_WARNING,
+	    TRACE_KW_HOSTS, TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
 trace_hosts_file_rejected(struct trace *t, const char *path, const char *error)
 {
 	const struct trace_field f[] = {

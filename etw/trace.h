@@ -117,6 +117,8 @@ void	trace_desired_state_loaded(struct trace *t, const char *path,
 void	trace_desired_state_invalid(struct trace *t, const char *path,
 	    const char *error);
 void	trace_hosts_unchanged(struct trace *t, const char *path);
+void	trace_hosts_section_repaired(struct trace *t, const char *path,
+	    uint32_t sections, uint32_t orphan_markers);
 void	trace_hosts_file_rejected(struct trace *t, const char *path,
 	    const char *error);
 void	trace_hosts_write_attempt(struct trace *t, uint32_t attempt,

@@ -128,8 +128,6 @@ main_validate(int argc, char **argv)
 {
 	struct desired_state	*ds = NULL;
 	struct dwerr		 err;
-	char			*text;
-	size_t			 len;
 
 	if (main_command_opts(argc, argv, validate_usage, NULL) != 0)
 		return EXIT_USAGE;
@@ -137,20 +135,13 @@ main_validate(int argc, char **argv)
 		fputs(validate_usage, stderr);
 		return EXIT_USAGE;
 	}
-	if (platform_read_file(argv[optind], DESIRED_MAX_BYTES, &text, &len,
-	    &err) != 0) {
-		fprintf(stderr, "%s\n", err.msg);
-		return EXIT_INVALID;
-	}
-	if (desired_parse(text, len, argv[optind], &ds, &err) != 0) {
-		free(text);
+	if (reconcile_read_desired(argv[optind], &ds, &err) != 0) {
 		fprintf(stderr, "%s\n", err.msg);
 		if (err.truncated)
 			fprintf(stderr, "%s: (more problems not shown)\n",
 			    argv[optind]);
 		return EXIT_INVALID;
 	}
-	free(text);
 	printf("%s: valid (%zu NRPT rules, %zu hosts entries, %zu names)\n",
 	    argv[optind], ds->nnrpt, ds->nhosts, desired_host_names(ds));
 	desired_free(ds);

@@ -1,6 +1,7 @@
 /* reconcile: one pass of the reconcile (see reconcile.h). */
 #include "reconcile.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,23 +28,37 @@ reconcile_result_name(enum reconcile_result r)
 	return "failed";
 }
 
+int
+reconcile_read_desired(const char *path, struct desired_state **out,
+    struct dwerr *err)
+{
+	char	*text;
+	size_t	 len;
+	int	 rc;
+
+	*out = NULL;
+	if (platform_read_file(path, DESIRED_MAX_BYTES, &text, &len, err) != 0) {
+		if (err != NULL && err->code == EFBIG)
+			dwerr_set(err, DWERR_INPUT, "%s: $: the file is over the "
+			    "limit of %u bytes; it was not read", path,
+			    DESIRED_MAX_BYTES);
+		else
+			dwerr_prefix(err, "cannot read the desired state: ");
+		return -1;
+	}
+	rc = desired_parse(text, len, path, out, err);
+	free(text);
+	return rc;
+}
+
 /* Reads and validates the desired state; traces the outcome. */
 static struct desired_state *
 reconcile_load_desired(const struct config *cfg, struct trace *t)
 {
-	struct desired_state	*ds = NULL;
+	struct desired_state	*ds;
 	struct dwerr		 err;
-	char			*text;
-	size_t			 len;
 
-	if (platform_read_file(cfg->desired_state, DESIRED_MAX_BYTES, &text,
-	    &len, &err) != 0) {
-		dwerr_prefix(&err, "cannot read the desired state: ");
-	} else {
-		desired_parse(text, len, cfg->desired_state, &ds, &err);
-		free(text);
-	}
-	if (ds == NULL) {
+	if (reconcile_read_desired(cfg->desired_state, &ds, &err) != 0) {
 		trace_desired_state_invalid(t, cfg->desired_state, err.msg);
 		log_error("%s", err.msg);
 		return NULL;
@@ -142,7 +157,7 @@ reconcile_hosts(const struct config *cfg, const struct desired_state *ds,
 	    hosts_parse(old, oldlen, &m, platform_default_eol(), &doc, &err) != 0 ||
 	    hosts_render(doc, ds, &new, &newlen, &changed, &err) != 0) {
 		if (err.code == DWERR_INPUT)
-			dwerr_prefix(&err, "%s: left untouched: ", cfg->hosts_path);
+			dwerr_prefix(&err, "%s: ", cfg->hosts_path);
 		trace_hosts_file_rejected(t, cfg->hosts_path, err.msg);
 		log_error("%s", err.msg);
 		if (out != NULL)
@@ -152,11 +167,21 @@ reconcile_hosts(const struct config *cfg, const struct desired_state *ds,
 		free(old);
 		return RECONCILE_FAILED;
 	}
+	if (hosts_doc_sections(doc) > 1 || hosts_doc_orphan_markers(doc) > 0) {
+		/* Someone moved or copied our markers: say what we repair. */
+		trace_hosts_section_repaired(t, cfg->hosts_path,
+		    (uint32_t)hosts_doc_sections(doc),
+		    (uint32_t)hosts_doc_orphan_markers(doc));
+		log_notice("%s: found %zu managed sections and %zu unpaired "
+		    "markers; %s", cfg->hosts_path, hosts_doc_sections(doc),
+		    hosts_doc_orphan_markers(doc), opts->mode == RECONCILE_PLAN ?
+		    "would keep one section" : "keeping one section");
+	}
 	hosts_doc_free(doc);
 	if (!changed) {
 		trace_hosts_unchanged(t, cfg->hosts_path);
 		if (out != NULL)
-			fprintf(out, "hosts %s: unchanged (%zu entries)\n",
+			fprintf(out, "hosts %s: unchanged (%zu names)\n",
 			    cfg->hosts_path, desired_host_names(ds));
 		free(old);
 		free(new);
@@ -195,12 +220,13 @@ reconcile_hosts(const struct config *cfg, const struct desired_state *ds,
 		hostsjob_free(job);
 		return RECONCILE_CONVERGED;
 	}
-	log_error("gave up writing %s after %u attempts: %s", cfg->hosts_path,
-	    hostsjob_attempts(job), hostsjob_error(job)->msg);
+	log_error("gave up writing %s after %u attempt%s: %s", cfg->hosts_path,
+	    hostsjob_attempts(job), hostsjob_attempts(job) == 1 ? "" : "s",
+	    hostsjob_error(job)->msg);
 	if (out != NULL)
-		fprintf(out, "hosts %s: gave up after %u attempts: %s\n",
+		fprintf(out, "hosts %s: gave up after %u attempt%s\n",
 		    cfg->hosts_path, hostsjob_attempts(job),
-		    hostsjob_error(job)->msg);
+		    hostsjob_attempts(job) == 1 ? "" : "s");
 	/* Gave up on a transient error: degraded (a later pass retries);
 	 * on a permanent one, retrying cannot help: failed. */
 	transient = hostsfile_transient(hostsjob_error(job)->code);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "desired.h"
 #include "trace.h"
 
 enum reconcile_result {
@@ -42,6 +43,12 @@ struct reconcile_summary {
  * when the pass converged or was a no-op, -1 otherwise; *sum says more. */
 int		 reconcile_once(const struct config *cfg, struct trace *t,
 		    const struct reconcile_opts *opts, struct reconcile_summary *sum);
+
+/* Reads and validates a desired-state file (refusing one over
+ * DESIRED_MAX_BYTES unread). *out is the caller's. Returns 0 or -1 with
+ * every problem in err ("FILE: $.path: reason"). */
+int		 reconcile_read_desired(const char *path, struct desired_state **out,
+		    struct dwerr *err);
 
 /* "noop", "converged", "degraded", "failed". */
 const char	*reconcile_result_name(enum reconcile_result r);

@@ -89,6 +89,12 @@ fx_teardown(void **state)
 	return 0;
 }
 
+static void
+put_desired(struct fx *fx, const char *json)
+{
+	tu_put(fx->desired, json, strlen(json));
+}
+
 /* Runs the binary with args (NULL-terminated); returns its exit code. */
 static int
 run(struct fx *fx, ...)
@@ -319,6 +325,7 @@ cli_oversized_desired_state_is_refused_unread(void **state)
 	fclose(fp);
 	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 2);
 	assert_non_null(strstr(fx->err, "over the limit"));
+	assert_non_null(strstr(fx->err, "desired.json: $: "));
 	assert_int_equal(run(fx, "validate", fx->desired, NULL), 2);
 }
 
@@ -457,6 +464,81 @@ cli_usage_errors_exit_64_and_help_exits_0(void **state)
 	assert_string_equal(fx->out, "dnswatchdog " DW_VERSION "\n");
 }
 
+/* Every hosts fixture, through the real binary: one section after a pass,
+ * a second pass changes nothing, and removing the entries gives the
+ * foreign lines back. */
+static void
+cli_every_fixture_converges_and_round_trips(void **state)
+{
+	static const char *const names[] = {
+		"windows_crlf.txt", "windows_crlf_bom.txt", "docker_desktop.txt",
+		"no_trailing_newline.txt", "mixed_eol.txt", "linux_etc_hosts.txt",
+		"empty.txt", "coder_section.txt", "duplicate_sections.txt",
+		"orphan_begin.txt", "orphan_end.txt", "bom_on_marker.txt",
+	};
+	struct fx	*fx = *state;
+	const char	*empty = "{\"version\":1}";
+	char		 src[512], *orig, *got, *removed, *line;
+	size_t		 i, olen, glen, rlen;
+	struct stat	 a, b;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(src, sizeof(src), "%s/hosts/%s", DW_FIXTURES_DIR, names[i]);
+		orig = tu_slurp(src, &olen);
+		assert_non_null(orig);
+		tu_put(fx->hosts, orig, olen);
+		put_desired(fx, DESIRED_TWO);
+		assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+		got = tu_slurp(fx->hosts, &glen);
+		assert_int_equal(count(got, "# DnsWatchdogSectionStart"), 1);
+		assert_int_equal(count(got, "# DnsWatchdogSectionEnd"), 1);
+		assert_int_equal(count(got, "100.64.0.7 build.coder"), 1);
+		free(got);
+
+		assert_int_equal(stat(fx->hosts, &a), 0);
+		assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+		assert_int_equal(stat(fx->hosts, &b), 0);
+		assert_int_equal(a.st_ino, b.st_ino);
+		assert_int_equal(a.st_mtim.tv_nsec, b.st_mtim.tv_nsec);
+		line = trace_last(fx, "ReconcileEnd");
+		assert_non_null(strstr(line, "\"result\":\"noop\""));
+		free(line);
+
+		put_desired(fx, empty);
+		assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+		removed = tu_slurp(fx->hosts, &rlen);
+		assert_null(strstr(removed, "DnsWatchdogSection"));
+		if (strstr(orig, "DnsWatchdogSection") == NULL) {
+			/* Our markers were never there: the original bytes,
+			 * plus at most one added line terminator. */
+			assert_true(rlen >= olen && rlen <= olen + 2);
+			assert_memory_equal(removed, orig, olen);
+		}
+		free(removed);
+		free(orig);
+	}
+}
+
+static void
+cli_duplicate_sections_are_collapsed_and_reported(void **state)
+{
+	struct fx	*fx = *state;
+	char		 src[512], *orig, *line;
+	size_t		 olen;
+
+	snprintf(src, sizeof(src), "%s/hosts/duplicate_sections.txt",
+	    DW_FIXTURES_DIR);
+	orig = tu_slurp(src, &olen);
+	tu_put(fx->hosts, orig, olen);
+	free(orig);
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	line = trace_last(fx, "HostsSectionRepaired");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"sections\":2"));
+	free(line);
+	assert_non_null(strstr(fx->err, "keeping one section"));
+}
+
 int
 main(void)
 {
@@ -475,6 +557,8 @@ main(void)
 		T(cli_invalid_config_exits_2),
 		T(cli_coder_markers_manage_the_tunnels_section),
 		T(cli_usage_errors_exit_64_and_help_exits_0),
+		T(cli_every_fixture_converges_and_round_trips),
+		T(cli_duplicate_sections_are_collapsed_and_reported),
 #undef T
 	};
 

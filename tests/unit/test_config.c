@@ -242,10 +242,9 @@ config_resolves_against_dot_when_file_has_no_folder(void **state)
 }
 
 /*
- * KNOWN BUG (fails): watchdog/config.c, config_resolve: the folder of
- * "/config.json" is "/" and the separator is added anyway, giving
- * "//desired.json". POSIX leaves a leading "//" implementation-defined
- * (Cygwin reads it as a network host), and logs show the odd path.
+ * The folder of "/config.json" is "/": config_resolve must not add a second
+ * separator. POSIX leaves a leading "//" implementation-defined (Cygwin
+ * reads it as a network host), and logs would show the odd path.
  */
 static void
 config_resolves_against_root_without_doubling_the_slash(void **state)
@@ -483,10 +482,10 @@ config_rejects_ms_that_are_not_whole_numbers(void **state)
 }
 
 /*
- * Values past the range of long long go through the same check. On
- * x86-64 this passes, but config_ms converts the double to long long
- * before the range test, which is undefined behaviour for these values
- * (gcc -fsanitize=float-cast-overflow reports watchdog/config.c:89).
+ * Values past the range of long long (1e300, and 1e400 which cJSON reads as
+ * infinity) must be refused too. config_ms converts the double to long long
+ * before its range test, which is undefined behaviour for them: this passes
+ * on x86-64, and gcc -fsanitize=float-cast-overflow reports the conversion.
  */
 static void
 config_rejects_ms_out_of_range(void **state)

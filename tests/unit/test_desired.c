@@ -925,11 +925,9 @@ desired_rejects_server_listed_twice_in_a_rule(void **state)
 }
 
 /*
- * KNOWN BUG (fails): policy/desired.c, desired_nrpt_section, the loop over
- * j < i that compares servers: it does not stop at the first match, so a
- * server listed three times is reported twice for its third copy (three
- * sentences for two problems, two of them identical). desired.h promises
- * one sentence per problem.
+ * One sentence per problem (desired.h): the third copy of a server matches
+ * both earlier ones, and the comparison loop in desired_nrpt_section must
+ * stop at the first match or it reports that copy twice.
  */
 static void
 desired_reports_each_extra_copy_of_a_server_once(void **state)
