@@ -87,8 +87,10 @@ config_ms(struct jsonv *v, const cJSON *obj, const char *key, uint32_t min,
 	if (it == NULL)
 		return;
 	snprintf(p, sizeof(p), "$.backoff.%s", key);
-	if (!cJSON_IsNumber(it) || it->valuedouble != (double)(long long)it->valuedouble ||
-	    it->valuedouble < min || it->valuedouble > CONFIG_MS_MAX) {
+	/* Range first: casting an out-of-range double is undefined. */
+	if (!cJSON_IsNumber(it) || !(it->valuedouble >= min &&
+	    it->valuedouble <= CONFIG_MS_MAX) ||
+	    it->valuedouble != (double)(uint32_t)it->valuedouble) {
 		jsonv_fail(v, p, "must be a whole number of milliseconds from %u to %u",
 		    min, CONFIG_MS_MAX);
 		return;
