@@ -185,12 +185,13 @@ trace_hosts_file_rejected(struct trace *t, const char *path, const char *error)
 
 void
 trace_hosts_write_attempt(struct trace *t, uint32_t attempt,
-    uint32_t error_code, const char *error, bool transient,
-    uint32_t next_delay_ms, uint64_t elapsed_ms)
+    uint32_t error_code, const char *error_name, const char *error,
+    bool transient, uint32_t next_delay_ms, uint64_t elapsed_ms)
 {
 	const struct trace_field f[] = {
 		F_U32("attempt", attempt),
 		F_ERR("error_code", error_code),
+		F_STR("error_name", error_name),
 		F_STR("error", error),
 		F_BOOL("transient", transient),
 		F_U32("next_delay_ms", next_delay_ms),
@@ -218,13 +219,14 @@ trace_hosts_write_succeeded(struct trace *t, uint32_t attempts,
 
 void
 trace_hosts_write_gave_up(struct trace *t, uint32_t attempts,
-    uint64_t elapsed_ms, uint32_t error_code, const char *error,
-    bool transient)
+    uint64_t elapsed_ms, uint32_t error_code, const char *error_name,
+    const char *error, bool transient)
 {
 	const struct trace_field f[] = {
 		F_U32("attempts", attempts),
 		F_U64("elapsed_ms", elapsed_ms),
 		F_ERR("error_code", error_code),
+		F_STR("error_name", error_name),
 		F_STR("error", error),
 		F_BOOL("transient", transient)
 	};

@@ -122,13 +122,13 @@ void	trace_hosts_section_repaired(struct trace *t, const char *path,
 void	trace_hosts_file_rejected(struct trace *t, const char *path,
 	    const char *error);
 void	trace_hosts_write_attempt(struct trace *t, uint32_t attempt,
-	    uint32_t error_code, const char *error, bool transient,
-	    uint32_t next_delay_ms, uint64_t elapsed_ms);
+	    uint32_t error_code, const char *error_name, const char *error,
+	    bool transient, uint32_t next_delay_ms, uint64_t elapsed_ms);
 void	trace_hosts_write_succeeded(struct trace *t, uint32_t attempts,
 	    uint64_t elapsed_ms, uint64_t bytes, const char *method);
 void	trace_hosts_write_gave_up(struct trace *t, uint32_t attempts,
-	    uint64_t elapsed_ms, uint32_t error_code, const char *error,
-	    bool transient);
+	    uint64_t elapsed_ms, uint32_t error_code, const char *error_name,
+	    const char *error, bool transient);
 void	trace_reconcile_end(struct trace *t, const char *result, uint32_t writes,
 	    uint64_t duration_us);
 

@@ -22,18 +22,34 @@
 int	hostsfile_read(const char *path, size_t max, char **buf, size_t *len,
 	    bool *exists, struct dwerr *err);
 
-/* Replaces the file at path with len bytes of buf, keeping its owner,
- * group and mode, or creates it. *method says how: "rename", "create" or
- * "in-place" (the fallback for bind mounts). Never leaves a partial file
- * under path when it can rename. Returns 0 or -1 with the OS code. */
-int	hostsfile_write(const char *path, const char *buf, size_t len,
-	    const char **method, struct dwerr *err);
+/* What a write did, or why it failed. */
+struct hostsfile_result {
+	const char	*method;	/* on success: how the file was written */
+	bool		 transient;	/* on failure: retrying may help */
+};
 
-/* True when the error code may go away on its own (retry with backoff). */
+/* Replaces the file at path with len bytes of buf, keeping its owner,
+ * group, mode (POSIX) or ACL and attributes (Windows), or creates it.
+ * res->method says how: "rename", "replace", "create", "in-place" (POSIX
+ * fallback for bind mounts), "in-place-journaled" (Windows fallback when a
+ * scanner holds the file without delete sharing). Never leaves a partial
+ * file under path. Returns 0, or -1 with the OS code in err->code and
+ * res->transient set (only the writer can tell a held file from a
+ * read-only one: both say "access denied" on Windows). */
+int	hostsfile_write(const char *path, const char *buf, size_t len,
+	    struct hostsfile_result *res, struct dwerr *err);
+
+/* The usual classification of an OS error code: may it go away on its own? */
 bool	hostsfile_transient(int code);
 
-/* Removes temp files a crashed writer left beside path (their names carry
- * HOSTSFILE_TEMP_TAG, so they are provably ours). Returns how many. */
+/* The symbolic name of an OS error code ("EBUSY", "ERROR_SHARING_VIOLATION"),
+ * or "" when unknown. */
+const char *hostsfile_error_name(int code);
+
+/* Repairs what a crashed writer left beside path: removes temp files (their
+ * names carry HOSTSFILE_TEMP_TAG, so they are provably ours) and, on
+ * Windows, finishes an interrupted journaled write. Returns how many files
+ * it removed or repaired. */
 int	hostsfile_cleanup(const char *path);
 
 #endif

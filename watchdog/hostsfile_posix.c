@@ -63,6 +63,21 @@ hostsfile_transient(int code)
 	}
 }
 
+const char *
+hostsfile_error_name(int code)
+{
+	switch (code) {
+#define N(e) case e: return #e
+	N(EPERM); N(ENOENT); N(EINTR); N(EIO); N(EBADF); N(EAGAIN);
+	N(ENOMEM); N(EACCES); N(EBUSY); N(EEXIST); N(EXDEV); N(ENOTDIR);
+	N(EISDIR); N(EINVAL); N(ENFILE); N(EMFILE); N(ETXTBSY); N(EFBIG);
+	N(ENOSPC); N(EROFS); N(ENAMETOOLONG); N(ELOOP); N(EDQUOT); N(ESTALE);
+#undef N
+	default:
+		return "";
+	}
+}
+
 /* Writes all of buf to fd. */
 static int
 hostsfile_write_all(int fd, const char *buf, size_t len)
@@ -134,7 +149,7 @@ hostsfile_in_place(const char *target, const char *buf, size_t len)
 
 int
 hostsfile_write(const char *path, const char *buf, size_t len,
-    const char **method, struct dwerr *err)
+    struct hostsfile_result *res, struct dwerr *err)
 {
 	struct stat	 st;
 	char		*target = NULL, *dir = NULL, *tmp = NULL;
@@ -143,7 +158,8 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 	int		 fd = -1, e;
 	size_t		 tmplen;
 
-	*method = "rename";
+	res->method = "rename";
+	res->transient = false;
 	if (lstat(path, &st) != 0) {
 		if (errno != ENOENT) {
 			e = errno;
@@ -229,7 +245,7 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 		goto in_place;
 	}
 	if (!exists)
-		*method = "create";
+		res->method = "create";
 	hostsfile_sync_dir(dir);
 	goto done;
 in_place:
@@ -239,7 +255,7 @@ in_place:
 		step = "rewrite in place";
 		goto fail;
 	}
-	*method = "in-place";
+	res->method = "in-place";
 done:
 	free(target);
 	free(dir);
@@ -250,6 +266,7 @@ fail:
 		close(fd);
 	if (tmp != NULL)
 		unlink(tmp);
+	res->transient = hostsfile_transient(e);
 	dwerr_set(err, e, "cannot %s %s: %s", step,
 	    target != NULL ? target : path, strerror(e));
 	free(target);

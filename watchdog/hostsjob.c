@@ -17,15 +17,15 @@ struct hostsjob {
 	struct dwerr		 err;
 	hostsjob_write_fn	 write;
 	void			*write_ctx;
-	hostsjob_transient_fn	 transient;
+	bool			 transient;	/* of the last failure */
 };
 
 static int
 hostsjob_default_write(void *ctx, const char *path, const char *buf,
-    size_t len, const char **method, struct dwerr *err)
+    size_t len, struct hostsfile_result *res, struct dwerr *err)
 {
 	(void)ctx;
-	return hostsfile_write(path, buf, len, method, err);
+	return hostsfile_write(path, buf, len, res, err);
 }
 
 struct hostsjob *
@@ -46,7 +46,6 @@ hostsjob_new(const char *path, char *content, size_t len,
 	job->trace = trace;
 	job->start_ms = start_ms;
 	job->write = hostsjob_default_write;
-	job->transient = hostsfile_transient;
 	dwerr_reset(&job->err);
 	return job;
 }
@@ -62,42 +61,43 @@ hostsjob_free(struct hostsjob *job)
 }
 
 void
-hostsjob_set_writer(struct hostsjob *job, hostsjob_write_fn fn, void *ctx,
-    hostsjob_transient_fn transient)
+hostsjob_set_writer(struct hostsjob *job, hostsjob_write_fn fn, void *ctx)
 {
 	job->write = fn;
 	job->write_ctx = ctx;
-	job->transient = transient;
 }
 
 enum hostsjob_state
 hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
     uint32_t *next_delay_ms)
 {
-	const char	*method = NULL;
+	struct hostsfile_result	 res = { NULL, false };
 	uint64_t	 elapsed = now_ms >= job->start_ms ? now_ms - job->start_ms : 0;
 	uint32_t	 delay = 0;
-	bool		 transient;
 
 	*next_delay_ms = 0;
 	job->attempts++;
 	dwerr_reset(&job->err);
 	if (job->write(job->write_ctx, job->path, job->content, job->len,
-	    &method, &job->err) == 0) {
+	    &res, &job->err) == 0) {
+		job->transient = false;
 		trace_hosts_write_succeeded(job->trace, job->attempts, elapsed,
-		    job->len, method);
+		    job->len, res.method);
 		return HOSTSJOB_DONE;
 	}
-	transient = job->transient(job->err.code);
-	if (transient && backoff_next(&job->policy, job->attempts, elapsed,
+	job->transient = res.transient;
+	if (res.transient && backoff_next(&job->policy, job->attempts, elapsed,
 	    rand01, &delay) == 0) {
 		trace_hosts_write_attempt(job->trace, job->attempts,
-		    (uint32_t)job->err.code, job->err.msg, true, delay, elapsed);
+		    (uint32_t)job->err.code,
+		    hostsfile_error_name(job->err.code), job->err.msg, true,
+		    delay, elapsed);
 		*next_delay_ms = delay;
 		return HOSTSJOB_RETRY;
 	}
 	trace_hosts_write_gave_up(job->trace, job->attempts, elapsed,
-	    (uint32_t)job->err.code, job->err.msg, transient);
+	    (uint32_t)job->err.code, hostsfile_error_name(job->err.code),
+	    job->err.msg, res.transient);
 	return HOSTSJOB_GAVE_UP;
 }
 
@@ -111,4 +111,10 @@ const struct dwerr *
 hostsjob_error(const struct hostsjob *job)
 {
 	return &job->err;
+}
+
+bool
+hostsjob_transient(const struct hostsjob *job)
+{
+	return job->transient;
 }

@@ -16,6 +16,7 @@
 
 #include "backoff.h"
 #include "dwerr.h"
+#include "hostsfile.h"
 #include "trace.h"
 
 enum hostsjob_state {
@@ -26,9 +27,7 @@ enum hostsjob_state {
 
 /* The write itself (hostsfile_write by default; tests inject failures). */
 typedef int (*hostsjob_write_fn)(void *ctx, const char *path, const char *buf,
-    size_t len, const char **method, struct dwerr *err);
-/* Whether an error code is worth retrying (hostsfile_transient by default). */
-typedef bool (*hostsjob_transient_fn)(int code);
+    size_t len, struct hostsfile_result *res, struct dwerr *err);
 
 struct hostsjob;
 
@@ -40,9 +39,9 @@ struct hostsjob	*hostsjob_new(const char *path, char *content, size_t len,
 		    uint64_t start_ms);
 /* Frees a job; NULL is a no-op. */
 void		 hostsjob_free(struct hostsjob *job);
-/* Replaces the write and classification functions (tests). */
+/* Replaces the write function (tests). */
 void		 hostsjob_set_writer(struct hostsjob *job, hostsjob_write_fn fn,
-		    void *ctx, hostsjob_transient_fn transient);
+		    void *ctx);
 
 /* Makes one attempt at now_ms. On HOSTSJOB_RETRY, *next_delay_ms says when
  * to call again. rand01 in [0, 1) jitters the delay. */
@@ -51,7 +50,8 @@ enum hostsjob_state hostsjob_attempt(struct hostsjob *job, uint64_t now_ms,
 
 /* Attempts made so far. */
 unsigned	 hostsjob_attempts(const struct hostsjob *job);
-/* The last error (empty when none). */
+/* The last error (empty when none), and whether it was transient. */
 const struct dwerr *hostsjob_error(const struct hostsjob *job);
+bool		 hostsjob_transient(const struct hostsjob *job);
 
 #endif

@@ -229,7 +229,7 @@ reconcile_hosts(const struct config *cfg, const struct desired_state *ds,
 		    hostsjob_attempts(job) == 1 ? "" : "s");
 	/* Gave up on a transient error: degraded (a later pass retries);
 	 * on a permanent one, retrying cannot help: failed. */
-	transient = hostsfile_transient(hostsjob_error(job)->code);
+	transient = hostsjob_transient(job);
 	hostsjob_free(job);
 	return transient ? RECONCILE_DEGRADED : RECONCILE_FAILED;
 }

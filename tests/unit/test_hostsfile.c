@@ -114,13 +114,13 @@ hostsfile_replaces_by_rename_with_a_new_inode(void **state)
 {
 	struct fx	*fx = *state;
 	struct stat	 before, after;
-	const char	*method = NULL;
+	struct hostsfile_result	 res;
 	struct dwerr	 err;
 
 	put(fx->path, "old\n", 0644);
 	assert_int_equal(stat(fx->path, &before), 0);
-	assert_int_equal(hostsfile_write(fx->path, "new\n", 4, &method, &err), 0);
-	assert_string_equal(method, "rename");
+	assert_int_equal(hostsfile_write(fx->path, "new\n", 4, &res, &err), 0);
+	assert_string_equal(res.method, "rename");
 	assert_content(fx->path, "new\n");
 	assert_int_equal(stat(fx->path, &after), 0);
 	assert_int_not_equal(before.st_ino, after.st_ino);
@@ -132,11 +132,11 @@ hostsfile_keeps_the_mode_of_the_original(void **state)
 {
 	struct fx	*fx = *state;
 	struct stat	 st;
-	const char	*method;
+	struct hostsfile_result	 res;
 	struct dwerr	 err;
 
 	put(fx->path, "old\n", 0604);
-	assert_int_equal(hostsfile_write(fx->path, "x\n", 2, &method, &err), 0);
+	assert_int_equal(hostsfile_write(fx->path, "x\n", 2, &res, &err), 0);
 	assert_int_equal(stat(fx->path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0604);
 	assert_int_equal(st.st_uid, geteuid());
@@ -147,7 +147,7 @@ hostsfile_creates_a_missing_file_0644(void **state)
 {
 	struct fx	*fx = *state;
 	struct stat	 st;
-	const char	*method;
+	struct hostsfile_result	 res;
 	struct dwerr	 err;
 	char		*buf;
 	size_t		 len;
@@ -158,8 +158,8 @@ hostsfile_creates_a_missing_file_0644(void **state)
 	assert_false(exists);
 	assert_int_equal(len, 0);
 	free(buf);
-	assert_int_equal(hostsfile_write(fx->path, "a\n", 2, &method, &err), 0);
-	assert_string_equal(method, "create");
+	assert_int_equal(hostsfile_write(fx->path, "a\n", 2, &res, &err), 0);
+	assert_string_equal(res.method, "create");
 	assert_int_equal(stat(fx->path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0644);
 	assert_content(fx->path, "a\n");
@@ -170,21 +170,21 @@ hostsfile_falls_back_in_place_on_a_bind_mount(void **state)
 {
 	struct fx	*fx = *state;
 	struct stat	 before, after;
-	const char	*method = NULL;
+	struct hostsfile_result	 res;
 	struct dwerr	 err;
 
 	put(fx->path, "a much longer old content\n", 0644);
 	assert_int_equal(stat(fx->path, &before), 0);
 	rename_fail_errno = EBUSY;
-	assert_int_equal(hostsfile_write(fx->path, "short\n", 6, &method, &err), 0);
-	assert_string_equal(method, "in-place");
+	assert_int_equal(hostsfile_write(fx->path, "short\n", 6, &res, &err), 0);
+	assert_string_equal(res.method, "in-place");
 	assert_content(fx->path, "short\n");
 	assert_int_equal(stat(fx->path, &after), 0);
 	assert_int_equal(before.st_ino, after.st_ino);
 	assert_int_equal(entries(fx->dir), 1);
 	rename_fail_errno = EXDEV;
-	assert_int_equal(hostsfile_write(fx->path, "again\n", 6, &method, &err), 0);
-	assert_string_equal(method, "in-place");
+	assert_int_equal(hostsfile_write(fx->path, "again\n", 6, &res, &err), 0);
+	assert_string_equal(res.method, "in-place");
 	assert_content(fx->path, "again\n");
 }
 
@@ -192,16 +192,17 @@ static void
 hostsfile_reports_a_failed_rename_and_cleans_up(void **state)
 {
 	struct fx	*fx = *state;
-	const char	*method;
+	struct hostsfile_result	 res;
 	struct dwerr	 err;
 
 	put(fx->path, "old\n", 0644);
 	rename_fail_errno = EACCES;
-	assert_int_equal(hostsfile_write(fx->path, "new\n", 4, &method, &err), -1);
+	assert_int_equal(hostsfile_write(fx->path, "new\n", 4, &res, &err), -1);
 	assert_int_equal(err.code, EACCES);
 	assert_non_null(strstr(err.msg, fx->path));
 	assert_non_null(strstr(err.msg, "rename"));
-	assert_false(hostsfile_transient(err.code));
+	assert_false(res.transient);
+	assert_string_equal(hostsfile_error_name(err.code), "EACCES");
 	assert_content(fx->path, "old\n");
 	assert_int_equal(entries(fx->dir), 1);
 }
@@ -211,14 +212,14 @@ hostsfile_writes_through_a_symlink_to_its_target(void **state)
 {
 	struct fx	*fx = *state;
 	struct stat	 st;
-	const char	*method;
+	struct hostsfile_result	 res;
 	struct dwerr	 err;
 	char		 target[160];
 
 	snprintf(target, sizeof(target), "%s/real-hosts", fx->dir);
 	put(target, "old\n", 0644);
 	assert_int_equal(symlink(target, fx->path), 0);
-	assert_int_equal(hostsfile_write(fx->path, "new\n", 4, &method, &err), 0);
+	assert_int_equal(hostsfile_write(fx->path, "new\n", 4, &res, &err), 0);
 	assert_int_equal(lstat(fx->path, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 	assert_content(target, "new\n");
@@ -228,11 +229,11 @@ static void
 hostsfile_refuses_a_directory(void **state)
 {
 	struct fx	*fx = *state;
-	const char	*method;
+	struct hostsfile_result	 res;
 	struct dwerr	 err;
 
 	assert_int_equal(mkdir(fx->path, 0755), 0);
-	assert_int_equal(hostsfile_write(fx->path, "x\n", 2, &method, &err), -1);
+	assert_int_equal(hostsfile_write(fx->path, "x\n", 2, &res, &err), -1);
 	assert_int_equal(err.code, EINVAL);
 	assert_non_null(strstr(err.msg, "not a regular file"));
 	rmdir(fx->path);
@@ -242,13 +243,13 @@ static void
 hostsfile_missing_folder_is_a_permanent_error(void **state)
 {
 	struct fx	*fx = *state;
-	const char	*method;
+	struct hostsfile_result	 res;
 	struct dwerr	 err;
 	char		 p[192];
 
 	(void)fx;
 	snprintf(p, sizeof(p), "%s/no-such-dir/hosts", fx->dir);
-	assert_int_equal(hostsfile_write(p, "x\n", 2, &method, &err), -1);
+	assert_int_equal(hostsfile_write(p, "x\n", 2, &res, &err), -1);
 	assert_int_equal(err.code, ENOENT);
 	assert_false(hostsfile_transient(err.code));
 }

@@ -26,7 +26,7 @@ struct script {
 
 static int
 script_write(void *ctx, const char *path, const char *buf, size_t len,
-    const char **method, struct dwerr *err)
+    struct hostsfile_result *res, struct dwerr *err)
 {
 	struct script	*s = ctx;
 	int		 code = s->calls < s->ncodes ? s->codes[s->calls] : 0;
@@ -35,17 +35,12 @@ script_write(void *ctx, const char *path, const char *buf, size_t len,
 	s->calls++;
 	s->last_len = len;
 	if (code == 0) {
-		*method = "rename";
+		res->method = "rename";
 		return 0;
 	}
+	res->transient = code == EBUSY;
 	dwerr_set(err, code, "cannot rename over %s: code %d", path, code);
 	return -1;
-}
-
-static bool
-script_transient(int code)
-{
-	return code == EBUSY;
 }
 
 /* A trace sink recording event names and a few fields. */
@@ -55,6 +50,7 @@ struct events {
 	uint32_t attempt[EVENTS_MAX];
 	uint32_t delay[EVENTS_MAX];
 	uint32_t code[EVENTS_MAX];
+	char	 code_name[EVENTS_MAX][32];
 };
 
 static void
@@ -74,6 +70,9 @@ events_emit(void *ctx, const struct trace_record *rec)
 			e->delay[e->n] = f->v.u32;
 		else if (strcmp(f->name, "error_code") == 0)
 			e->code[e->n] = f->v.u32;
+		else if (strcmp(f->name, "error_name") == 0)
+			snprintf(e->code_name[e->n], sizeof(e->code_name[0]),
+			    "%s", f->v.str);
 	}
 	e->n++;
 }
@@ -119,7 +118,7 @@ job_for(struct fx *fx, uint64_t start)
 	memcpy(content, "hosts\n", 6);
 	job = hostsjob_new("/x/hosts", content, 6, &fx->policy, fx->trace, start);
 	assert_non_null(job);
-	hostsjob_set_writer(job, script_write, &fx->script, script_transient);
+	hostsjob_set_writer(job, script_write, &fx->script);
 	return job;
 }
 
@@ -168,6 +167,9 @@ hostsjob_retries_a_locked_file_with_growing_delays(void **state)
 		assert_int_equal(fx->events.attempt[i], i + 1);
 		assert_int_equal(fx->events.delay[i], 50u << i);
 		assert_int_equal(fx->events.code[i], EBUSY);
+		assert_string_equal(fx->events.code_name[i],
+		    hostsfile_error_name(EBUSY));
+		assert_true(fx->events.code_name[i][0] != '\0');
 	}
 	assert_string_equal(fx->events.name[4], "HostsWriteSucceeded");
 	assert_int_equal(fx->events.attempt[4], 5);
@@ -200,6 +202,7 @@ hostsjob_gives_up_at_the_deadline(void **state)
 	assert_int_equal(fx->events.attempt[n], n + 1);
 	assert_int_equal(fx->events.code[n], EBUSY);
 	assert_int_equal(hostsjob_error(job)->code, EBUSY);
+	assert_true(hostsjob_transient(job));
 	hostsjob_free(job);
 }
 
@@ -218,6 +221,7 @@ hostsjob_permanent_error_gives_up_at_once(void **state)
 	assert_int_equal(fx->events.n, 1);
 	assert_string_equal(fx->events.name[0], "HostsWriteGaveUp");
 	assert_non_null(strstr(hostsjob_error(job)->msg, "/x/hosts"));
+	assert_false(hostsjob_transient(job));
 	hostsjob_free(job);
 }
 

@@ -91,7 +91,7 @@ trace_pass_events_share_one_activity(void **state)
 	assert_int_equal(trace_add_sink(t, &capture_ops, c), 0);
 	trace_activity_begin(t, act);
 	trace_reconcile_start(t, "vpn");
-	trace_hosts_write_attempt(t, 1, 32, "locked", true, 50, 0);
+	trace_hosts_write_attempt(t, 1, 32, "ERROR_SHARING_VIOLATION", "locked", true, 50, 0);
 	trace_reconcile_end(t, "converged", 1, 1234);
 	trace_activity_end(t);
 	trace_hosts_unchanged(t, "/etc/hosts");
@@ -105,7 +105,7 @@ trace_pass_events_share_one_activity(void **state)
 	assert_memory_equal(c->activity[1], act, 16);
 	assert_memory_equal(c->activity[2], act, 16);
 	assert_memory_equal(c->activity[3], zero, 16);
-	assert_int_equal(c->nfields[1], 6);
+	assert_int_equal(c->nfields[1], 7);
 	assert_int_equal(c->type0[1], TRACE_T_U32);
 	trace_free(t);
 	assert_int_equal(freed, 1);
@@ -116,7 +116,7 @@ trace_null_dispatcher_is_silent(void **state)
 {
 	(void)state;
 	trace_reconcile_start(NULL, "once");
-	trace_hosts_write_gave_up(NULL, 3, 30000, 32, "x", true);
+	trace_hosts_write_gave_up(NULL, 3, 30000, 32, "E", "x", true);
 	trace_free(NULL);
 }
 
@@ -150,7 +150,8 @@ trace_jsonl_writes_one_exact_object_per_line(void **state)
 	t = trace_new(fixed_clock, &now);
 	assert_int_equal(trace_add_jsonl(t, path, &err), 0);
 	trace_activity_begin(t, act);
-	trace_hosts_write_attempt(t, 2, 32, "sharing violation", true, 100, 51);
+	trace_hosts_write_attempt(t, 2, 32, "ERROR_SHARING_VIOLATION",
+	    "sharing violation", true, 100, 51);
 	now += 1999999;
 	trace_hosts_write_succeeded(t, 3, 152, 4096, "rename");
 	trace_free(t);
@@ -158,7 +159,8 @@ trace_jsonl_writes_one_exact_object_per_line(void **state)
 	assert_string_equal(got,
 	    "{\"ts\":\"2026-11-25T08:00:00.000042Z\",\"event\":\"HostsWriteAttempt\","
 	    "\"activity\":\"11223344-5566-4788-99aa-bbccddeeff00\",\"level\":\"warning\","
-	    "\"attempt\":2,\"error_code\":32,\"error\":\"sharing violation\","
+	    "\"attempt\":2,\"error_code\":32,\"error_name\":\"ERROR_SHARING_VIOLATION\","
+	    "\"error\":\"sharing violation\","
 	    "\"transient\":true,\"next_delay_ms\":100,\"elapsed_ms\":51}\n"
 	    "{\"ts\":\"2026-11-25T08:00:02.000041Z\",\"event\":\"HostsWriteSucceeded\","
 	    "\"activity\":\"11223344-5566-4788-99aa-bbccddeeff00\",\"level\":\"info\","
