@@ -29,6 +29,10 @@ function(dw_require target pcname cmakename debpkg)
 endfunction()
 
 dw_require(dw_cjson libcjson cJSON libcjson-dev cjson)
+if(WIN32)
+	# Linked statically: no dllimport/dllexport decorations.
+	target_compile_definitions(dw_cjson INTERFACE CJSON_HIDE_SYMBOLS)
+endif()
 dw_require(dw_event libevent_core libevent libevent-dev libevent::core)
 if(DW_BUILD_TESTS)
 	dw_require(dw_cmocka cmocka cmocka libcmocka-dev cmocka::cmocka)

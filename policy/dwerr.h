@@ -22,7 +22,10 @@ struct dwerr {
 	char	 msg[DWERR_MSG_BYTES];
 };
 
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+/* MinGW builds use its C99 printf (__USE_MINGW_ANSI_STDIO): %zu, %lld. */
+#define DW_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#elif defined(__GNUC__)
 #define DW_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define DW_PRINTF(f, a)

@@ -1,0 +1,222 @@
+/* platform: Windows implementation (see platform.h). */
+#include "platform.h"
+
+#include <windows.h>
+#include <bcrypt.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "winutf.h"
+
+#define PLATFORM_EPOCH_DELTA_US 11644473600000000ull	/* 1601 -> 1970 */
+
+uint64_t
+platform_mono_us(void)
+{
+	static LARGE_INTEGER	 freq;
+	LARGE_INTEGER		 now;
+
+	if (freq.QuadPart == 0)
+		QueryPerformanceFrequency(&freq);
+	QueryPerformanceCounter(&now);
+	return (uint64_t)(now.QuadPart / freq.QuadPart) * 1000000u +
+	    (uint64_t)(now.QuadPart % freq.QuadPart) * 1000000u /
+	    (uint64_t)freq.QuadPart;
+}
+
+uint64_t
+platform_mono_ms(void)
+{
+	return platform_mono_us() / 1000u;
+}
+
+uint64_t
+platform_wall_us(void)
+{
+	FILETIME	 ft;
+	uint64_t	 t;
+
+	GetSystemTimePreciseAsFileTime(&ft);
+	t = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+	return t / 10u - PLATFORM_EPOCH_DELTA_US;
+}
+
+void
+platform_random(void *buf, size_t len)
+{
+	unsigned char	*p = buf;
+	uint64_t	 x;
+	size_t		 i;
+
+	if (BCryptGenRandom(NULL, p, (ULONG)len,
+	    BCRYPT_USE_SYSTEM_PREFERRED_RNG) == 0)
+		return;
+	/* No entropy source: IDs must still differ between runs. */
+	x = platform_wall_us() ^ ((uint64_t)GetCurrentProcessId() << 32) ^
+	    platform_mono_us();
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (unsigned char)x;
+	}
+}
+
+double
+platform_random01(void)
+{
+	uint64_t	 r;
+
+	platform_random(&r, sizeof(r));
+	return (double)(r >> 11) / 9007199254740992.0;	/* 2^53 */
+}
+
+void
+platform_sleep_ms(uint32_t ms)
+{
+	Sleep(ms);
+}
+
+/* errno for the Win32 errors a caller tests for (ENOENT, EFBIG). */
+static int
+platform_errno(DWORD e)
+{
+	switch (e) {
+	case ERROR_FILE_NOT_FOUND:
+	case ERROR_PATH_NOT_FOUND:
+		return ENOENT;
+	case ERROR_NOT_ENOUGH_MEMORY:
+	case ERROR_OUTOFMEMORY:
+		return ENOMEM;
+	default:
+		return (int)e;
+	}
+}
+
+int
+platform_read_file(const char *path, size_t max, char **buf, size_t *len,
+    struct dwerr *err)
+{
+	LARGE_INTEGER	 size;
+	HANDLE		 h;
+	wchar_t		*wpath;
+	char		*p = NULL, msg[256];
+	size_t		 used = 0;
+	DWORD		 e;
+
+	*buf = NULL;
+	*len = 0;
+	if ((wpath = winutf_wide(path)) == NULL) {
+		dwerr_set(err, EINVAL, "%s: not a valid UTF-8 path", path);
+		return -1;
+	}
+	/* Share everything: never make another writer fail because of us. */
+	h = CreateFileW(wpath, GENERIC_READ,
+	    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+	    OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	free(wpath);
+	if (h == INVALID_HANDLE_VALUE) {
+		e = GetLastError();
+		winutf_message(e, msg, sizeof(msg));
+		dwerr_set(err, platform_errno(e), "%s: %s", path, msg);
+		return -1;
+	}
+	if (!GetFileSizeEx(h, &size)) {
+		e = GetLastError();
+		goto fail;
+	}
+	if ((uint64_t)size.QuadPart > max) {
+		CloseHandle(h);
+		dwerr_set(err, EFBIG, "%s: %lld bytes, over the limit of %zu",
+		    path, (long long)size.QuadPart, max);
+		return -1;
+	}
+	if ((p = malloc((size_t)size.QuadPart + 1)) == NULL) {
+		e = ERROR_NOT_ENOUGH_MEMORY;
+		goto fail;
+	}
+	while (used < (size_t)size.QuadPart) {
+		DWORD n;
+
+		if (!ReadFile(h, p + used, (DWORD)((size_t)size.QuadPart - used),
+		    &n, NULL)) {
+			e = GetLastError();
+			goto fail;
+		}
+		if (n == 0)
+			break;	/* the file shrank meanwhile */
+		used += n;
+	}
+	CloseHandle(h);
+	p[used] = '\0';
+	*buf = p;
+	*len = used;
+	return 0;
+fail:
+	CloseHandle(h);
+	free(p);
+	winutf_message(e, msg, sizeof(msg));
+	dwerr_set(err, platform_errno(e), "%s: %s", path, msg);
+	return -1;
+}
+
+const char *
+platform_default_config(void)
+{
+	static char	 path[MAX_PATH * 3];
+	wchar_t		 w[MAX_PATH];
+	char		*u;
+	DWORD		 n;
+
+	if (path[0] != '\0')
+		return path;
+	n = GetEnvironmentVariableW(L"ProgramData", w, MAX_PATH);
+	if (n == 0 || n >= MAX_PATH || (u = winutf_narrow(w)) == NULL) {
+		snprintf(path, sizeof(path), "C:\\ProgramData\\DnsWatchdog\\config.json");
+		return path;
+	}
+	snprintf(path, sizeof(path), "%s\\DnsWatchdog\\config.json", u);
+	free(u);
+	return path;
+}
+
+const char *
+platform_default_hosts(void)
+{
+	static char	 path[MAX_PATH * 3];
+	wchar_t		 w[MAX_PATH];
+	char		*u;
+	UINT		 n;
+
+	if (path[0] != '\0')
+		return path;
+	/* System32 is exempt from WOW64 redirection for drivers\etc. */
+	n = GetSystemDirectoryW(w, MAX_PATH);
+	if (n == 0 || n >= MAX_PATH || (u = winutf_narrow(w)) == NULL) {
+		snprintf(path, sizeof(path), "C:\\Windows\\System32\\drivers\\etc\\hosts");
+		return path;
+	}
+	snprintf(path, sizeof(path), "%s\\drivers\\etc\\hosts", u);
+	free(u);
+	return path;
+}
+
+enum hosts_eol
+platform_default_eol(void)
+{
+	return HOSTS_EOL_CRLF;
+}
+
+int
+platform_path_is_absolute(const char *path)
+{
+	/* "C:\x", "C:/x", "\\server\share", and rooted "\x" or "/x". */
+	if (((path[0] >= 'A' && path[0] <= 'Z') || (path[0] >= 'a' &&
+	    path[0] <= 'z')) && path[1] == ':' &&
+	    (path[2] == '\\' || path[2] == '/'))
+		return 1;
+	return path[0] == '\\' || path[0] == '/';
+}
