@@ -216,7 +216,11 @@ desired_nrpt_section(struct jsonv *ctx, const cJSON *arr,
 			total += dn->ndomains;
 		}
 		snprintf(p, sizeof(p), "%s.servers", path);
-		if (desired_string_array(ctx, srvs, p, &nsv) == 0) {
+		if (cJSON_IsArray(srvs) &&
+		    cJSON_GetArraySize(srvs) > (int)DESIRED_MAX_SERVERS)
+			jsonv_fail(ctx, p, "has %d servers; at most %u are allowed",
+			    cJSON_GetArraySize(srvs), DESIRED_MAX_SERVERS);
+		else if (desired_string_array(ctx, srvs, p, &nsv) == 0) {
 			dn->servers = desired_strings(ctx, srvs, p, nsv,
 			    "server", desired_ip);
 			dn->nservers = dn->servers != NULL ? nsv : 0;

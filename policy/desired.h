@@ -17,6 +17,7 @@
 #define DESIRED_MAX_BYTES	(16u << 20)	/* larger files are refused unread */
 #define DESIRED_MAX_DEPTH	16u		/* deepest JSON nesting accepted */
 #define DESIRED_VERSION		1
+#define DESIRED_MAX_SERVERS	16u		/* per NRPT rule */
 
 /* One NRPT rule as the user wrote it (the planner splits it into chunks). */
 struct desired_nrpt {

@@ -20,6 +20,7 @@
 #define HOSTS_COMMENT		\
 	"# This section is managed by dnswatchdog. Do not edit it by hand."
 #define HOSTS_SPANS_FIRST	8u		/* first allocation of spans */
+#define HOSTS_MARKER_MIN_ALNUM	8u		/* letters or digits in a marker */
 
 /* A range of bytes [start, end) of the parsed buffer that is ours. */
 struct hosts_span {
@@ -90,7 +91,7 @@ hosts_strlen_max(const char *s, size_t max)
 static int
 hosts_marker_check(const char *which, const char *s, struct dwerr *err)
 {
-	size_t	 i, n;
+	size_t	 i, n, alnum;
 
 	if (s == NULL) {
 		dwerr_set(err, DWERR_INPUT, "the %s marker is missing", which);
@@ -131,6 +132,25 @@ hosts_marker_check(const char *which, const char *s, struct dwerr *err)
 		dwerr_set(err, DWERR_INPUT,
 		    "the %s marker does not start with '#', so it would not "
 		    "be a comment in the hosts file", which);
+		return -1;
+	}
+	/* A marker decides which lines are ours and may go: it must not be
+	 * a comment a person would write ("#", "# hosts"), nor our own
+	 * comment line (the section would then never close). */
+	for (i = 0, alnum = 0; i < n; i++)
+		if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9'))
+			alnum++;
+	if (alnum < HOSTS_MARKER_MIN_ALNUM) {
+		dwerr_set(err, DWERR_INPUT, "the %s marker is not distinctive "
+		    "enough: it needs at least %u letters or digits, like "
+		    "\"%s\"", which, HOSTS_MARKER_MIN_ALNUM,
+		    HOSTS_BEGIN_MARKER_DEFAULT);
+		return -1;
+	}
+	if (strcmp(s, HOSTS_COMMENT) == 0) {
+		dwerr_set(err, DWERR_INPUT, "the %s marker is the section's "
+		    "own comment line", which);
 		return -1;
 	}
 	return 0;

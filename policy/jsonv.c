@@ -24,10 +24,12 @@ jsonv_fail(struct jsonv *v, const char *path, const char *fmt, ...)
 	char	 why[512];
 	va_list	 ap;
 
+	/* Past a few dozen problems, more sentences help nobody: count them. */
+	if (v->nerr++ >= JSONV_MAX_PROBLEMS)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	v->nerr++;
 	dwerr_add(v->err, DWERR_INPUT, "%s: %s: %s", v->file, path, why);
 }
 
@@ -77,24 +79,23 @@ void
 jsonv_keys(struct jsonv *v, const cJSON *obj, const char *path,
     const char *const *allowed)
 {
-	const cJSON	*a, *b;
+	const cJSON	*a;
 	size_t		 k;
 	char		 show[JSONV_SHOW_BYTES];
+	unsigned	 seen[JSONV_MAX_KEYS] = { 0 };
 
+	/* Linear in the number of keys: each is looked up in the short
+	 * allowed list, and only allowed keys can be duplicates worth naming
+	 * (an unknown key is an error already). */
 	cJSON_ArrayForEach(a, obj) {
-		bool known = false;
-
-		for (k = 0; allowed[k] != NULL; k++)
+		for (k = 0; allowed[k] != NULL && k < JSONV_MAX_KEYS; k++)
 			if (strcmp(a->string, allowed[k]) == 0)
-				known = true;
-		jsonv_show(a->string, show);
-		if (!known)
-			jsonv_fail(v, path, "unknown key %s", show);
-		for (b = obj->child; b != a; b = b->next)
-			if (strcmp(a->string, b->string) == 0) {
-				jsonv_fail(v, path, "duplicate key %s", show);
 				break;
-			}
+		jsonv_show(a->string, show);
+		if (allowed[k] == NULL || k == JSONV_MAX_KEYS)
+			jsonv_fail(v, path, "unknown key %s", show);
+		else if (seen[k]++ == 1)
+			jsonv_fail(v, path, "duplicate key %s", show);
 	}
 }
 
@@ -201,6 +202,9 @@ jsonv_parse(struct jsonv *v, const char *text, size_t len, size_t max_bytes,
 int
 jsonv_done(struct jsonv *v)
 {
+	if (v->nerr > JSONV_MAX_PROBLEMS)
+		dwerr_add(v->err, DWERR_INPUT, "%s: and %u more problems",
+		    v->file, v->nerr - JSONV_MAX_PROBLEMS);
 	if (v->oom)
 		dwerr_add(v->err, ENOMEM, "%s: out of memory", v->file);
 	return (v->nerr > 0 || v->oom) ? -1 : 0;

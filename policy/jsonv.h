@@ -16,7 +16,9 @@
 
 #include "dwerr.h"
 
-#define JSONV_PATH_BYTES 128u	/* "$.hosts[123456].names[123456]" */
+#define JSONV_PATH_BYTES	128u	/* "$.hosts[123456].names[123456]" */
+#define JSONV_MAX_PROBLEMS	20u	/* sentences reported; the rest counted */
+#define JSONV_MAX_KEYS		16u	/* longest allowed-key list */
 
 /* One validation run: where problems go, how many there were. */
 struct jsonv {

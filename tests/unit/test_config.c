@@ -266,9 +266,9 @@ config_accepts_the_coder_markers(void **state)
 	assert_string_equal(t->cfg->begin_marker, "# CoderHostsSectionStart");
 	assert_string_equal(t->cfg->end_marker, "# CoderHostsSectionEnd");
 	/* Markers are not paths: nothing is prefixed. */
-	expect_ok(t, "{'hosts':{'begin_marker':'#begin','end_marker':'#end'}}");
-	assert_string_equal(t->cfg->begin_marker, "#begin");
-	assert_string_equal(t->cfg->end_marker, "#end");
+	expect_ok(t, "{'hosts':{'begin_marker':'#beginning1','end_marker':'#ending12'}}");
+	assert_string_equal(t->cfg->begin_marker, "#beginning1");
+	assert_string_equal(t->cfg->end_marker, "#ending12");
 }
 
 static void

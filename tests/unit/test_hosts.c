@@ -406,6 +406,9 @@ count_marker_lines(const struct tbuf *b, const char *marker)
 
 /* markers */
 
+static void check_bad_markers(const char *, const char *, const char *,
+    const char *);
+
 static void
 hosts_markers_check_accepts_usable_pairs(void **state)
 {
@@ -421,12 +424,29 @@ hosts_markers_check_accepts_usable_pairs(void **state)
 	assert_int_equal(hosts_markers_check(&codermarkers, &err), 0);
 	assert_int_equal(hosts_markers_check(&docker, NULL), 0);
 
-	memset(longest, '=', sizeof(longest) - 1);
+	memset(longest, 'x', sizeof(longest) - 1);
 	longest[0] = '#';
 	longest[sizeof(longest) - 1] = '\0';
 	m.begin = longest;
-	m.end = "# end";
+	m.end = "# end of the 1234 section";
 	assert_int_equal(hosts_markers_check(&m, &err), 0);
+}
+
+static void
+hosts_markers_check_refuses_markers_a_person_might_write(void **state)
+{
+	(void)state;
+	/* Such a marker would make a user's own comment "ours" and delete
+	 * the lines after it. */
+	check_bad_markers("#", "##", "begin marker", "distinctive");
+	check_bad_markers(BEGIN, "# end", "end marker", "distinctive");
+	check_bad_markers("#begin", END, "begin marker", "distinctive");
+	check_bad_markers("# ---- #### ----", END, "begin marker",
+	    "distinctive");
+	/* Our own comment line as the end: the section would never close. */
+	check_bad_markers(BEGIN,
+	    "# This section is managed by dnswatchdog. Do not edit it by hand.",
+	    "end marker", "own comment");
 }
 
 static void
@@ -465,7 +485,7 @@ hosts_markers_check_names_the_marker_and_the_reason(void **state)
 	check_bad_markers(BEGIN, toolong, "end marker", "longer than 128");
 	check_bad_markers("DnsWatchdogSectionStart", END, "begin marker",
 	    "'#'");
-	check_bad_markers(BEGIN, "// end", "end marker", "'#'");
+	check_bad_markers(BEGIN, "// end of section", "end marker", "'#'");
 	check_bad_markers("#\tstart", END, "begin marker", "printable");
 	check_bad_markers(BEGIN, "# end\n127.0.0.1 evil", "end marker",
 	    "printable");
@@ -1538,6 +1558,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hosts_markers_check_accepts_usable_pairs),
+		cmocka_unit_test(hosts_markers_check_refuses_markers_a_person_might_write),
 		cmocka_unit_test(
 		    hosts_markers_check_names_the_marker_and_the_reason),
 		cmocka_unit_test(hosts_parse_refuses_utf16_files),
