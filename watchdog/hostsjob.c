@@ -1,15 +1,14 @@
-/* hostsjob: a hosts-file write and its retries (see hostsjob.h). */
+/* hostsjob: a hosts-file update and its retries (see hostsjob.h). */
 #include "hostsjob.h"
 
 #include <stdlib.h>
 
 #include "dwstr.h"
-#include "hostsfile.h"
 
 struct hostsjob {
 	char			*path;
-	char			*content;
-	size_t			 len;
+	hostsjob_render_fn	 render;
+	void			*render_ctx;
 	struct backoff_policy	 policy;
 	struct trace		*trace;
 	uint64_t		 start_ms;
@@ -18,6 +17,7 @@ struct hostsjob {
 	hostsjob_write_fn	 write;
 	void			*write_ctx;
 	bool			 transient;	/* of the last failure */
+	bool			 wrote;
 };
 
 static int
@@ -29,7 +29,7 @@ hostsjob_default_write(void *ctx, const char *path, const char *buf,
 }
 
 struct hostsjob *
-hostsjob_new(const char *path, char *content, size_t len,
+hostsjob_new(const char *path, hostsjob_render_fn render, void *render_ctx,
     const struct backoff_policy *policy, struct trace *trace, uint64_t start_ms)
 {
 	struct hostsjob	*job;
@@ -37,11 +37,10 @@ hostsjob_new(const char *path, char *content, size_t len,
 	if ((job = calloc(1, sizeof(*job))) == NULL ||
 	    (job->path = dwstr_dup(path)) == NULL) {
 		free(job);
-		free(content);
 		return NULL;
 	}
-	job->content = content;
-	job->len = len;
+	job->render = render;
+	job->render_ctx = render_ctx;
 	job->policy = *policy;
 	job->trace = trace;
 	job->start_ms = start_ms;
@@ -56,7 +55,6 @@ hostsjob_free(struct hostsjob *job)
 	if (job == NULL)
 		return;
 	free(job->path);
-	free(job->content);
 	free(job);
 }
 
@@ -72,17 +70,37 @@ hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
     uint32_t *next_delay_ms)
 {
 	struct hostsfile_result	 res = { NULL, false };
-	uint64_t	 elapsed = now_ms >= job->start_ms ? now_ms - job->start_ms : 0;
-	uint32_t	 delay = 0;
+	uint64_t		 elapsed;
+	uint32_t		 delay = 0;
+	char			*buf = NULL;
+	size_t			 len = 0;
+	bool			 changed = true;
+	int			 rc;
 
+	elapsed = now_ms >= job->start_ms ? now_ms - job->start_ms : 0;
 	*next_delay_ms = 0;
 	job->attempts++;
 	dwerr_reset(&job->err);
-	if (job->write(job->write_ctx, job->path, job->content, job->len,
-	    &res, &job->err) == 0) {
+	if (job->render(job->render_ctx, &buf, &len, &changed, &job->err) != 0) {
+		/* The file became unmanageable (UTF-16, NUL bytes...). */
 		job->transient = false;
+		trace_hosts_write_gave_up(job->trace, job->attempts, elapsed,
+		    (uint32_t)job->err.code, "", job->err.msg, false);
+		return HOSTSJOB_GAVE_UP;
+	}
+	if (!changed) {
+		/* Someone else put the right content there meanwhile. */
+		free(buf);
+		trace_hosts_unchanged(job->trace, job->path);
+		return HOSTSJOB_DONE;
+	}
+	rc = job->write(job->write_ctx, job->path, buf, len, &res, &job->err);
+	free(buf);
+	if (rc == 0) {
+		job->transient = false;
+		job->wrote = true;
 		trace_hosts_write_succeeded(job->trace, job->attempts, elapsed,
-		    job->len, res.method);
+		    len, res.method);
 		return HOSTSJOB_DONE;
 	}
 	job->transient = res.transient;
@@ -105,6 +123,12 @@ unsigned
 hostsjob_attempts(const struct hostsjob *job)
 {
 	return job->attempts;
+}
+
+bool
+hostsjob_wrote(const struct hostsjob *job)
+{
+	return job->wrote;
 }
 
 const struct dwerr *

@@ -1,11 +1,16 @@
 /*
- * hostsjob: one hosts-file write carried through its retries.
+ * hostsjob: one hosts-file update carried through its retries.
  *
- * The retry logic lives here once: hostsjob_attempt makes one attempt,
- * traces it (exactly one event per attempt: HostsWriteAttempt when another
- * attempt follows, HostsWriteSucceeded, or HostsWriteGaveUp), and says when
- * to try again. The one-shot CLI sleeps between attempts; the daemon arms a
- * timer instead, so its loop never blocks.
+ * The retry logic lives here once: hostsjob_attempt makes one attempt and
+ * traces it with exactly one event (HostsWriteAttempt when another attempt
+ * follows, HostsWriteSucceeded, HostsUnchanged when the file turned out to
+ * be right already, or HostsWriteGaveUp), and says when to try again. The
+ * one-shot CLI sleeps between attempts; the daemon arms a timer instead, so
+ * its loop never blocks.
+ *
+ * Every attempt renders the new file again from the file as it is then,
+ * so an edit someone made while the file was locked is kept, not
+ * overwritten with bytes computed before it.
  */
 #ifndef HOSTSJOB_H
 #define HOSTSJOB_H
@@ -20,10 +25,16 @@
 #include "trace.h"
 
 enum hostsjob_state {
-	HOSTSJOB_DONE,		/* written */
+	HOSTSJOB_DONE,		/* written, or already right */
 	HOSTSJOB_RETRY,		/* failed transiently: call again after the delay */
 	HOSTSJOB_GAVE_UP	/* permanent error, or the deadline passed */
 };
+
+/* Produces the whole new file from the file as it is now: *buf (malloc'd,
+ * the job frees it) and *len, or *changed false when nothing needs writing.
+ * Returns 0, or -1 with err when the file cannot be managed (permanent). */
+typedef int (*hostsjob_render_fn)(void *ctx, char **buf, size_t *len,
+    bool *changed, struct dwerr *err);
 
 /* The write itself (hostsfile_write by default; tests inject failures). */
 typedef int (*hostsjob_write_fn)(void *ctx, const char *path, const char *buf,
@@ -31,12 +42,12 @@ typedef int (*hostsjob_write_fn)(void *ctx, const char *path, const char *buf,
 
 struct hostsjob;
 
-/* A job writing len bytes of content (the job takes ownership of content,
- * a malloc'd buffer) to path; start_ms is "now" on a monotonic clock.
- * Returns NULL when memory runs out (content is freed then too). */
-struct hostsjob	*hostsjob_new(const char *path, char *content, size_t len,
-		    const struct backoff_policy *policy, struct trace *trace,
-		    uint64_t start_ms);
+/* A job updating path with what render produces; start_ms is "now" on a
+ * monotonic clock. The job borrows render_ctx and trace. Returns NULL when
+ * memory runs out. */
+struct hostsjob	*hostsjob_new(const char *path, hostsjob_render_fn render,
+		    void *render_ctx, const struct backoff_policy *policy,
+		    struct trace *trace, uint64_t start_ms);
 /* Frees a job; NULL is a no-op. */
 void		 hostsjob_free(struct hostsjob *job);
 /* Replaces the write function (tests). */
@@ -50,6 +61,8 @@ enum hostsjob_state hostsjob_attempt(struct hostsjob *job, uint64_t now_ms,
 
 /* Attempts made so far. */
 unsigned	 hostsjob_attempts(const struct hostsjob *job);
+/* True when the job wrote the file (false: it was already right). */
+bool		 hostsjob_wrote(const struct hostsjob *job);
 /* The last error (empty when none), and whether it was transient. */
 const struct dwerr *hostsjob_error(const struct hostsjob *job);
 bool		 hostsjob_transient(const struct hostsjob *job);

@@ -136,72 +136,59 @@ reconcile_print_diff(FILE *out, const char *a, size_t alen, const char *b,
 	reconcile_print_lines(out, "  + ", bp, be);
 }
 
-/* The hosts artifact: returns its part of the pass result. */
-static enum reconcile_result
-reconcile_hosts(const struct config *cfg, const struct desired_state *ds,
-    struct trace *t, const struct reconcile_opts *opts, unsigned *writes)
-{
-	struct hosts_markers	 m = { cfg->begin_marker, cfg->end_marker };
-	struct hosts_doc	*doc = NULL;
-	struct hostsjob		*job;
-	struct dwerr		 err;
-	enum hostsjob_state	 st;
-	char			*old = NULL, *new = NULL;
-	size_t			 oldlen, newlen;
-	bool			 exists, changed, transient;
-	uint32_t		 delay;
-	FILE			*out = opts->out;
+/* What the hosts artifact reads and renders; the render callback of the
+ * write job, so every attempt starts from the file as it is then. */
+struct reconcile_hosts {
+	const struct config		*cfg;
+	const struct desired_state	*ds;
+	char				*old;		/* the file as last read */
+	size_t				 oldlen;
+	bool				 exists;
+	size_t				 sections;	/* complete sections found */
+	size_t				 orphans;	/* unpaired markers found */
+};
 
-	if (hostsfile_read(cfg->hosts_path, HOSTS_MAX_BYTES, &old, &oldlen,
-	    &exists, &err) != 0 ||
-	    hosts_parse(old, oldlen, &m, platform_default_eol(), &doc, &err) != 0 ||
-	    hosts_render(doc, ds, &new, &newlen, &changed, &err) != 0) {
-		if (err.code == DWERR_INPUT)
-			dwerr_prefix(&err, "%s: ", cfg->hosts_path);
-		trace_hosts_file_rejected(t, cfg->hosts_path, err.msg);
-		log_error("%s", err.msg);
-		if (out != NULL)
-			fprintf(out, "hosts %s: cannot be managed: %s\n",
-			    cfg->hosts_path, err.msg);
-		hosts_doc_free(doc);
-		free(old);
-		return RECONCILE_FAILED;
-	}
-	if (hosts_doc_sections(doc) > 1 || hosts_doc_orphan_markers(doc) > 0) {
-		/* Someone moved or copied our markers: say what we repair. */
-		trace_hosts_section_repaired(t, cfg->hosts_path,
-		    (uint32_t)hosts_doc_sections(doc),
-		    (uint32_t)hosts_doc_orphan_markers(doc));
-		log_notice("%s: found %zu managed sections and %zu unpaired "
-		    "markers; %s", cfg->hosts_path, hosts_doc_sections(doc),
-		    hosts_doc_orphan_markers(doc), opts->mode == RECONCILE_PLAN ?
-		    "would keep one section" : "keeping one section");
-	}
+static int
+reconcile_hosts_render(void *arg, char **buf, size_t *len, bool *changed,
+    struct dwerr *err)
+{
+	struct reconcile_hosts	*rh = arg;
+	struct hosts_markers	 m = { rh->cfg->begin_marker, rh->cfg->end_marker };
+	struct hosts_doc	*doc = NULL;
+	int			 rc = -1;
+
+	free(rh->old);
+	rh->old = NULL;
+	*buf = NULL;
+	if (hostsfile_read(rh->cfg->hosts_path, HOSTS_MAX_BYTES, &rh->old,
+	    &rh->oldlen, &rh->exists, err) == 0 &&
+	    hosts_parse(rh->old, rh->oldlen, &m, platform_default_eol(), &doc,
+	    err) == 0 &&
+	    hosts_render(doc, rh->ds, buf, len, changed, err) == 0) {
+		rh->sections = hosts_doc_sections(doc);
+		rh->orphans = hosts_doc_orphan_markers(doc);
+		rc = 0;
+	} else if (err != NULL && err->code == DWERR_INPUT)
+		dwerr_prefix(err, "%s: ", rh->cfg->hosts_path);
 	hosts_doc_free(doc);
-	if (!changed) {
-		trace_hosts_unchanged(t, cfg->hosts_path);
-		if (out != NULL)
-			fprintf(out, "hosts %s: unchanged (%zu names)\n",
-			    cfg->hosts_path, desired_host_names(ds));
-		free(old);
-		free(new);
-		return RECONCILE_NOOP;
-	}
-	if (opts->mode == RECONCILE_PLAN) {
-		if (out != NULL) {
-			fprintf(out, "hosts %s: would %s (%zu -> %zu bytes)\n",
-			    cfg->hosts_path, exists ? "rewrite" : "create",
-			    oldlen, newlen);
-			reconcile_print_diff(out, old, oldlen, new, newlen);
-		}
-		free(old);
-		free(new);
-		return RECONCILE_CONVERGED;
-	}
-	free(old);
+	return rc;
+}
+
+/* Makes the job's attempts, sleeping between them (the one-shot CLI). */
+static enum reconcile_result
+reconcile_hosts_write(struct reconcile_hosts *rh, struct trace *t, FILE *out,
+    unsigned *writes)
+{
+	const struct config	*cfg = rh->cfg;
+	struct hostsjob		*job;
+	enum hostsjob_state	 st;
+	enum reconcile_result	 r;
+	uint32_t		 delay;
+	unsigned		 n;
+
 	hostsfile_cleanup(cfg->hosts_path);
-	if ((job = hostsjob_new(cfg->hosts_path, new, newlen, &cfg->backoff, t,
-	    platform_mono_ms())) == NULL) {
+	if ((job = hostsjob_new(cfg->hosts_path, reconcile_hosts_render, rh,
+	    &cfg->backoff, t, platform_mono_ms())) == NULL) {
 		log_error("out of memory");
 		return RECONCILE_FAILED;
 	}
@@ -211,27 +198,81 @@ reconcile_hosts(const struct config *cfg, const struct desired_state *ds,
 		    hostsjob_attempts(job), hostsjob_error(job)->msg, delay);
 		platform_sleep_ms(delay);
 	}
+	n = hostsjob_attempts(job);
 	if (st == HOSTSJOB_DONE) {
-		(*writes)++;
+		if (hostsjob_wrote(job))
+			(*writes)++;
 		if (out != NULL)
-			fprintf(out, "hosts %s: written (%u attempt%s)\n",
-			    cfg->hosts_path, hostsjob_attempts(job),
-			    hostsjob_attempts(job) == 1 ? "" : "s");
-		hostsjob_free(job);
-		return RECONCILE_CONVERGED;
+			fprintf(out, "hosts %s: %s (%u attempt%s)\n",
+			    cfg->hosts_path, hostsjob_wrote(job) ? "written" :
+			    "already right", n, n == 1 ? "" : "s");
+		r = RECONCILE_CONVERGED;
+	} else {
+		log_error("gave up writing %s after %u attempt%s: %s",
+		    cfg->hosts_path, n, n == 1 ? "" : "s",
+		    hostsjob_error(job)->msg);
+		if (out != NULL)
+			fprintf(out, "hosts %s: gave up after %u attempt%s\n",
+			    cfg->hosts_path, n, n == 1 ? "" : "s");
+		/* Gave up on a transient error: degraded (a later pass
+		 * retries); on a permanent one, retrying cannot help. */
+		r = hostsjob_transient(job) ? RECONCILE_DEGRADED :
+		    RECONCILE_FAILED;
 	}
-	log_error("gave up writing %s after %u attempt%s: %s", cfg->hosts_path,
-	    hostsjob_attempts(job), hostsjob_attempts(job) == 1 ? "" : "s",
-	    hostsjob_error(job)->msg);
-	if (out != NULL)
-		fprintf(out, "hosts %s: gave up after %u attempt%s\n",
-		    cfg->hosts_path, hostsjob_attempts(job),
-		    hostsjob_attempts(job) == 1 ? "" : "s");
-	/* Gave up on a transient error: degraded (a later pass retries);
-	 * on a permanent one, retrying cannot help: failed. */
-	transient = hostsjob_transient(job);
 	hostsjob_free(job);
-	return transient ? RECONCILE_DEGRADED : RECONCILE_FAILED;
+	return r;
+}
+
+/* The hosts artifact: returns its part of the pass result. */
+static enum reconcile_result
+reconcile_hosts(const struct config *cfg, const struct desired_state *ds,
+    struct trace *t, const struct reconcile_opts *opts, unsigned *writes)
+{
+	struct reconcile_hosts	 rh = { cfg, ds, NULL, 0, false, 0, 0 };
+	enum reconcile_result	 r;
+	struct dwerr		 err;
+	char			*new = NULL;
+	size_t			 newlen = 0;
+	bool			 changed;
+	FILE			*out = opts->out;
+
+	if (reconcile_hosts_render(&rh, &new, &newlen, &changed, &err) != 0) {
+		trace_hosts_file_rejected(t, cfg->hosts_path, err.msg);
+		log_error("%s", err.msg);
+		if (out != NULL)
+			fprintf(out, "hosts %s: cannot be managed: %s\n",
+			    cfg->hosts_path, err.msg);
+		free(rh.old);
+		return RECONCILE_FAILED;
+	}
+	if (rh.sections > 1 || rh.orphans > 0) {
+		/* Someone moved or copied our markers: say what we repair. */
+		trace_hosts_section_repaired(t, cfg->hosts_path,
+		    (uint32_t)rh.sections, (uint32_t)rh.orphans);
+		log_notice("%s: found %zu managed sections and %zu unpaired "
+		    "markers; %s", cfg->hosts_path, rh.sections, rh.orphans,
+		    opts->mode == RECONCILE_PLAN ? "would keep one section" :
+		    "keeping one section");
+	}
+	if (!changed) {
+		trace_hosts_unchanged(t, cfg->hosts_path);
+		if (out != NULL)
+			fprintf(out, "hosts %s: unchanged (%zu names)\n",
+			    cfg->hosts_path, desired_host_names(ds));
+		r = RECONCILE_NOOP;
+	} else if (opts->mode == RECONCILE_PLAN) {
+		if (out != NULL) {
+			fprintf(out, "hosts %s: would %s (%zu -> %zu bytes)\n",
+			    cfg->hosts_path, rh.exists ? "rewrite" : "create",
+			    rh.oldlen, newlen);
+			reconcile_print_diff(out, rh.old, rh.oldlen, new, newlen);
+		}
+		r = RECONCILE_CONVERGED;
+	} else
+		r = reconcile_hosts_write(&rh, t, out, writes);
+	free(new);
+	free(rh.old);
+	return r;
 }
 
 /* The worse of two results. */

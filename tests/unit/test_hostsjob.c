@@ -16,13 +16,37 @@
 #define SCRIPT_MAX 64u
 #define EVENTS_MAX 64u
 
-/* A writer that fails with script[i] on call i (0 means success). */
+/* A writer that fails with script[i] on call i (0 means success), and a
+ * renderer that produces "v<N>\n" on its Nth call, or says the file is
+ * already right from call `right_from` on. */
 struct script {
 	int	 codes[SCRIPT_MAX];
 	unsigned ncodes;
 	unsigned calls;
 	size_t	 last_len;
+	char	 last[16];
+	unsigned renders;
+	unsigned right_from;	/* 0: never */
+	bool	 render_fails;
 };
+
+static int
+script_render(void *ctx, char **buf, size_t *len, bool *changed,
+    struct dwerr *err)
+{
+	struct script	*s = ctx;
+
+	s->renders++;
+	if (s->render_fails) {
+		dwerr_set(err, DWERR_INPUT, "hosts: UTF-16 now");
+		return -1;
+	}
+	*changed = s->right_from == 0 || s->renders < s->right_from;
+	*buf = malloc(16);
+	assert_non_null(*buf);
+	*len = (size_t)snprintf(*buf, 16, "v%u\n", s->renders);
+	return 0;
+}
 
 static int
 script_write(void *ctx, const char *path, const char *buf, size_t len,
@@ -31,9 +55,11 @@ script_write(void *ctx, const char *path, const char *buf, size_t len,
 	struct script	*s = ctx;
 	int		 code = s->calls < s->ncodes ? s->codes[s->calls] : 0;
 
-	(void)buf;
 	s->calls++;
 	s->last_len = len;
+	assert_true(len < sizeof(s->last));
+	memcpy(s->last, buf, len);
+	s->last[len] = '\0';
 	if (code == 0) {
 		res->method = "rename";
 		return 0;
@@ -113,10 +139,9 @@ static struct hostsjob *
 job_for(struct fx *fx, uint64_t start)
 {
 	struct hostsjob	*job;
-	char		*content = malloc(6);
 
-	memcpy(content, "hosts\n", 6);
-	job = hostsjob_new("/x/hosts", content, 6, &fx->policy, fx->trace, start);
+	job = hostsjob_new("/x/hosts", script_render, &fx->script, &fx->policy,
+	    fx->trace, start);
 	assert_non_null(job);
 	hostsjob_set_writer(job, script_write, &fx->script);
 	return job;
@@ -132,7 +157,9 @@ hostsjob_first_try_success_is_one_event(void **state)
 	assert_int_equal(hostsjob_attempt(job, 1000, 0.5, &delay), HOSTSJOB_DONE);
 	assert_int_equal(delay, 0);
 	assert_int_equal(fx->script.calls, 1);
-	assert_int_equal(fx->script.last_len, 6);
+	assert_int_equal(fx->script.last_len, 3);
+	assert_string_equal(fx->script.last, "v1\n");
+	assert_true(hostsjob_wrote(job));
 	assert_int_equal(fx->events.n, 1);
 	assert_string_equal(fx->events.name[0], "HostsWriteSucceeded");
 	assert_int_equal(fx->events.attempt[0], 1);
@@ -226,6 +253,64 @@ hostsjob_permanent_error_gives_up_at_once(void **state)
 }
 
 static void
+hostsjob_renders_again_on_every_attempt(void **state)
+{
+	struct fx	*fx = *state;
+	struct hostsjob	*job;
+	uint32_t	 delay;
+
+	/* An edit made while the file was locked must not be overwritten
+	 * by bytes computed before it: each attempt renders anew. */
+	fx->script.ncodes = 2;
+	fx->script.codes[0] = EBUSY;
+	fx->script.codes[1] = EBUSY;
+	job = job_for(fx, 0);
+	assert_int_equal(hostsjob_attempt(job, 0, 0.5, &delay), HOSTSJOB_RETRY);
+	assert_int_equal(hostsjob_attempt(job, 50, 0.5, &delay), HOSTSJOB_RETRY);
+	assert_int_equal(hostsjob_attempt(job, 150, 0.5, &delay), HOSTSJOB_DONE);
+	assert_int_equal(fx->script.renders, 3);
+	assert_string_equal(fx->script.last, "v3\n");
+	hostsjob_free(job);
+}
+
+static void
+hostsjob_stops_without_writing_when_the_file_became_right(void **state)
+{
+	struct fx	*fx = *state;
+	struct hostsjob	*job;
+	uint32_t	 delay;
+
+	fx->script.ncodes = 1;
+	fx->script.codes[0] = EBUSY;
+	fx->script.right_from = 2;
+	job = job_for(fx, 0);
+	assert_int_equal(hostsjob_attempt(job, 0, 0.5, &delay), HOSTSJOB_RETRY);
+	assert_int_equal(hostsjob_attempt(job, 50, 0.5, &delay), HOSTSJOB_DONE);
+	assert_int_equal(fx->script.calls, 1);
+	assert_false(hostsjob_wrote(job));
+	assert_int_equal(fx->events.n, 2);
+	assert_string_equal(fx->events.name[1], "HostsUnchanged");
+	hostsjob_free(job);
+}
+
+static void
+hostsjob_gives_up_when_the_file_becomes_unmanageable(void **state)
+{
+	struct fx	*fx = *state;
+	struct hostsjob	*job;
+	uint32_t	 delay;
+
+	fx->script.render_fails = true;
+	job = job_for(fx, 0);
+	assert_int_equal(hostsjob_attempt(job, 0, 0.5, &delay), HOSTSJOB_GAVE_UP);
+	assert_int_equal(fx->script.calls, 0);
+	assert_false(hostsjob_transient(job));
+	assert_int_equal(fx->events.n, 1);
+	assert_string_equal(fx->events.name[0], "HostsWriteGaveUp");
+	hostsjob_free(job);
+}
+
+static void
 hostsjob_free_accepts_null(void **state)
 {
 	(void)state;
@@ -241,6 +326,9 @@ main(void)
 		T(hostsjob_retries_a_locked_file_with_growing_delays),
 		T(hostsjob_gives_up_at_the_deadline),
 		T(hostsjob_permanent_error_gives_up_at_once),
+		T(hostsjob_renders_again_on_every_attempt),
+		T(hostsjob_stops_without_writing_when_the_file_became_right),
+		T(hostsjob_gives_up_when_the_file_becomes_unmanageable),
 		cmocka_unit_test(hostsjob_free_accepts_null),
 #undef T
 	};
