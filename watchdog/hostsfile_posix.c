@@ -15,19 +15,23 @@
 #include <unistd.h>
 
 #include "dwstr.h"
+#include "hosts.h"
+#include "journal.h"
 #include "platform.h"
 
-#define HOSTSFILE_NEW_MODE 0644	/* mode of a hosts file we create */
+#define HOSTSFILE_NEW_MODE	0644	/* mode of a hosts file we create */
+#define HOSTSFILE_TEMP_RANDOM	6u	/* mkstemp's XXXXXX */
 
 int
 hostsfile_read(const char *path, size_t max, char **buf, size_t *len,
     bool *exists, struct dwerr *err)
 {
+	struct dwerr	 e;
+
 	*exists = true;
-	if (platform_read_file(path, max, buf, len, err) == 0)
+	if (platform_read_file(path, max, buf, len, &e) == 0)
 		return 0;
-	if (err != NULL && err->code == ENOENT) {
-		dwerr_reset(err);
+	if (e.code == ENOENT) {
 		*exists = false;
 		if ((*buf = calloc(1, 1)) == NULL) {
 			dwerr_set(err, ENOMEM, "out of memory");
@@ -36,6 +40,8 @@ hostsfile_read(const char *path, size_t max, char **buf, size_t *len,
 		*len = 0;
 		return 0;
 	}
+	if (err != NULL)
+		*err = e;
 	return -1;
 }
 
@@ -99,7 +105,7 @@ hostsfile_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* fsync of the folder so the rename itself is durable. */
+/* fsync of the folder so a rename or unlink itself is durable. */
 static void
 hostsfile_sync_dir(const char *dir)
 {
@@ -127,11 +133,33 @@ hostsfile_dir(const char *target, const char **base)
 	return dwstr_ndup(target, (size_t)(slash - target));
 }
 
-/* Rewrites the existing file through its own inode: the fallback when it
- * cannot be renamed over (a bind mount) or its owner cannot be kept. Not
- * atomic: the new bytes go over the old, then the rest is cut. */
+/* "<dir>/.<base>.dnswatchdog-<suffix>", malloc'd. */
+static char *
+hostsfile_sibling(const char *dir, const char *base, const char *suffix)
+{
+	size_t	 n = strlen(dir) + strlen(base) + strlen(suffix) +
+		    sizeof(HOSTSFILE_TEMP_TAG) + 3;
+	char	*p;
+
+	if ((p = malloc(n)) != NULL)
+		snprintf(p, n, "%s/.%s%s%s", dir, base, HOSTSFILE_TEMP_TAG, suffix);
+	return p;
+}
+
+/* The file a path names, following a symbolic link; malloc'd. */
+static char *
+hostsfile_target(const char *path)
+{
+	struct stat	 st;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return realpath(path, NULL);
+	return dwstr_dup(path);
+}
+
+/* Writes buf over the file at target through its own inode. */
 static int
-hostsfile_in_place(const char *target, const char *buf, size_t len)
+hostsfile_overwrite(const char *target, const char *buf, size_t len)
 {
 	int	 fd, e;
 
@@ -147,6 +175,90 @@ hostsfile_in_place(const char *target, const char *buf, size_t len)
 	return close(fd);
 }
 
+/* Creates the journal file holding old and new content, durably. */
+static int
+hostsfile_journal_write(const char *jpath, const char *dir, const char *old,
+    size_t oldlen, const char *buf, size_t len)
+{
+	char	*j;
+	size_t	 jlen;
+	int	 fd, e;
+
+	if (journal_encode(old, oldlen, buf, len, &j, &jlen) != 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if ((fd = open(jpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) < 0) {
+		e = errno;
+		free(j);
+		errno = e;
+		return -1;
+	}
+	if (hostsfile_write_all(fd, j, jlen) != 0 || fsync(fd) != 0) {
+		e = errno;
+		close(fd);
+		unlink(jpath);
+		free(j);
+		errno = e;
+		return -1;
+	}
+	free(j);
+	close(fd);
+	hostsfile_sync_dir(dir);
+	return 0;
+}
+
+/*
+ * The fallback when the file cannot be replaced by a rename (a bind mount,
+ * as in containers): a journaled rewrite in place. The journal holds the
+ * old and the new content and is on disk before the file is touched, so a
+ * crash mid-write is finished by hostsfile_cleanup at the next start. A
+ * write that fails part-way (disk full) puts the old bytes back.
+ */
+static int
+hostsfile_in_place(const char *target, const char *dir, const char *base,
+    const char *buf, size_t len)
+{
+	struct dwerr	 rerr;
+	char		*old = NULL, *jpath;
+	size_t		 oldlen;
+	int		 e;
+
+	if ((jpath = hostsfile_sibling(dir, base, "journal")) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (platform_read_file(target, HOSTS_MAX_BYTES, &old, &oldlen,
+	    &rerr) != 0) {
+		free(jpath);
+		errno = rerr.code > 0 ? rerr.code : EIO;
+		return -1;
+	}
+	if (hostsfile_journal_write(jpath, dir, old, oldlen, buf, len) != 0)
+		goto fail;
+	if (hostsfile_overwrite(target, buf, len) != 0) {
+		e = errno;
+		/* Put the old bytes back; if even that fails, the journal
+		 * stays and the next start finishes the job. */
+		if (hostsfile_overwrite(target, old, oldlen) == 0)
+			unlink(jpath);
+		errno = e;
+		goto fail;
+	}
+	unlink(jpath);
+	hostsfile_sync_dir(dir);
+	free(old);
+	free(jpath);
+	return 0;
+fail:
+	e = errno;
+	free(old);
+	free(jpath);
+	errno = e;
+	return -1;
+}
+
 int
 hostsfile_write(const char *path, const char *buf, size_t len,
     struct hostsfile_result *res, struct dwerr *err)
@@ -154,51 +266,33 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 	struct stat	 st;
 	char		*target = NULL, *dir = NULL, *tmp = NULL;
 	const char	*base, *step = "write";
-	bool		 exists = true, keep_owner_failed = false;
+	bool		 exists = true;
 	int		 fd = -1, e;
-	size_t		 tmplen;
 
 	res->method = "rename";
 	res->transient = false;
-	if (lstat(path, &st) != 0) {
+	if ((target = hostsfile_target(path)) == NULL) {
+		e = errno != 0 ? errno : ENOMEM;
+		step = "resolve the link of";
+		goto fail;
+	}
+	if (stat(target, &st) != 0) {
 		if (errno != ENOENT) {
 			e = errno;
 			step = "stat";
 			goto fail;
 		}
 		exists = false;
-	} else if (S_ISLNK(st.st_mode)) {
-		/* Replace what the link points to, not the link. */
-		if ((target = realpath(path, NULL)) == NULL) {
-			e = errno;
-			step = "resolve the link of";
-			goto fail;
-		}
-		if (stat(target, &st) != 0) {
-			e = errno;
-			step = "stat";
-			goto fail;
-		}
-	}
-	if (target == NULL && (target = dwstr_dup(path)) == NULL) {
-		e = ENOMEM;
-		goto fail;
-	}
-	if (exists && !S_ISREG(st.st_mode)) {
+	} else if (!S_ISREG(st.st_mode)) {
 		e = EINVAL;
 		step = "replace (not a regular file)";
 		goto fail;
 	}
-	if ((dir = hostsfile_dir(target, &base)) == NULL) {
+	if ((dir = hostsfile_dir(target, &base)) == NULL ||
+	    (tmp = hostsfile_sibling(dir, base, "XXXXXX")) == NULL) {
 		e = ENOMEM;
 		goto fail;
 	}
-	tmplen = strlen(dir) + strlen(base) + sizeof(HOSTSFILE_TEMP_TAG) + 10;
-	if ((tmp = malloc(tmplen)) == NULL) {
-		e = ENOMEM;
-		goto fail;
-	}
-	snprintf(tmp, tmplen, "%s/.%s%sXXXXXX", dir, base, HOSTSFILE_TEMP_TAG);
 	if ((fd = mkstemp(tmp)) < 0) {
 		e = errno;
 		free(tmp);
@@ -206,24 +300,17 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 		step = "create a temporary file beside";
 		goto fail;
 	}
-	if (exists) {
-		if (fchmod(fd, st.st_mode & 07777) != 0) {
-			e = errno;
-			step = "set the mode of the temporary file for";
-			goto fail;
-		}
-		if (fchown(fd, st.st_uid, st.st_gid) != 0)
-			keep_owner_failed = true;
-	} else if (fchmod(fd, HOSTSFILE_NEW_MODE) != 0) {
+	if (fchmod(fd, exists ? st.st_mode & 07777 : HOSTSFILE_NEW_MODE) != 0) {
 		e = errno;
 		step = "set the mode of the temporary file for";
 		goto fail;
 	}
-	if (keep_owner_failed) {
-		/* Renaming would hand the file to us: rewrite it instead. */
-		close(fd);
-		fd = -1;
-		goto in_place;
+	/* Renaming hands the file the temp file's owner: keep the original
+	 * one, or do not replace the file at all. */
+	if (exists && fchown(fd, st.st_uid, st.st_gid) != 0) {
+		e = errno;
+		step = "keep the owner and group of";
+		goto fail;
 	}
 	if (hostsfile_write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
 		e = errno;
@@ -242,21 +329,18 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 			goto fail;
 		}
 		/* A bind-mounted file (containers) cannot be replaced. */
-		goto in_place;
+		unlink(tmp);
+		if (hostsfile_in_place(target, dir, base, buf, len) != 0) {
+			e = errno;
+			step = "rewrite in place";
+			goto fail;
+		}
+		res->method = "in-place-journaled";
+	} else {
+		if (!exists)
+			res->method = "create";
+		hostsfile_sync_dir(dir);
 	}
-	if (!exists)
-		res->method = "create";
-	hostsfile_sync_dir(dir);
-	goto done;
-in_place:
-	unlink(tmp);
-	if (hostsfile_in_place(target, buf, len) != 0) {
-		e = errno;
-		step = "rewrite in place";
-		goto fail;
-	}
-	res->method = "in-place";
-done:
 	free(target);
 	free(dir);
 	free(tmp);
@@ -275,39 +359,77 @@ fail:
 	return -1;
 }
 
+/* Finishes an interrupted journaled rewrite; returns 1 when a journal was
+ * found and dealt with, 0 when there was none. */
+static int
+hostsfile_recover(const char *target, const char *dir, const char *base)
+{
+	struct dwerr	 rerr;
+	const char	*old, *new;
+	char		*jpath, *j = NULL;
+	size_t		 jlen, oldlen, newlen;
+	int		 n = 0;
+
+	if ((jpath = hostsfile_sibling(dir, base, "journal")) == NULL)
+		return 0;
+	if (platform_read_file(jpath, 2 * (size_t)HOSTS_MAX_BYTES +
+	    JOURNAL_HEADER_BYTES, &j, &jlen, &rerr) != 0) {
+		free(jpath);
+		return 0;
+	}
+	if (journal_decode(j, jlen, &old, &oldlen, &new, &newlen) != 0) {
+		/* Incomplete: the crash came before the file was touched. */
+		unlink(jpath);
+		n = 1;
+	} else if (hostsfile_overwrite(target, new, newlen) == 0 ||
+	    hostsfile_overwrite(target, old, oldlen) == 0) {
+		/* Either complete content will do; the next pass decides. */
+		unlink(jpath);
+		n = 1;
+	}
+	hostsfile_sync_dir(dir);
+	free(j);
+	free(jpath);
+	return n;
+}
+
 int
 hostsfile_cleanup(const char *path)
 {
 	const char	*base;
-	char		*dir, *prefix, full[PATH_MAX];
+	char		*target, *dir = NULL, *prefix = NULL, *full;
 	struct dirent	*de;
-	DIR		*d;
+	DIR		*d = NULL;
 	size_t		 plen;
 	int		 n = 0;
 
-	if ((dir = hostsfile_dir(path, &base)) == NULL)
-		return 0;
-	plen = strlen(base) + sizeof(HOSTSFILE_TEMP_TAG) + 1;
-	if ((prefix = malloc(plen)) == NULL || (d = opendir(dir)) == NULL) {
-		free(prefix);
-		free(dir);
-		return 0;
-	}
-	snprintf(prefix, plen, ".%s%s", base, HOSTSFILE_TEMP_TAG);
-	plen = strlen(prefix);
+	/* Temp files and the journal sit beside the file a link points to. */
+	if ((target = hostsfile_target(path)) == NULL ||
+	    (dir = hostsfile_dir(target, &base)) == NULL ||
+	    (prefix = hostsfile_sibling("", base, "")) == NULL)
+		goto done;
+	n += hostsfile_recover(target, dir, base);
+	if ((d = opendir(dir)) == NULL)
+		goto done;
+	/* prefix is "/.<base>.dnswatchdog-": compare without the slash. */
+	plen = strlen(prefix + 1);
 	while ((de = readdir(d)) != NULL) {
-		/* Our names end in exactly six mkstemp characters. */
-		if (strncmp(de->d_name, prefix, plen) != 0 ||
-		    strlen(de->d_name) != plen + 6)
+		/* Our temp names end in exactly six mkstemp characters. */
+		if (strncmp(de->d_name, prefix + 1, plen) != 0 ||
+		    strlen(de->d_name) != plen + HOSTSFILE_TEMP_RANDOM)
 			continue;
-		if (snprintf(full, sizeof(full), "%s/%s", dir, de->d_name) >=
-		    (int)sizeof(full))
-			continue;
+		if ((full = malloc(strlen(dir) + strlen(de->d_name) + 2)) == NULL)
+			break;
+		sprintf(full, "%s/%s", dir, de->d_name);
 		if (unlink(full) == 0)
 			n++;
+		free(full);
 	}
-	closedir(d);
+done:
+	if (d != NULL)
+		closedir(d);
 	free(prefix);
 	free(dir);
+	free(target);
 	return n;
 }

@@ -93,7 +93,9 @@ platform_read_file(const char *path, size_t max, char **buf, size_t *len,
 
 	*buf = NULL;
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* Non-blocking open: a FIFO put in the file's place must not hang
+	 * us; it is refused below as not a regular file. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
 		e = errno;
 		dwerr_set(err, e, "%s: %s", path, strerror(e));
 		return -1;
@@ -107,6 +109,7 @@ platform_read_file(const char *path, size_t max, char **buf, size_t *len,
 		dwerr_set(err, EINVAL, "%s: not a regular file", path);
 		return -1;
 	}
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
 		dwerr_set(err, EFBIG, "%s: %lld bytes, over the limit of %zu",

@@ -289,17 +289,19 @@ cli_invalid_desired_states_exit_2_and_change_nothing(void **state)
 	};
 	struct fx	*fx = *state;
 	struct stat	 a, b;
-	char		*got;
+	char		*got, want[256];
 	size_t		 i;
 
 	assert_int_equal(stat(fx->hosts, &a), 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		tu_put(fx->desired, bad[i].json, strlen(bad[i].json));
 		assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 2);
-		assert_non_null(strstr(fx->err, fx->desired));
-		assert_non_null(strstr(fx->err, bad[i].path));
+		/* "FILE: $.json.path: reason", exactly. */
+		snprintf(want, sizeof(want), "%s: %s: ", fx->desired, bad[i].path);
+		if (strstr(fx->err, want) == NULL)
+			fail_msg("case %zu: \"%s\" not in \"%s\"", i, want, fx->err);
 		assert_int_equal(run(fx, "validate", fx->desired, NULL), 2);
-		assert_non_null(strstr(fx->err, bad[i].path));
+		assert_non_null(strstr(fx->err, want));
 	}
 	assert_int_equal(stat(fx->hosts, &b), 0);
 	assert_int_equal(a.st_ino, b.st_ino);

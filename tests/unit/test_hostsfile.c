@@ -26,8 +26,15 @@
 
 int	__real_rename(const char *, const char *);
 int	__wrap_rename(const char *, const char *);
+int	__real_fchown(int, uid_t, gid_t);
+int	__wrap_fchown(int, uid_t, gid_t);
+int	__real_ftruncate(int, off_t);
+int	__wrap_ftruncate(int, off_t);
 
 static int rename_fail_errno;	/* 0: the real rename */
+static int fchown_fail_errno;	/* 0: the real fchown */
+static int ftruncate_fail_errno; /* 0: the real ftruncate */
+static int ftruncate_fail_count; /* how many calls fail; -1: all */
 
 int
 __wrap_rename(const char *from, const char *to)
@@ -37,6 +44,28 @@ __wrap_rename(const char *from, const char *to)
 		return -1;
 	}
 	return __real_rename(from, to);
+}
+
+int
+__wrap_fchown(int fd, uid_t uid, gid_t gid)
+{
+	if (fchown_fail_errno != 0) {
+		errno = fchown_fail_errno;
+		return -1;
+	}
+	return __real_fchown(fd, uid, gid);
+}
+
+int
+__wrap_ftruncate(int fd, off_t len)
+{
+	if (ftruncate_fail_errno != 0 && ftruncate_fail_count != 0) {
+		if (ftruncate_fail_count > 0)
+			ftruncate_fail_count--;
+		errno = ftruncate_fail_errno;
+		return -1;
+	}
+	return __real_ftruncate(fd, len);
 }
 
 struct fx {
@@ -53,6 +82,9 @@ fx_setup(void **state)
 	tu_mkdtemp(fx->dir);
 	snprintf(fx->path, sizeof(fx->path), "%s/hosts", fx->dir);
 	rename_fail_errno = 0;
+	fchown_fail_errno = 0;
+	ftruncate_fail_errno = 0;
+	ftruncate_fail_count = 0;
 	*state = fx;
 	return 0;
 }
@@ -177,15 +209,16 @@ hostsfile_falls_back_in_place_on_a_bind_mount(void **state)
 	assert_int_equal(stat(fx->path, &before), 0);
 	rename_fail_errno = EBUSY;
 	assert_int_equal(hostsfile_write(fx->path, "short\n", 6, &res, &err), 0);
-	assert_string_equal(res.method, "in-place");
+	assert_string_equal(res.method, "in-place-journaled");
 	assert_content(fx->path, "short\n");
 	assert_int_equal(stat(fx->path, &after), 0);
 	assert_int_equal(before.st_ino, after.st_ino);
 	assert_int_equal(entries(fx->dir), 1);
 	rename_fail_errno = EXDEV;
 	assert_int_equal(hostsfile_write(fx->path, "again\n", 6, &res, &err), 0);
-	assert_string_equal(res.method, "in-place");
+	assert_string_equal(res.method, "in-place-journaled");
 	assert_content(fx->path, "again\n");
+	assert_int_equal(entries(fx->dir), 1);	/* no journal left */
 }
 
 static void
@@ -273,6 +306,115 @@ hostsfile_cleanup_removes_only_our_temp_files(void **state)
 }
 
 static void
+hostsfile_keeps_a_foreign_owner(void **state)
+{
+	struct fx	*fx = *state;
+	struct stat	 st;
+	struct hostsfile_result	 res;
+	struct dwerr	 err;
+
+	if (geteuid() != 0)
+		skip();	/* only root can give a file away */
+	put(fx->path, "old\n", 0644);
+	assert_int_equal(chown(fx->path, 1234, 4321), 0);
+	assert_int_equal(hostsfile_write(fx->path, "new\n", 4, &res, &err), 0);
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_uid, 1234);
+	assert_int_equal(st.st_gid, 4321);
+}
+
+static void
+hostsfile_refuses_to_change_the_owner(void **state)
+{
+	struct fx	*fx = *state;
+	struct hostsfile_result	 res;
+	struct dwerr	 err;
+
+	/* Not root, and the file belongs to someone else: renaming would
+	 * hand it to us, and an in-place write is not atomic. */
+	put(fx->path, "old\n", 0644);
+	fchown_fail_errno = EPERM;
+	assert_int_equal(hostsfile_write(fx->path, "new\n", 4, &res, &err), -1);
+	assert_int_equal(err.code, EPERM);
+	assert_false(res.transient);
+	assert_non_null(strstr(err.msg, "owner"));
+	assert_content(fx->path, "old\n");
+	assert_int_equal(entries(fx->dir), 1);
+}
+
+static void
+hostsfile_failed_in_place_write_puts_the_old_bytes_back(void **state)
+{
+	struct fx	*fx = *state;
+	struct hostsfile_result	 res;
+	struct dwerr	 err;
+
+	put(fx->path, "the old content\n", 0644);
+	rename_fail_errno = EBUSY;
+	ftruncate_fail_errno = ENOSPC;
+	ftruncate_fail_count = 1;	/* the new write fails, the restore works */
+	assert_int_equal(hostsfile_write(fx->path, "new\n", 4, &res, &err), -1);
+	assert_int_equal(err.code, ENOSPC);
+	assert_true(res.transient);
+	assert_content(fx->path, "the old content\n");
+	assert_int_equal(entries(fx->dir), 1);	/* journal removed */
+}
+
+static void
+hostsfile_interrupted_in_place_write_is_finished_at_next_start(void **state)
+{
+	struct fx	*fx = *state;
+	struct hostsfile_result	 res;
+	struct dwerr	 err;
+
+	put(fx->path, "the old content\n", 0644);
+	rename_fail_errno = EBUSY;
+	ftruncate_fail_errno = EIO;
+	ftruncate_fail_count = -1;	/* new write and restore both fail */
+	assert_int_equal(hostsfile_write(fx->path, "new\n", 4, &res, &err), -1);
+	/* The file holds a mix now, but the journal is there. */
+	assert_int_equal(entries(fx->dir), 2);
+	ftruncate_fail_errno = 0;
+	rename_fail_errno = 0;
+	assert_int_equal(hostsfile_cleanup(fx->path), 1);
+	assert_content(fx->path, "new\n");
+	assert_int_equal(entries(fx->dir), 1);
+}
+
+static void
+hostsfile_cleanup_discards_a_torn_journal(void **state)
+{
+	struct fx	*fx = *state;
+	char		 p[256];
+
+	put(fx->path, "untouched\n", 0644);
+	snprintf(p, sizeof(p), "%s/.hosts" HOSTSFILE_TEMP_TAG "journal", fx->dir);
+	put(p, "DWJRNL1\n\x05", 0600);	/* the crash came mid-journal */
+	assert_int_equal(hostsfile_cleanup(fx->path), 1);
+	assert_content(fx->path, "untouched\n");
+	assert_int_equal(entries(fx->dir), 1);
+}
+
+static void
+hostsfile_cleanup_looks_beside_the_link_target(void **state)
+{
+	struct fx	*fx = *state;
+	char		 sub[160], target[200], p[256];
+
+	snprintf(sub, sizeof(sub), "%s/etc", fx->dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(target, sizeof(target), "%s/hosts", sub);
+	put(target, "x\n", 0644);
+	assert_int_equal(symlink(target, fx->path), 0);
+	snprintf(p, sizeof(p), "%s/.hosts" HOSTSFILE_TEMP_TAG "a1B2c3", sub);
+	put(p, "partial", 0600);
+	assert_int_equal(hostsfile_cleanup(fx->path), 1);
+	assert_int_equal(entries(sub), 1);
+	unlink(target);
+	rmdir(sub);
+}
+
+static void
 hostsfile_classifies_errors(void **state)
 {
 	(void)state;
@@ -301,6 +443,12 @@ main(void)
 		T(hostsfile_refuses_a_directory),
 		T(hostsfile_missing_folder_is_a_permanent_error),
 		T(hostsfile_cleanup_removes_only_our_temp_files),
+		T(hostsfile_keeps_a_foreign_owner),
+		T(hostsfile_refuses_to_change_the_owner),
+		T(hostsfile_failed_in_place_write_puts_the_old_bytes_back),
+		T(hostsfile_interrupted_in_place_write_is_finished_at_next_start),
+		T(hostsfile_cleanup_discards_a_torn_journal),
+		T(hostsfile_cleanup_looks_beside_the_link_target),
 		cmocka_unit_test(hostsfile_classifies_errors),
 #undef T
 	};

@@ -3,7 +3,7 @@
 set(WT "${CMAKE_CURRENT_SOURCE_DIR}/win")
 
 dw_unit_test(test_hostsfile_win ${WT}/test_hostsfile_win.c ${HOSTSFILE}
-	${PLATFORM} ${W}/hostsjob.c ${E}/trace.c ${P}/backoff.c ${P}/dwerr.c
+	${PLATFORM} ${W}/hostsjob.c ${E}/trace.c ${P}/backoff.c ${P}/journal.c ${P}/dwerr.c
 	${P}/dwstr.c)
 dw_unit_test(test_nrpt_store_win ${WT}/test_nrpt_store_win.c
 	${W}/nrpt_store_win.c ${W}/winutf.c ${P}/nrpt.c ${P}/dwerr.c ${P}/dwstr.c)
