@@ -236,6 +236,95 @@ trace_hosts_write_gave_up(struct trace *t, uint32_t attempts,
 }
 
 void
+trace_nrpt_planned(struct trace *t, bool gp, uint32_t keep, uint32_t adopt,
+    uint32_t update, uint32_t create, uint32_t remove, uint32_t forget)
+{
+	const struct trace_field f[] = {
+		F_BOOL("gp", gp),
+		F_U32("keep", keep),
+		F_U32("adopt", adopt),
+		F_U32("update", update),
+		F_U32("create", create),
+		F_U32("delete", remove),
+		F_U32("forget", forget)
+	};
+
+	trace_emit(t, "NrptPlanned", TRACE_LEVEL_INFO, TRACE_KW_NRPT,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_nrpt_unchanged(struct trace *t, uint32_t rules, bool gp)
+{
+	const struct trace_field f[] = {
+		F_U32("rules", rules),
+		F_BOOL("gp", gp)
+	};
+
+	trace_emit(t, "NrptUnchanged", TRACE_LEVEL_INFO, TRACE_KW_NRPT,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_nrpt_rule_written(struct trace *t, const char *id, const char *op,
+    uint32_t values, uint32_t names, const char *servers)
+{
+	const struct trace_field f[] = {
+		F_STR("id", id),
+		F_STR("op", op),
+		F_U32("values", values),
+		F_U32("names", names),
+		F_STR("servers", servers)
+	};
+
+	trace_emit(t, "NrptRuleWritten", TRACE_LEVEL_INFO, TRACE_KW_NRPT,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_nrpt_rule_deleted(struct trace *t, const char *id)
+{
+	const struct trace_field f[] = { F_STR("id", id) };
+
+	trace_emit(t, "NrptRuleDeleted", TRACE_LEVEL_INFO, TRACE_KW_NRPT,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_nrpt_record_written(struct trace *t, uint32_t ids)
+{
+	const struct trace_field f[] = { F_U32("ids", ids) };
+
+	trace_emit(t, "NrptRecordWritten", TRACE_LEVEL_VERBOSE, TRACE_KW_NRPT,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_nrpt_failed(struct trace *t, const char *step, const char *id,
+    uint32_t error_code, const char *error_name, const char *error)
+{
+	const struct trace_field f[] = {
+		F_STR("step", step),
+		F_STR("id", id),
+		F_ERR("error_code", error_code),
+		F_STR("error_name", error_name),
+		F_STR("error", error)
+	};
+
+	trace_emit(t, "NrptFailed", TRACE_LEVEL_ERROR, TRACE_KW_NRPT,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_nrpt_notify_failed(struct trace *t, const char *error)
+{
+	const struct trace_field f[] = { F_STR("error", error) };
+
+	trace_emit(t, "NrptNotifyFailed", TRACE_LEVEL_WARNING, TRACE_KW_NRPT,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
 trace_reconcile_end(struct trace *t, const char *result, uint32_t writes,
     uint64_t duration_us)
 {

@@ -129,6 +129,17 @@ void	trace_hosts_write_succeeded(struct trace *t, uint32_t attempts,
 void	trace_hosts_write_gave_up(struct trace *t, uint32_t attempts,
 	    uint64_t elapsed_ms, uint32_t error_code, const char *error_name,
 	    const char *error, bool transient);
+void	trace_nrpt_planned(struct trace *t, bool gp, uint32_t keep,
+	    uint32_t adopt, uint32_t update, uint32_t create, uint32_t remove,
+	    uint32_t forget);
+void	trace_nrpt_unchanged(struct trace *t, uint32_t rules, bool gp);
+void	trace_nrpt_rule_written(struct trace *t, const char *id,
+	    const char *op, uint32_t values, uint32_t names, const char *servers);
+void	trace_nrpt_rule_deleted(struct trace *t, const char *id);
+void	trace_nrpt_record_written(struct trace *t, uint32_t ids);
+void	trace_nrpt_failed(struct trace *t, const char *step, const char *id,
+	    uint32_t error_code, const char *error_name, const char *error);
+void	trace_nrpt_notify_failed(struct trace *t, const char *error);
 void	trace_reconcile_end(struct trace *t, const char *result, uint32_t writes,
 	    uint64_t duration_us);
 

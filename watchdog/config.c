@@ -9,6 +9,7 @@
 #include "dwstr.h"
 #include "hosts.h"
 #include "jsonv.h"
+#include "nrpt_store.h"
 #include "platform.h"
 
 #define CONFIG_DESIRED_DEFAULT	"desired.json"	/* beside the config file */
@@ -115,6 +116,42 @@ config_real(struct jsonv *v, const cJSON *obj, const char *key, double min,
 	*dst = it->valuedouble;
 }
 
+static void
+config_bool(struct jsonv *v, const cJSON *obj, const char *key,
+    const char *path, bool *dst)
+{
+	const cJSON	*it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char		 p[JSONV_PATH_BYTES];
+
+	if (it == NULL)
+		return;
+	snprintf(p, sizeof(p), "%s.%s", path, key);
+	if (!cJSON_IsBool(it))
+		jsonv_fail(v, p, "must be true or false, not %s", jsonv_type(it));
+	else
+		*dst = cJSON_IsTrue(it);
+}
+
+/* A registry key path under HKLM (backslashes between names) or a value
+ * name: printable ASCII, no empty names, no leading or trailing '\\'. */
+static void
+config_regname(struct jsonv *v, const char *path, const char *s, bool is_key)
+{
+	size_t	 i, n = strlen(s);
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e ||
+		    (!is_key && s[i] == '\\')) {
+			jsonv_fail(v, path, "must be printable ASCII%s",
+			    is_key ? "" : " without '\\'");
+			return;
+		}
+	if (is_key && (s[0] == '\\' || s[n - 1] == '\\' ||
+	    strstr(s, "\\\\") != NULL))
+		jsonv_fail(v, path, "must be a key path under HKLM like "
+		    "\"SOFTWARE\\\\DnsWatchdog\" (no empty names)");
+}
+
 /* An object-valued section, or NULL after reporting a wrong type. */
 static const cJSON *
 config_section(struct jsonv *v, const cJSON *root, const char *key,
@@ -144,6 +181,9 @@ config_defaults(const char *file)
 		return NULL;
 	backoff_defaults(&cfg->backoff);
 	cfg->hosts_enabled = true;
+	cfg->nrpt_enabled = true;
+	cfg->nrpt_record_key = dwstr_dup(NRPT_RECORD_KEY_DEFAULT);
+	cfg->nrpt_record_value = dwstr_dup(NRPT_RECORD_VALUE_DEFAULT);
 	dir = config_dir(file != NULL ? file : platform_default_config());
 	cfg->path = file != NULL ? dwstr_dup(file) : NULL;
 	cfg->desired_state = dir != NULL ?
@@ -154,7 +194,8 @@ config_defaults(const char *file)
 	free(dir);
 	if ((file != NULL && cfg->path == NULL) || cfg->desired_state == NULL ||
 	    cfg->hosts_path == NULL || cfg->begin_marker == NULL ||
-	    cfg->end_marker == NULL) {
+	    cfg->end_marker == NULL || cfg->nrpt_record_key == NULL ||
+	    cfg->nrpt_record_value == NULL) {
 		config_free(cfg);
 		return NULL;
 	}
@@ -165,8 +206,10 @@ int
 config_parse(const char *text, size_t len, const char *file,
     struct config **out, struct dwerr *err)
 {
-	static const char *const top[] = { "desired_state", "hosts", "trace",
-	    "backoff", NULL };
+	static const char *const top[] = { "desired_state", "hosts", "nrpt",
+	    "trace", "backoff", NULL };
+	static const char *const nk[] = { "enabled", "record_key",
+	    "record_value", NULL };
 	static const char *const hk[] = { "enabled", "path", "begin_marker",
 	    "end_marker", NULL };
 	static const char *const tk[] = { "jsonl", NULL };
@@ -174,7 +217,7 @@ config_parse(const char *text, size_t len, const char *file,
 	    "max_interval_ms", "deadline_ms", "jitter", NULL };
 	struct jsonv	 v;
 	struct config	*cfg = NULL;
-	const cJSON	*sec, *it;
+	const cJSON	*sec;
 	cJSON		*root;
 	char		*dir = NULL;
 
@@ -195,18 +238,22 @@ config_parse(const char *text, size_t len, const char *file,
 	jsonv_keys(&v, root, "$", top);
 	config_string(&v, root, "desired_state", "$", dir, &cfg->desired_state);
 	if ((sec = config_section(&v, root, "hosts", hk)) != NULL) {
-		if ((it = cJSON_GetObjectItemCaseSensitive(sec, "enabled")) != NULL) {
-			if (!cJSON_IsBool(it))
-				jsonv_fail(&v, "$.hosts.enabled",
-				    "must be true or false, not %s", jsonv_type(it));
-			else
-				cfg->hosts_enabled = cJSON_IsTrue(it);
-		}
+		config_bool(&v, sec, "enabled", "$.hosts", &cfg->hosts_enabled);
 		config_string(&v, sec, "path", "$.hosts", dir, &cfg->hosts_path);
 		config_string(&v, sec, "begin_marker", "$.hosts", NULL,
 		    &cfg->begin_marker);
 		config_string(&v, sec, "end_marker", "$.hosts", NULL,
 		    &cfg->end_marker);
+	}
+	if ((sec = config_section(&v, root, "nrpt", nk)) != NULL) {
+		config_bool(&v, sec, "enabled", "$.nrpt", &cfg->nrpt_enabled);
+		config_string(&v, sec, "record_key", "$.nrpt", NULL,
+		    &cfg->nrpt_record_key);
+		config_string(&v, sec, "record_value", "$.nrpt", NULL,
+		    &cfg->nrpt_record_value);
+		config_regname(&v, "$.nrpt.record_key", cfg->nrpt_record_key, true);
+		config_regname(&v, "$.nrpt.record_value", cfg->nrpt_record_value,
+		    false);
 	}
 	if ((sec = config_section(&v, root, "trace", tk)) != NULL)
 		config_string(&v, sec, "jsonl", "$.trace", dir, &cfg->trace_jsonl);
@@ -279,5 +326,7 @@ config_free(struct config *cfg)
 	free(cfg->begin_marker);
 	free(cfg->end_marker);
 	free(cfg->trace_jsonl);
+	free(cfg->nrpt_record_key);
+	free(cfg->nrpt_record_value);
 	free(cfg);
 }

@@ -25,6 +25,9 @@ struct config {
 	char			*begin_marker;
 	char			*end_marker;
 	char			*trace_jsonl;	/* JSON Lines trace, NULL: off */
+	bool			 nrpt_enabled;	/* manage NRPT rules (Windows) */
+	char			*nrpt_record_key;   /* HKLM\<key> holds the record */
+	char			*nrpt_record_value; /* REG_MULTI_SZ of owned IDs */
 	struct backoff_policy	 backoff;
 };
 

@@ -72,16 +72,7 @@ hostsfile_transient(int code)
 const char *
 hostsfile_error_name(int code)
 {
-	switch (code) {
-#define N(e) case e: return #e
-	N(EPERM); N(ENOENT); N(EINTR); N(EIO); N(EBADF); N(EAGAIN);
-	N(ENOMEM); N(EACCES); N(EBUSY); N(EEXIST); N(EXDEV); N(ENOTDIR);
-	N(EISDIR); N(EINVAL); N(ENFILE); N(EMFILE); N(ETXTBSY); N(EFBIG);
-	N(ENOSPC); N(EROFS); N(ENAMETOOLONG); N(ELOOP); N(EDQUOT); N(ESTALE);
-#undef N
-	default:
-		return "";
-	}
+	return platform_error_name(code);
 }
 
 /* Writes all of buf to fd. */

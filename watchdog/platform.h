@@ -32,6 +32,10 @@ void		platform_sleep_ms(uint32_t ms);
 int		platform_read_file(const char *path, size_t max, char **buf,
 		    size_t *len, struct dwerr *err);
 
+/* The symbolic name of an OS error code: "EBUSY" (errno) on POSIX,
+ * "ERROR_SHARING_VIOLATION" (Win32) on Windows; "" when unknown. */
+const char	*platform_error_name(int code);
+
 /* Default paths and the line ending of a new hosts file. */
 const char	*platform_default_config(void);
 const char	*platform_default_hosts(void);

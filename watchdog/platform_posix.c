@@ -166,6 +166,21 @@ fail:
 }
 
 const char *
+platform_error_name(int code)
+{
+	switch (code) {
+#define N(e) case e: return #e
+	N(EPERM); N(ENOENT); N(EINTR); N(EIO); N(EBADF); N(EAGAIN);
+	N(ENOMEM); N(EACCES); N(EBUSY); N(EEXIST); N(EXDEV); N(ENOTDIR);
+	N(EISDIR); N(EINVAL); N(ENFILE); N(EMFILE); N(ETXTBSY); N(EFBIG);
+	N(ENOSPC); N(EROFS); N(ENAMETOOLONG); N(ELOOP); N(EDQUOT); N(ESTALE);
+#undef N
+	default:
+		return "";
+	}
+}
+
+const char *
 platform_default_config(void)
 {
 	return "/etc/dnswatchdog/config.json";

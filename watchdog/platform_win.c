@@ -164,6 +164,12 @@ fail:
 }
 
 const char *
+platform_error_name(int code)
+{
+	return winutf_error_name((unsigned long)code);
+}
+
+const char *
 platform_default_config(void)
 {
 	static char	 path[MAX_PATH * 3];

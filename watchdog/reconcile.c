@@ -10,6 +10,7 @@
 #include "hostsfile.h"
 #include "hostsjob.h"
 #include "log.h"
+#include "nrptpass.h"
 #include "platform.h"
 
 const char *
@@ -275,6 +276,24 @@ reconcile_hosts(const struct config *cfg, const struct desired_state *ds,
 	return r;
 }
 
+/* The NRPT artifact, as a part of the pass result. */
+static enum reconcile_result
+reconcile_nrpt(const struct config *cfg, const struct desired_state *ds,
+    struct trace *t, const struct reconcile_opts *opts, unsigned *writes)
+{
+	switch (nrptpass_run(cfg, ds, t, opts->mode == RECONCILE_PLAN,
+	    opts->out, writes)) {
+	case NRPTPASS_UNSUPPORTED:
+	case NRPTPASS_NOOP:
+		return RECONCILE_NOOP;
+	case NRPTPASS_CHANGED:
+		return RECONCILE_CONVERGED;
+	case NRPTPASS_FAILED:
+		break;
+	}
+	return RECONCILE_FAILED;
+}
+
 /* The worse of two results. */
 static enum reconcile_result
 reconcile_worse(enum reconcile_result a, enum reconcile_result b)
@@ -307,9 +326,9 @@ reconcile_once(const struct config *cfg, struct trace *t,
 			    reconcile_hosts(cfg, ds, t, opts, &sum->writes));
 		else if (opts->out != NULL)
 			fprintf(opts->out, "hosts: not managed (hosts.enabled is false)\n");
-		if (ds->nnrpt > 0 && opts->out != NULL)
-			fprintf(opts->out, "nrpt: not managed on this platform "
-			    "(%zu rules in the desired state)\n", ds->nnrpt);
+		if (cfg->nrpt_enabled)
+			sum->result = reconcile_worse(sum->result,
+			    reconcile_nrpt(cfg, ds, t, opts, &sum->writes));
 		desired_free(ds);
 	}
 	trace_reconcile_end(t, reconcile_result_name(sum->result), sum->writes,

@@ -1,0 +1,1002 @@
+/*
+ * nrpt_store: the Windows registry (see nrpt_store.h).
+ *
+ * Rule keys hold the values Add-DnsClientNrptRule writes: Version, Name
+ * (REG_MULTI_SZ of ".namespace"), GenericDNSServers (";"-joined),
+ * ConfigOptions (0x8), IPSECCARestriction ("") and Comment. Every key is
+ * opened in the 64-bit view.
+ *
+ * Decisions:
+ * - An empty ownership record is written as an empty REG_MULTI_SZ rather
+ *   than deleted: "owns nothing" stays distinct from "never recorded", which
+ *   tunnels sharing the record key (Coder's "SOFTWARE\Coder VPN") read as
+ *   "fall back to the legacy rule ID". Reading treats both as empty.
+ * - A REG_MULTI_SZ ends at its first empty string or at the end of its data,
+ *   whichever comes first; a last string without its terminator still
+ *   counts and an odd trailing byte is ignored. A malformed Name thus reads
+ *   as fewer names and gets rewritten; a malformed record loses IDs, whose
+ *   keys then count as foreign and are never deleted.
+ * - A value of the wrong type or size reads as absent, so the planner
+ *   rewrites it (on an owned rule) or never adopts the rule (foreign).
+ * - The GP table is deleted only when a delete of this store removed a key
+ *   from it and it is left without subkeys and without values.
+ * - Registry steps fail with the Win32 code; lack of memory with ENOMEM;
+ *   a rule ID or record path that cannot be a key name with DWERR_INPUT.
+ */
+#include "nrpt_store.h"
+
+#include <windows.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dwstr.h"
+#include "winutf.h"
+
+#define NRPT_LOCAL_PATH	\
+	"SYSTEM\\CurrentControlSet\\Services\\Dnscache\\Parameters\\DnsPolicyConfig"
+#define NRPT_GP_PATH	\
+	"SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient\\DnsPolicyConfig"
+#define NRPT_WIDE(s)	L"" s
+#define NRPT_KEY_CHARS	256u	/* longest key name (255) + NUL */
+#define NRPT_QUERY_TRIES 8u	/* re-reads of a value that keeps growing */
+#define NRPT_PAD_BYTES	(2u * sizeof(wchar_t))	/* NULs after read data */
+#define NRPT_MSG_BYTES	320u
+#define NRPT_VIEW	KEY_WOW64_64KEY
+
+struct nrpt_store {
+	char	*record_key;		/* under HKLM, UTF-8 for messages */
+	char	*record_value;
+	wchar_t	*wrecord_key;
+	wchar_t	*wrecord_value;
+	bool	 gp;			/* the last read found the GP table */
+	bool	 gp_dirty;		/* a GP key changed since the last notify */
+};
+
+/* One of the two rule tables. */
+struct nrpt_table {
+	const char	*path;
+	const wchar_t	*wpath;
+};
+
+static const struct nrpt_table nrpt_local = {
+	NRPT_LOCAL_PATH, NRPT_WIDE(NRPT_LOCAL_PATH)
+};
+static const struct nrpt_table nrpt_gp = {
+	NRPT_GP_PATH, NRPT_WIDE(NRPT_GP_PATH)
+};
+
+/* One registry value a rule_write may set. */
+struct nrpt_value_out {
+	unsigned	 bit;		/* NRPT_V_* */
+	const wchar_t	*name;
+	const char	*uname;
+	DWORD		 type;
+	const BYTE	*data;
+	DWORD		 len;
+};
+
+static int	 nrpt_store_fail(struct dwerr *, LONG, const char *,
+		    const char *, const char *);
+static int	 nrpt_store_nomem(struct dwerr *);
+static bool	 nrpt_store_id_ok(const char *);
+static LONG	 nrpt_reg_query(HKEY, const wchar_t *, DWORD *, BYTE **,
+		    DWORD *);
+static char	*nrpt_reg_sz(const BYTE *);
+static int	 nrpt_reg_multi(const BYTE *, DWORD, char ***, size_t *);
+static wchar_t	*nrpt_multi_make(char *const *, size_t, DWORD *);
+static int	 nrpt_rule_read(HKEY, const struct nrpt_table *, const wchar_t *,
+		    struct nrpt_rule *, bool *, struct dwerr *);
+static int	 nrpt_table_read(HKEY, const struct nrpt_table *,
+		    struct nrpt_live *, struct dwerr *);
+static void	 nrpt_rule_blank(struct nrpt_rule *);
+static bool	 nrpt_names_same(const struct nrpt_rule *,
+		    const struct nrpt_rule *);
+static bool	 nrpt_str_same(const char *, const char *);
+static void	 nrpt_rule_intersect(struct nrpt_rule *, const struct nrpt_rule *);
+static int	 nrpt_live_merge(struct nrpt_live *, struct nrpt_live *);
+static int	 nrpt_record_read(struct nrpt_store *, struct nrpt_live *,
+		    struct dwerr *);
+static int	 nrpt_table_write(const struct nrpt_table *, bool, const char *,
+		    const wchar_t *, const struct nrpt_value_out *, size_t,
+		    unsigned, struct dwerr *);
+static int	 nrpt_table_delete(struct nrpt_store *, const struct nrpt_table *,
+		    bool, const char *, const wchar_t *, struct dwerr *);
+static int	 nrpt_op_record_set(void *, char *const *, size_t, struct dwerr *);
+static int	 nrpt_op_rule_write(void *, const struct nrpt_rule *, unsigned,
+		    struct dwerr *);
+static int	 nrpt_op_rule_delete(void *, const char *, struct dwerr *);
+struct nrpt_notice;
+static void	 nrpt_notify_fail(struct nrpt_notice *, DWORD, const char *);
+static void	 nrpt_notify_call(struct nrpt_notice *, const wchar_t *,
+		    const char *, const char *, bool);
+static void	 nrpt_notify_dnscache(struct nrpt_notice *);
+
+static const struct nrpt_store_ops nrpt_store_callbacks = {
+	nrpt_op_record_set,
+	nrpt_op_rule_write,
+	nrpt_op_rule_delete
+};
+
+/* Fills err with "cannot STEP HKLM\PATH[\SUB]: reason" and returns -1. */
+static int
+nrpt_store_fail(struct dwerr *err, LONG rc, const char *step, const char *path,
+    const char *sub)
+{
+	char	 msg[NRPT_MSG_BYTES];
+
+	winutf_message((unsigned long)rc, msg, sizeof(msg));
+	dwerr_set(err, (int)rc, "cannot %s HKLM\\%s%s%s: %s", step, path,
+	    sub != NULL ? "\\" : "", sub != NULL ? sub : "", msg);
+	return -1;
+}
+
+static int
+nrpt_store_nomem(struct dwerr *err)
+{
+	dwerr_set(err, ENOMEM, "out of memory in the NRPT registry store");
+	return -1;
+}
+
+/* A rule ID must name one subkey: not empty, no path separator. */
+static bool
+nrpt_store_id_ok(const char *id)
+{
+	return id != NULL && id[0] != '\0' && strchr(id, '\\') == NULL &&
+	    strlen(id) < NRPT_KEY_CHARS;
+}
+
+/* Reads value name of key into *data (malloc'd, followed by NRPT_PAD_BYTES
+ * NUL bytes from the last whole UTF-16 unit on, so string parsing always
+ * stops inside the buffer); *len is the stored size. Returns a Win32 code:
+ * ERROR_FILE_NOT_FOUND when the value is absent. */
+static LONG
+nrpt_reg_query(HKEY key, const wchar_t *name, DWORD *type, BYTE **data,
+    DWORD *len)
+{
+	BYTE		*buf = NULL, *p;
+	DWORD		 cap = 0, n;
+	LONG		 rc;
+	unsigned	 tries;
+
+	*data = NULL;
+	*len = 0;
+	for (tries = 0; tries < NRPT_QUERY_TRIES; tries++) {
+		n = cap;
+		rc = RegQueryValueExW(key, name, NULL, type, buf, &n);
+		if (rc == ERROR_SUCCESS && buf != NULL) {
+			memset(buf + n / sizeof(wchar_t) * sizeof(wchar_t), 0,
+			    NRPT_PAD_BYTES + n % sizeof(wchar_t));
+			*data = buf;
+			*len = n;
+			return ERROR_SUCCESS;
+		}
+		if (rc != ERROR_SUCCESS && rc != ERROR_MORE_DATA)
+			break;
+		/* A size query, or the value grew since: make room. */
+		if (n > MAXDWORD - NRPT_PAD_BYTES - 1 ||
+		    (p = realloc(buf, (size_t)n + NRPT_PAD_BYTES + 1)) == NULL) {
+			rc = ERROR_NOT_ENOUGH_MEMORY;
+			break;
+		}
+		buf = p;
+		cap = n;
+	}
+	if (tries == NRPT_QUERY_TRIES)
+		rc = ERROR_MORE_DATA;
+	free(buf);
+	return rc;
+}
+
+/* A UTF-8 copy of the string data read by nrpt_reg_query, up to its first
+ * NUL. NULL without memory. */
+static char *
+nrpt_reg_sz(const BYTE *data)
+{
+	return winutf_narrow((const wchar_t *)(const void *)data);
+}
+
+/* Splits REG_MULTI_SZ data read by nrpt_reg_query (see the decisions at the
+ * top). *out gets a malloc'd array of UTF-8 strings. */
+static int
+nrpt_reg_multi(const BYTE *data, DWORD len, char ***out, size_t *nout)
+{
+	const wchar_t	*w = (const wchar_t *)(const void *)data;
+	char		**v;
+	size_t		  n = len / sizeof(wchar_t), i, k = 0, count = 0;
+
+	*out = NULL;
+	*nout = 0;
+	for (i = 0; i < n && w[i] != L'\0'; i += wcslen(w + i) + 1)
+		count++;
+	if ((v = calloc(count > 0 ? count : 1, sizeof(*v))) == NULL)
+		return -1;
+	for (i = 0; k < count; i += wcslen(w + i) + 1) {
+		if ((v[k] = winutf_narrow(w + i)) == NULL) {
+			while (k > 0)
+				free(v[--k]);
+			free(v);
+			return -1;
+		}
+		k++;
+	}
+	*out = v;
+	*nout = count;
+	return 0;
+}
+
+/* REG_MULTI_SZ data for strs (NULL and empty strings are skipped: an empty
+ * one would end the list). *bytes gets the size. NULL on bad UTF-8 or no
+ * memory. */
+static wchar_t *
+nrpt_multi_make(char *const *strs, size_t n, DWORD *bytes)
+{
+	wchar_t	**w, *buf = NULL, *p;
+	size_t	  i, total = 1, l;
+
+	if ((w = calloc(n > 0 ? n : 1, sizeof(*w))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (strs[i] == NULL || strs[i][0] == '\0')
+			continue;
+		if ((w[i] = winutf_wide(strs[i])) == NULL)
+			goto done;
+		total += wcslen(w[i]) + 1;
+	}
+	if (total > MAXDWORD / sizeof(wchar_t) ||
+	    (buf = malloc(total * sizeof(wchar_t))) == NULL)
+		goto done;
+	p = buf;
+	for (i = 0; i < n; i++) {
+		if (w[i] == NULL)
+			continue;
+		l = wcslen(w[i]) + 1;
+		memcpy(p, w[i], l * sizeof(wchar_t));
+		p += l;
+	}
+	*p = L'\0';
+	*bytes = (DWORD)(total * sizeof(wchar_t));
+done:
+	for (i = 0; i < n; i++)
+		free(w[i]);
+	free(w);
+	return buf;
+}
+
+/* Reads rule key name of table into rule. *found is false when the key
+ * vanished since it was listed. */
+static int
+nrpt_rule_read(HKEY table, const struct nrpt_table *t, const wchar_t *name,
+    struct nrpt_rule *rule, bool *found, struct dwerr *err)
+{
+	static const struct {
+		const wchar_t	*name;
+		const char	*uname;
+		unsigned	 bit;
+	} vals[] = {
+		{ L"Name", "Name", NRPT_V_NAME },
+		{ L"GenericDNSServers", "GenericDNSServers", NRPT_V_SERVERS },
+		{ L"Version", "Version", NRPT_V_VERSION },
+		{ L"ConfigOptions", "ConfigOptions", NRPT_V_CONFIG },
+		{ L"Comment", "Comment", NRPT_V_COMMENT },
+		{ L"IPSECCARestriction", "IPSECCARestriction", NRPT_V_IPSECCA },
+	};
+	HKEY		 key;
+	BYTE		*data;
+	DWORD		 type, len;
+	LONG		 rc;
+	size_t		 i;
+	char		 step[64], **str;
+	int		 ret = -1;
+
+	memset(rule, 0, sizeof(*rule));
+	*found = false;
+	if ((rule->id = winutf_narrow(name)) == NULL)
+		return nrpt_store_nomem(err);
+	rc = RegOpenKeyExW(table, name, 0, KEY_QUERY_VALUE | NRPT_VIEW, &key);
+	if (rc == ERROR_FILE_NOT_FOUND) {
+		nrpt_rule_clear(rule);
+		return 0;
+	}
+	if (rc != ERROR_SUCCESS) {
+		nrpt_store_fail(err, rc, "open", t->path, rule->id);
+		nrpt_rule_clear(rule);
+		return -1;
+	}
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		rc = nrpt_reg_query(key, vals[i].name, &type, &data, &len);
+		if (rc == ERROR_FILE_NOT_FOUND)
+			continue;
+		if (rc == ERROR_NOT_ENOUGH_MEMORY) {
+			nrpt_store_nomem(err);
+			goto done;
+		}
+		if (rc != ERROR_SUCCESS) {
+			snprintf(step, sizeof(step), "read %s from",
+			    vals[i].uname);
+			nrpt_store_fail(err, rc, step, t->path, rule->id);
+			goto done;
+		}
+		str = NULL;
+		switch (vals[i].bit) {
+		case NRPT_V_NAME:
+			if (type == REG_MULTI_SZ && nrpt_reg_multi(data, len,
+			    &rule->names, &rule->nnames) == -1)
+				goto nomem;
+			break;
+		case NRPT_V_VERSION:
+			if (type == REG_DWORD && len == sizeof(DWORD)) {
+				memcpy(&rule->version, data, sizeof(DWORD));
+				rule->has_version = true;
+			}
+			break;
+		case NRPT_V_CONFIG:
+			if (type == REG_DWORD && len == sizeof(DWORD)) {
+				memcpy(&rule->config_options, data,
+				    sizeof(DWORD));
+				rule->has_config_options = true;
+			}
+			break;
+		case NRPT_V_SERVERS:
+			str = &rule->servers;
+			break;
+		case NRPT_V_COMMENT:
+			str = &rule->comment;
+			break;
+		case NRPT_V_IPSECCA:
+			str = &rule->ipsec_ca;
+			break;
+		}
+		if (str != NULL && type == REG_SZ &&
+		    (*str = nrpt_reg_sz(data)) == NULL)
+			goto nomem;
+		free(data);
+	}
+	*found = true;
+	ret = 0;
+	goto done;
+nomem:
+	free(data);
+	nrpt_store_nomem(err);
+done:
+	RegCloseKey(key);
+	if (ret == -1)
+		nrpt_rule_clear(rule);
+	return ret;
+}
+
+/* Appends every rule key of the open table to out->rules. */
+static int
+nrpt_table_read(HKEY table, const struct nrpt_table *t, struct nrpt_live *out,
+    struct dwerr *err)
+{
+	struct nrpt_rule	 rule, *p;
+	wchar_t			 name[NRPT_KEY_CHARS];
+	DWORD			 i, n;
+	size_t			 cap = out->nrules;
+	LONG			 rc;
+	bool			 found;
+
+	for (i = 0;; i++) {
+		n = NRPT_KEY_CHARS;
+		rc = RegEnumKeyExW(table, i, name, &n, NULL, NULL, NULL, NULL);
+		if (rc == ERROR_NO_MORE_ITEMS)
+			return 0;
+		if (rc != ERROR_SUCCESS)
+			return nrpt_store_fail(err, rc, "list the rules of",
+			    t->path, NULL);
+		if (nrpt_rule_read(table, t, name, &rule, &found, err) == -1)
+			return -1;
+		if (!found)
+			continue;
+		if (out->nrules == cap) {
+			cap = cap > 0 ? cap * 2 : 8;
+			if ((p = realloc(out->rules,
+			    cap * sizeof(*p))) == NULL) {
+				nrpt_rule_clear(&rule);
+				return nrpt_store_nomem(err);
+			}
+			out->rules = p;
+		}
+		out->rules[out->nrules++] = rule;
+	}
+}
+
+/* Frees every value of rule, keeping its ID. */
+static void
+nrpt_rule_blank(struct nrpt_rule *rule)
+{
+	char	*id = rule->id;
+
+	rule->id = NULL;
+	nrpt_rule_clear(rule);
+	rule->id = id;
+}
+
+static bool
+nrpt_names_same(const struct nrpt_rule *a, const struct nrpt_rule *b)
+{
+	size_t	 i;
+
+	if (a->names == NULL || b->names == NULL || a->nnames != b->nnames)
+		return false;
+	for (i = 0; i < a->nnames; i++)
+		if (strcmp(a->names[i], b->names[i]) != 0)
+			return false;
+	return true;
+}
+
+static bool
+nrpt_str_same(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* Keeps in a only the values b holds identically. */
+static void
+nrpt_rule_intersect(struct nrpt_rule *a, const struct nrpt_rule *b)
+{
+	size_t	 i;
+
+	if (!nrpt_names_same(a, b) && a->names != NULL) {
+		for (i = 0; i < a->nnames; i++)
+			free(a->names[i]);
+		free(a->names);
+		a->names = NULL;
+		a->nnames = 0;
+	}
+	if (!nrpt_str_same(a->servers, b->servers)) {
+		free(a->servers);
+		a->servers = NULL;
+	}
+	if (!nrpt_str_same(a->comment, b->comment)) {
+		free(a->comment);
+		a->comment = NULL;
+	}
+	if (!nrpt_str_same(a->ipsec_ca, b->ipsec_ca)) {
+		free(a->ipsec_ca);
+		a->ipsec_ca = NULL;
+	}
+	if (!b->has_version || a->version != b->version) {
+		a->has_version = false;
+		a->version = 0;
+	}
+	if (!b->has_config_options || a->config_options != b->config_options) {
+		a->has_config_options = false;
+		a->config_options = 0;
+	}
+}
+
+/* Merges the GP rules gp into the local rules local (GP mode): a rule in
+ * both keeps the values the two copies share; a rule in one table only is
+ * reported without values. gp is emptied. */
+static int
+nrpt_live_merge(struct nrpt_live *local, struct nrpt_live *gp)
+{
+	struct nrpt_rule	*p;
+	bool			*matched;
+	size_t			 i, k;
+
+	if ((matched = calloc(gp->nrules > 0 ? gp->nrules : 1,
+	    sizeof(*matched))) == NULL)
+		return -1;
+	if (gp->nrules > 0) {
+		if ((p = realloc(local->rules, (local->nrules + gp->nrules) *
+		    sizeof(*p))) == NULL) {
+			free(matched);
+			return -1;
+		}
+		local->rules = p;
+	}
+	for (i = 0; i < local->nrules; i++) {
+		for (k = 0; k < gp->nrules; k++)
+			if (!matched[k] && dwstr_casecmp(local->rules[i].id,
+			    gp->rules[k].id) == 0)
+				break;
+		if (k == gp->nrules) {
+			nrpt_rule_blank(&local->rules[i]);
+			continue;
+		}
+		matched[k] = true;
+		nrpt_rule_intersect(&local->rules[i], &gp->rules[k]);
+	}
+	for (k = 0; k < gp->nrules; k++) {
+		if (matched[k])
+			continue;
+		nrpt_rule_blank(&gp->rules[k]);
+		local->rules[local->nrules++] = gp->rules[k];
+		memset(&gp->rules[k], 0, sizeof(gp->rules[k]));
+	}
+	free(matched);
+	nrpt_live_clear(gp);
+	return 0;
+}
+
+/* Reads the ownership record into live->owned; absent means empty. */
+static int
+nrpt_record_read(struct nrpt_store *st, struct nrpt_live *live,
+    struct dwerr *err)
+{
+	HKEY	 key;
+	BYTE	*data;
+	DWORD	 type, len;
+	LONG	 rc;
+	char	 step[NRPT_MSG_BYTES];
+	int	 ret = 0;
+
+	rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, st->wrecord_key, 0,
+	    KEY_QUERY_VALUE | NRPT_VIEW, &key);
+	if (rc == ERROR_FILE_NOT_FOUND)
+		return 0;
+	if (rc != ERROR_SUCCESS)
+		return nrpt_store_fail(err, rc, "open", st->record_key, NULL);
+	rc = nrpt_reg_query(key, st->wrecord_value, &type, &data, &len);
+	RegCloseKey(key);
+	if (rc == ERROR_FILE_NOT_FOUND)
+		return 0;
+	if (rc == ERROR_NOT_ENOUGH_MEMORY)
+		return nrpt_store_nomem(err);
+	if (rc != ERROR_SUCCESS) {
+		snprintf(step, sizeof(step), "read %s from", st->record_value);
+		return nrpt_store_fail(err, rc, step, st->record_key, NULL);
+	}
+	/* Another type is not a record this store wrote: read as empty, and
+	 * the next record_set replaces it. */
+	if (type == REG_MULTI_SZ &&
+	    nrpt_reg_multi(data, len, &live->owned, &live->nowned) == -1)
+		ret = nrpt_store_nomem(err);
+	free(data);
+	return ret;
+}
+
+int
+nrpt_store_open(const char *record_key, const char *record_value,
+    struct nrpt_store **out, struct dwerr *err)
+{
+	struct nrpt_store	*st;
+
+	*out = NULL;
+	if (record_key == NULL)
+		record_key = NRPT_RECORD_KEY_DEFAULT;
+	if (record_value == NULL)
+		record_value = NRPT_RECORD_VALUE_DEFAULT;
+	if (record_key[0] == '\0' || record_key[0] == '\\') {
+		dwerr_set(err, DWERR_INPUT, "NRPT ownership key \"%s\" is not "
+		    "a path under HKLM", record_key);
+		return -1;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return nrpt_store_nomem(err);
+	if ((st->record_key = dwstr_dup(record_key)) == NULL ||
+	    (st->record_value = dwstr_dup(record_value)) == NULL) {
+		nrpt_store_free(st);
+		return nrpt_store_nomem(err);
+	}
+	if ((st->wrecord_key = winutf_wide(record_key)) == NULL ||
+	    (st->wrecord_value = winutf_wide(record_value)) == NULL) {
+		nrpt_store_free(st);
+		dwerr_set(err, DWERR_INPUT, "NRPT ownership key \"%s\" or value "
+		    "\"%s\" is not valid UTF-8", record_key, record_value);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+void
+nrpt_store_free(struct nrpt_store *st)
+{
+	if (st == NULL)
+		return;
+	free(st->record_key);
+	free(st->record_value);
+	free(st->wrecord_key);
+	free(st->wrecord_value);
+	free(st);
+}
+
+int
+nrpt_store_read(struct nrpt_store *st, struct nrpt_live *live,
+    struct dwerr *err)
+{
+	struct nrpt_live	 got, gp;
+	HKEY			 gpkey = NULL, local;
+	LONG			 rc;
+	bool			 gp_mode;
+
+	memset(live, 0, sizeof(*live));
+	memset(&got, 0, sizeof(got));
+	memset(&gp, 0, sizeof(gp));
+
+	/* dnsapi uses the GP table whenever it can be opened. */
+	rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, nrpt_gp.wpath, 0,
+	    KEY_READ | NRPT_VIEW, &gpkey);
+	if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND)
+		return nrpt_store_fail(err, rc, "open", nrpt_gp.path, NULL);
+	gp_mode = rc == ERROR_SUCCESS;
+
+	rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, nrpt_local.wpath, 0,
+	    KEY_READ | NRPT_VIEW, &local);
+	if (rc == ERROR_SUCCESS) {
+		rc = nrpt_table_read(local, &nrpt_local, &got, err);
+		RegCloseKey(local);
+		if (rc == -1)
+			goto fail;
+	} else if (rc != ERROR_FILE_NOT_FOUND) {
+		nrpt_store_fail(err, rc, "open", nrpt_local.path, NULL);
+		goto fail;
+	}
+	if (gp_mode) {
+		rc = nrpt_table_read(gpkey, &nrpt_gp, &gp, err);
+		RegCloseKey(gpkey);
+		gpkey = NULL;
+		if (rc == -1)
+			goto fail;
+		if (nrpt_live_merge(&got, &gp) == -1) {
+			nrpt_store_nomem(err);
+			goto fail;
+		}
+	}
+	if (nrpt_record_read(st, &got, err) == -1)
+		goto fail;
+	st->gp = gp_mode;
+	*live = got;
+	return 0;
+fail:
+	if (gpkey != NULL)
+		RegCloseKey(gpkey);
+	nrpt_live_clear(&gp);
+	nrpt_live_clear(&got);
+	return -1;
+}
+
+bool
+nrpt_store_gp(const struct nrpt_store *st)
+{
+	return st != NULL && st->gp;
+}
+
+const struct nrpt_store_ops *
+nrpt_store_ops(void)
+{
+	return &nrpt_store_callbacks;
+}
+
+static int
+nrpt_op_record_set(void *ctx, char *const *ids, size_t nids, struct dwerr *err)
+{
+	struct nrpt_store	*st = ctx;
+	HKEY			 key;
+	wchar_t			*data;
+	DWORD			 len;
+	LONG			 rc;
+	char			 step[NRPT_MSG_BYTES];
+
+	if ((data = nrpt_multi_make(ids, nids, &len)) == NULL) {
+		dwerr_set(err, DWERR_INPUT, "cannot encode the NRPT ownership "
+		    "record (bad UTF-8 or no memory)");
+		return -1;
+	}
+	rc = RegCreateKeyExW(HKEY_LOCAL_MACHINE, st->wrecord_key, 0, NULL,
+	    REG_OPTION_NON_VOLATILE, KEY_SET_VALUE | NRPT_VIEW, NULL, &key,
+	    NULL);
+	if (rc != ERROR_SUCCESS) {
+		free(data);
+		return nrpt_store_fail(err, rc, "create", st->record_key, NULL);
+	}
+	rc = RegSetValueExW(key, st->wrecord_value, 0, REG_MULTI_SZ,
+	    (const BYTE *)data, len);
+	RegCloseKey(key);
+	free(data);
+	if (rc != ERROR_SUCCESS) {
+		snprintf(step, sizeof(step), "write %s to", st->record_value);
+		return nrpt_store_fail(err, rc, step, st->record_key, NULL);
+	}
+	return 0;
+}
+
+/* Writes the selected values to rule key wid of table t. The local table is
+ * created when missing; a GP table is never created, and one that vanished
+ * since the read is skipped (Windows then reads the local copy). */
+static int
+nrpt_table_write(const struct nrpt_table *t, bool gp, const char *id,
+    const wchar_t *wid, const struct nrpt_value_out *vals, size_t nvals,
+    unsigned values, struct dwerr *err)
+{
+	HKEY	 table, key;
+	LONG	 rc;
+	size_t	 i;
+	char	 step[64];
+
+	if (gp)
+		rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, t->wpath, 0,
+		    KEY_CREATE_SUB_KEY | NRPT_VIEW, &table);
+	else
+		rc = RegCreateKeyExW(HKEY_LOCAL_MACHINE, t->wpath, 0, NULL,
+		    REG_OPTION_NON_VOLATILE, KEY_CREATE_SUB_KEY | NRPT_VIEW,
+		    NULL, &table, NULL);
+	if (gp && rc == ERROR_FILE_NOT_FOUND)
+		return 0;
+	if (rc != ERROR_SUCCESS)
+		return nrpt_store_fail(err, rc, gp ? "open" : "create", t->path,
+		    NULL);
+	rc = RegCreateKeyExW(table, wid, 0, NULL, REG_OPTION_NON_VOLATILE,
+	    KEY_SET_VALUE | NRPT_VIEW, NULL, &key, NULL);
+	RegCloseKey(table);
+	if (rc != ERROR_SUCCESS)
+		return nrpt_store_fail(err, rc, "create", t->path, id);
+	for (i = 0; i < nvals; i++) {
+		if ((values & vals[i].bit) == 0)
+			continue;
+		rc = RegSetValueExW(key, vals[i].name, 0, vals[i].type,
+		    vals[i].data, vals[i].len);
+		if (rc != ERROR_SUCCESS) {
+			RegCloseKey(key);
+			snprintf(step, sizeof(step), "write %s to",
+			    vals[i].uname);
+			return nrpt_store_fail(err, rc, step, t->path, id);
+		}
+	}
+	RegCloseKey(key);
+	return 0;
+}
+
+static int
+nrpt_op_rule_write(void *ctx, const struct nrpt_rule *rule, unsigned values,
+    struct dwerr *err)
+{
+	struct nrpt_store	*st = ctx;
+	struct nrpt_value_out	 vals[6];
+	wchar_t			*wid = NULL, *names = NULL, *servers = NULL;
+	wchar_t			*comment = NULL, *ipsec = NULL;
+	DWORD			 version, config, nameslen = 0;
+	int			 ret = -1;
+
+	if (!nrpt_store_id_ok(rule->id)) {
+		dwerr_set(err, DWERR_INPUT, "NRPT rule ID \"%s\" is not a key "
+		    "name", rule->id != NULL ? rule->id : "");
+		return -1;
+	}
+	if ((wid = winutf_wide(rule->id)) == NULL ||
+	    (names = nrpt_multi_make(rule->names, rule->names != NULL ?
+	    rule->nnames : 0, &nameslen)) == NULL ||
+	    (servers = winutf_wide(rule->servers != NULL ?
+	    rule->servers : "")) == NULL ||
+	    (comment = winutf_wide(rule->comment != NULL ?
+	    rule->comment : "")) == NULL ||
+	    (ipsec = winutf_wide(rule->ipsec_ca != NULL ?
+	    rule->ipsec_ca : "")) == NULL) {
+		dwerr_set(err, DWERR_INPUT, "cannot encode NRPT rule %s (bad "
+		    "UTF-8 or no memory)", rule->id);
+		goto done;
+	}
+	version = rule->has_version ? rule->version : NRPT_RULE_VERSION;
+	config = rule->has_config_options ? rule->config_options :
+	    NRPT_CONFIG_GENERIC_DNS;
+
+	/* ConfigOptions last: the key says "use these servers" only once
+	 * they are there. */
+	vals[0] = (struct nrpt_value_out){ NRPT_V_VERSION, L"Version",
+	    "Version", REG_DWORD, (const BYTE *)&version, sizeof(version) };
+	vals[1] = (struct nrpt_value_out){ NRPT_V_NAME, L"Name", "Name",
+	    REG_MULTI_SZ, (const BYTE *)names, nameslen };
+	vals[2] = (struct nrpt_value_out){ NRPT_V_SERVERS,
+	    L"GenericDNSServers", "GenericDNSServers", REG_SZ,
+	    (const BYTE *)servers,
+	    (DWORD)((wcslen(servers) + 1) * sizeof(wchar_t)) };
+	vals[3] = (struct nrpt_value_out){ NRPT_V_IPSECCA,
+	    L"IPSECCARestriction", "IPSECCARestriction", REG_SZ,
+	    (const BYTE *)ipsec, (DWORD)((wcslen(ipsec) + 1) * sizeof(wchar_t)) };
+	vals[4] = (struct nrpt_value_out){ NRPT_V_COMMENT, L"Comment",
+	    "Comment", REG_SZ, (const BYTE *)comment,
+	    (DWORD)((wcslen(comment) + 1) * sizeof(wchar_t)) };
+	vals[5] = (struct nrpt_value_out){ NRPT_V_CONFIG, L"ConfigOptions",
+	    "ConfigOptions", REG_DWORD, (const BYTE *)&config, sizeof(config) };
+
+	if (nrpt_table_write(&nrpt_local, false, rule->id, wid, vals, 6,
+	    values, err) == -1)
+		goto done;
+	if (st->gp) {
+		st->gp_dirty = true;
+		if (nrpt_table_write(&nrpt_gp, true, rule->id, wid, vals, 6,
+		    values, err) == -1)
+			goto done;
+	}
+	ret = 0;
+done:
+	free(wid);
+	free(names);
+	free(servers);
+	free(comment);
+	free(ipsec);
+	return ret;
+}
+
+/* Deletes rule key wid from table t; a missing key or table is no error.
+ * In the GP table, a delete that leaves the table without subkeys and
+ * values also deletes the table: Windows would otherwise keep ignoring
+ * every local rule. */
+static int
+nrpt_table_delete(struct nrpt_store *st, const struct nrpt_table *t, bool gp,
+    const char *id, const wchar_t *wid, struct dwerr *err)
+{
+	HKEY	 table;
+	DWORD	 nsub = 0, nval = 0;
+	LONG	 rc;
+
+	rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, t->wpath, 0,
+	    KEY_READ | DELETE | KEY_SET_VALUE | NRPT_VIEW, &table);
+	if (rc == ERROR_FILE_NOT_FOUND)
+		return 0;
+	if (rc != ERROR_SUCCESS)
+		return nrpt_store_fail(err, rc, "open", t->path, NULL);
+	rc = RegDeleteTreeW(table, wid);
+	if (rc == ERROR_FILE_NOT_FOUND) {
+		RegCloseKey(table);
+		return 0;
+	}
+	if (rc != ERROR_SUCCESS) {
+		RegCloseKey(table);
+		return nrpt_store_fail(err, rc, "delete", t->path, id);
+	}
+	if (!gp) {
+		RegCloseKey(table);
+		return 0;
+	}
+	st->gp_dirty = true;
+	rc = RegQueryInfoKeyW(table, NULL, NULL, NULL, &nsub, NULL, NULL,
+	    &nval, NULL, NULL, NULL, NULL);
+	RegCloseKey(table);
+	if (rc != ERROR_SUCCESS)
+		return nrpt_store_fail(err, rc, "inspect", t->path, NULL);
+	if (nsub > 0 || nval > 0)
+		return 0;
+	/* Windows refuses to delete a key that gained a subkey meanwhile. */
+	rc = RegDeleteKeyExW(HKEY_LOCAL_MACHINE, t->wpath, NRPT_VIEW, 0);
+	if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND)
+		return nrpt_store_fail(err, rc, "delete the emptied", t->path,
+		    NULL);
+	return 0;
+}
+
+static int
+nrpt_op_rule_delete(void *ctx, const char *id, struct dwerr *err)
+{
+	struct nrpt_store	*st = ctx;
+	wchar_t			*wid;
+	int			 ret = -1;
+
+	if (!nrpt_store_id_ok(id)) {
+		dwerr_set(err, DWERR_INPUT, "NRPT rule ID \"%s\" is not a key "
+		    "name", id != NULL ? id : "");
+		return -1;
+	}
+	if ((wid = winutf_wide(id)) == NULL) {
+		dwerr_set(err, DWERR_INPUT, "NRPT rule ID \"%s\" is not valid "
+		    "UTF-8", id);
+		return -1;
+	}
+	if (nrpt_table_delete(st, &nrpt_local, false, id, wid, err) == -1)
+		goto done;
+	if (st->gp && nrpt_table_delete(st, &nrpt_gp, true, id, wid,
+	    err) == -1)
+		goto done;
+	ret = 0;
+done:
+	free(wid);
+	return ret;
+}
+
+/* Signatures looked up at run time. */
+typedef BOOL (WINAPI *nrpt_flush_fn)(void);
+typedef BOOL (WINAPI *nrpt_refresh_fn)(BOOL, DWORD);
+
+#ifndef RP_FORCE
+#define RP_FORCE	1	/* userenv.h: refresh even if unchanged */
+#endif
+
+/* The failed steps of one nrpt_store_notify call. */
+struct nrpt_notice {
+	DWORD	 code;				/* of the first failure */
+	char	 what[DWERR_MSG_BYTES / 2];	/* "step (reason); ..." */
+};
+
+/* Adds a failed step and its Win32 error e (0: none known) to n. */
+static void
+nrpt_notify_fail(struct nrpt_notice *n, DWORD e, const char *step)
+{
+	char	 msg[NRPT_MSG_BYTES] = "";
+	size_t	 used = strlen(n->what);
+
+	if (n->code == 0)
+		n->code = e != 0 ? e : ERROR_GEN_FAILURE;
+	if (e != 0)
+		winutf_message(e, msg, sizeof(msg));
+	snprintf(n->what + used, sizeof(n->what) - used, "%s%s%s%s%s",
+	    used > 0 ? "; " : "", step, e != 0 ? " (" : "", msg,
+	    e != 0 ? ")" : "");
+}
+
+/* Calls an exported BOOL function of a system DLL, found at run time. */
+static void
+nrpt_notify_call(struct nrpt_notice *n, const wchar_t *dll, const char *udll,
+    const char *fn, bool refresh)
+{
+	HMODULE		 lib;
+	FARPROC		 proc;
+	char		 step[128];
+	BOOL		 ok;
+
+	if ((lib = LoadLibraryW(dll)) == NULL) {
+		snprintf(step, sizeof(step), "cannot load %s for %s", udll, fn);
+		nrpt_notify_fail(n, GetLastError(), step);
+		return;
+	}
+	if ((proc = GetProcAddress(lib, fn)) == NULL) {
+		snprintf(step, sizeof(step), "cannot find %s in %s", fn, udll);
+		nrpt_notify_fail(n, GetLastError(), step);
+		FreeLibrary(lib);
+		return;
+	}
+	SetLastError(0);
+	if (refresh)
+		ok = ((nrpt_refresh_fn)(void (*)(void))proc)(TRUE, RP_FORCE);
+	else
+		ok = ((nrpt_flush_fn)(void (*)(void))proc)();
+	if (!ok) {
+		snprintf(step, sizeof(step), "%s failed", fn);
+		nrpt_notify_fail(n, GetLastError(), step);
+	}
+	FreeLibrary(lib);
+}
+
+/* Sends SERVICE_CONTROL_PARAMCHANGE to Dnscache: reload the parameters,
+ * the NRPT among them. */
+static void
+nrpt_notify_dnscache(struct nrpt_notice *n)
+{
+	SC_HANDLE	 scm, svc;
+	SERVICE_STATUS	 status;
+
+	if ((scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT)) == NULL) {
+		nrpt_notify_fail(n, GetLastError(),
+		    "cannot open the service manager to signal Dnscache");
+		return;
+	}
+	if ((svc = OpenServiceW(scm, L"Dnscache",
+	    SERVICE_PAUSE_CONTINUE)) == NULL)
+		nrpt_notify_fail(n, GetLastError(),
+		    "cannot open service Dnscache");
+	else {
+		if (!ControlService(svc, SERVICE_CONTROL_PARAMCHANGE, &status))
+			nrpt_notify_fail(n, GetLastError(),
+			    "cannot send PARAMCHANGE to Dnscache");
+		CloseServiceHandle(svc);
+	}
+	CloseServiceHandle(scm);
+}
+
+int
+nrpt_store_notify(struct nrpt_store *st, struct dwerr *err)
+{
+	struct nrpt_notice	 n;
+
+	memset(&n, 0, sizeof(n));
+	/* Drop cached answers, negative ones included. */
+	nrpt_notify_call(&n, L"dnsapi.dll", "dnsapi.dll",
+	    "DnsFlushResolverCache", false);
+	nrpt_notify_dnscache(&n);
+	/* Dnscache reads the GP table only on a policy change. */
+	if (st != NULL && (st->gp || st->gp_dirty)) {
+		st->gp_dirty = false;
+		nrpt_notify_call(&n, L"userenv.dll", "userenv.dll",
+		    "RefreshPolicyEx", true);
+	}
+	if (n.code == 0)
+		return 0;
+	dwerr_set(err, (int)n.code, "DNS client not fully notified of the "
+	    "NRPT change: %s", n.what);
+	return -1;
+}
