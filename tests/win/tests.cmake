@@ -7,3 +7,9 @@ dw_unit_test(test_hostsfile_win ${WT}/test_hostsfile_win.c ${HOSTSFILE}
 	${P}/dwstr.c)
 dw_unit_test(test_nrpt_store_win ${WT}/test_nrpt_store_win.c
 	${W}/nrpt_store_win.c ${W}/winutf.c ${P}/nrpt.c ${P}/dwerr.c ${P}/dwstr.c)
+
+# Integration: the real dnswatchdog.exe under Wine.
+dw_unit_test(test_cli_win ${WT}/test_cli_win.c)
+target_compile_definitions(test_cli_win PRIVATE
+	DW_BINARY="$<TARGET_FILE:dnswatchdog>")
+add_dependencies(test_cli_win dnswatchdog)
