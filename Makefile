@@ -1,10 +1,11 @@
 # Thin wrapper over the CMake presets. `make test` and `make run` install
-# missing Debian packages first (scripts/deps.sh), so a fresh machine needs
-# nothing else.
+# missing Debian packages first (scripts/deps.sh; the Windows cross-build
+# also scripts/mingw-deps.sh), so a fresh machine needs nothing else.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO := build/demo
 
-.PHONY: all deps build test test-asan run clean
+.PHONY: all deps build test test-native test-windows test-asan build-windows \
+	deps-windows run clean
 
 all: build
 
@@ -15,8 +16,22 @@ build: deps
 	cmake --preset dev
 	cmake --build --preset dev -j $(JOBS)
 
-test: build
+# The whole suite: native, then the Windows build under Wine.
+test: test-native test-windows
+
+test-native: build
 	ctest --preset dev -j $(JOBS)
+
+deps-windows: deps
+	@sh scripts/mingw-deps.sh
+
+# Leaves build/mingw/dnswatchdog.exe.
+build-windows: deps-windows
+	cmake --preset mingw
+	cmake --build --preset mingw -j $(JOBS)
+
+test-windows: build-windows
+	ctest --preset mingw
 
 test-asan: deps
 	cmake --preset asan
