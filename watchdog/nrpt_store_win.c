@@ -36,7 +36,8 @@
 #include "winutf.h"
 
 #define NRPT_LOCAL_PATH	\
-	"SYSTEM\\CurrentControlSet\\Services\\Dnscache\\Parameters\\DnsPolicyConfig"
+	"SYSTEM\\CurrentControlSet\\Services\\Dnscache\\Parameters\\" \
+	"DnsPolicyConfig"
 #define NRPT_GP_PATH	\
 	"SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient\\DnsPolicyConfig"
 #define NRPT_WIDE(s)	L"" s
@@ -52,7 +53,7 @@ struct nrpt_store {
 	wchar_t	*wrecord_key;
 	wchar_t	*wrecord_value;
 	bool	 gp;			/* the last read found the GP table */
-	bool	 gp_dirty;		/* a GP key changed since the last notify */
+	bool	 gp_dirty;		/* a GP key changed since notify */
 };
 
 /* One of the two rule tables. */
@@ -78,6 +79,12 @@ struct nrpt_value_out {
 	DWORD		 len;
 };
 
+/* The failed steps of one nrpt_store_notify call. */
+struct nrpt_notice {
+	DWORD	 code;				/* of the first failure */
+	char	 what[DWERR_MSG_BYTES / 2];	/* "step (reason); ..." */
+};
+
 static int	 nrpt_store_fail(struct dwerr *, LONG, const char *,
 		    const char *, const char *);
 static int	 nrpt_store_nomem(struct dwerr *);
@@ -87,28 +94,31 @@ static LONG	 nrpt_reg_query(HKEY, const wchar_t *, DWORD *, BYTE **,
 static char	*nrpt_reg_sz(const BYTE *);
 static int	 nrpt_reg_multi(const BYTE *, DWORD, char ***, size_t *);
 static wchar_t	*nrpt_multi_make(char *const *, size_t, DWORD *);
-static int	 nrpt_rule_read(HKEY, const struct nrpt_table *, const wchar_t *,
-		    struct nrpt_rule *, bool *, struct dwerr *);
+static int	 nrpt_rule_read(HKEY, const struct nrpt_table *,
+		    const wchar_t *, struct nrpt_rule *, bool *,
+		    struct dwerr *);
 static int	 nrpt_table_read(HKEY, const struct nrpt_table *,
 		    struct nrpt_live *, struct dwerr *);
 static void	 nrpt_rule_blank(struct nrpt_rule *);
 static bool	 nrpt_names_same(const struct nrpt_rule *,
 		    const struct nrpt_rule *);
 static bool	 nrpt_str_same(const char *, const char *);
-static void	 nrpt_rule_intersect(struct nrpt_rule *, const struct nrpt_rule *);
+static void	 nrpt_rule_intersect(struct nrpt_rule *,
+		    const struct nrpt_rule *);
 static int	 nrpt_live_merge(struct nrpt_live *, struct nrpt_live *);
 static int	 nrpt_record_read(struct nrpt_store *, struct nrpt_live *,
 		    struct dwerr *);
 static int	 nrpt_table_write(const struct nrpt_table *, bool, const char *,
 		    const wchar_t *, const struct nrpt_value_out *, size_t,
 		    unsigned, struct dwerr *);
-static int	 nrpt_table_delete(struct nrpt_store *, const struct nrpt_table *,
-		    bool, const char *, const wchar_t *, struct dwerr *);
-static int	 nrpt_op_record_set(void *, char *const *, size_t, struct dwerr *);
+static int	 nrpt_table_delete(struct nrpt_store *,
+		    const struct nrpt_table *, bool, const char *,
+		    const wchar_t *, struct dwerr *);
+static int	 nrpt_op_record_set(void *, char *const *, size_t,
+		    struct dwerr *);
 static int	 nrpt_op_rule_write(void *, const struct nrpt_rule *, unsigned,
 		    struct dwerr *);
 static int	 nrpt_op_rule_delete(void *, const char *, struct dwerr *);
-struct nrpt_notice;
 static void	 nrpt_notify_fail(struct nrpt_notice *, DWORD, const char *);
 static void	 nrpt_notify_call(struct nrpt_notice *, const wchar_t *,
 		    const char *, const char *, bool);
@@ -176,8 +186,8 @@ nrpt_reg_query(HKEY key, const wchar_t *name, DWORD *type, BYTE **data,
 		if (rc != ERROR_SUCCESS && rc != ERROR_MORE_DATA)
 			break;
 		/* A size query, or the value grew since: make room. */
-		if (n > MAXDWORD - NRPT_PAD_BYTES - 1 ||
-		    (p = realloc(buf, (size_t)n + NRPT_PAD_BYTES + 1)) == NULL) {
+		if (n > MAXDWORD - NRPT_PAD_BYTES - 1 || (p = realloc(buf,
+		    (size_t)n + NRPT_PAD_BYTES + 1)) == NULL) {
 			rc = ERROR_NOT_ENOUGH_MEMORY;
 			break;
 		}
@@ -577,8 +587,9 @@ nrpt_store_open(const char *record_key, const char *record_value,
 	if ((st->wrecord_key = winutf_wide(record_key)) == NULL ||
 	    (st->wrecord_value = winutf_wide(record_value)) == NULL) {
 		nrpt_store_free(st);
-		dwerr_set(err, DWERR_INPUT, "NRPT ownership key \"%s\" or value "
-		    "\"%s\" is not valid UTF-8", record_key, record_value);
+		dwerr_set(err, DWERR_INPUT, "NRPT ownership key \"%s\" or "
+		    "value \"%s\" is not valid UTF-8", record_key,
+		    record_value);
 		return -1;
 	}
 	*out = st;
@@ -606,6 +617,7 @@ nrpt_store_read(struct nrpt_store *st, struct nrpt_live *live,
 	LONG			 rc;
 	bool			 gp_mode;
 
+	/* live is filled afresh (the caller cleared any earlier read). */
 	memset(live, 0, sizeof(*live));
 	memset(&got, 0, sizeof(got));
 	memset(&gp, 0, sizeof(gp));
@@ -788,7 +800,8 @@ nrpt_op_rule_write(void *ctx, const struct nrpt_rule *rule, unsigned values,
 	    (DWORD)((wcslen(servers) + 1) * sizeof(wchar_t)) };
 	vals[3] = (struct nrpt_value_out){ NRPT_V_IPSECCA,
 	    L"IPSECCARestriction", "IPSECCARestriction", REG_SZ,
-	    (const BYTE *)ipsec, (DWORD)((wcslen(ipsec) + 1) * sizeof(wchar_t)) };
+	    (const BYTE *)ipsec,
+	    (DWORD)((wcslen(ipsec) + 1) * sizeof(wchar_t)) };
 	vals[4] = (struct nrpt_value_out){ NRPT_V_COMMENT, L"Comment",
 	    "Comment", REG_SZ, (const BYTE *)comment,
 	    (DWORD)((wcslen(comment) + 1) * sizeof(wchar_t)) };
@@ -848,13 +861,23 @@ nrpt_table_delete(struct nrpt_store *st, const struct nrpt_table *t, bool gp,
 	st->gp_dirty = true;
 	rc = RegQueryInfoKeyW(table, NULL, NULL, NULL, &nsub, NULL, NULL,
 	    &nval, NULL, NULL, NULL, NULL);
-	RegCloseKey(table);
-	if (rc != ERROR_SUCCESS)
+	if (rc != ERROR_SUCCESS) {
+		RegCloseKey(table);
 		return nrpt_store_fail(err, rc, "inspect", t->path, NULL);
-	if (nsub > 0 || nval > 0)
+	}
+	if (nsub > 0 || nval > 0) {
+		RegCloseKey(table);
 		return 0;
-	/* Windows refuses to delete a key that gained a subkey meanwhile. */
+	}
 	rc = RegDeleteKeyExW(HKEY_LOCAL_MACHINE, t->wpath, NRPT_VIEW, 0);
+	/* Windows refuses to delete a key that gained a subkey meanwhile:
+	 * then it is no longer empty, and stays. */
+	if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND &&
+	    RegQueryInfoKeyW(table, NULL, NULL, NULL, &nsub, NULL, NULL,
+	    &nval, NULL, NULL, NULL, NULL) == ERROR_SUCCESS &&
+	    (nsub > 0 || nval > 0))
+		rc = ERROR_SUCCESS;
+	RegCloseKey(table);
 	if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND)
 		return nrpt_store_fail(err, rc, "delete the emptied", t->path,
 		    NULL);
@@ -896,12 +919,6 @@ typedef BOOL (WINAPI *nrpt_refresh_fn)(BOOL, DWORD);
 #ifndef RP_FORCE
 #define RP_FORCE	1	/* userenv.h: refresh even if unchanged */
 #endif
-
-/* The failed steps of one nrpt_store_notify call. */
-struct nrpt_notice {
-	DWORD	 code;				/* of the first failure */
-	char	 what[DWERR_MSG_BYTES / 2];	/* "step (reason); ..." */
-};
 
 /* Adds a failed step and its Win32 error e (0: none known) to n. */
 static void
