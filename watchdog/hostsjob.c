@@ -65,13 +65,35 @@ hostsjob_set_writer(struct hostsjob *job, hostsjob_write_fn fn, void *ctx)
 	job->write_ctx = ctx;
 }
 
+/* Traces a failed attempt and decides: another attempt, or give up. */
+static enum hostsjob_state
+hostsjob_failed(struct hostsjob *job, bool transient, uint64_t elapsed,
+    double rand01, uint32_t *next_delay_ms)
+{
+	uint32_t	 delay = 0;
+
+	job->transient = transient;
+	if (transient && backoff_next(&job->policy, job->attempts, elapsed,
+	    rand01, &delay) == 0) {
+		trace_hosts_write_attempt(job->trace, job->attempts,
+		    (uint32_t)job->err.code,
+		    hostsfile_error_name(job->err.code), job->err.msg, true,
+		    delay, elapsed);
+		*next_delay_ms = delay;
+		return HOSTSJOB_RETRY;
+	}
+	trace_hosts_write_gave_up(job->trace, job->attempts, elapsed,
+	    (uint32_t)job->err.code, hostsfile_error_name(job->err.code),
+	    job->err.msg, transient);
+	return HOSTSJOB_GAVE_UP;
+}
+
 enum hostsjob_state
 hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
     uint32_t *next_delay_ms)
 {
 	struct hostsfile_result	 res = { NULL, false };
 	uint64_t		 elapsed;
-	uint32_t		 delay = 0;
 	char			*buf = NULL;
 	size_t			 len = 0;
 	bool			 changed = true;
@@ -82,11 +104,11 @@ hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
 	job->attempts++;
 	dwerr_reset(&job->err);
 	if (job->render(job->render_ctx, &buf, &len, &changed, &job->err) != 0) {
-		/* The file became unmanageable (UTF-16, NUL bytes...). */
-		job->transient = false;
-		trace_hosts_write_gave_up(job->trace, job->attempts, elapsed,
-		    (uint32_t)job->err.code, "", job->err.msg, false);
-		return HOSTSJOB_GAVE_UP;
+		/* The file could not be read (a holder that shares nothing:
+		 * retry), or it became unmanageable (UTF-16: give up). */
+		return hostsjob_failed(job, job->err.code != DWERR_INPUT &&
+		    hostsfile_transient(job->err.code), elapsed, rand01,
+		    next_delay_ms);
 	}
 	if (!changed) {
 		/* Someone else put the right content there meanwhile. */
@@ -103,20 +125,8 @@ hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
 		    len, res.method);
 		return HOSTSJOB_DONE;
 	}
-	job->transient = res.transient;
-	if (res.transient && backoff_next(&job->policy, job->attempts, elapsed,
-	    rand01, &delay) == 0) {
-		trace_hosts_write_attempt(job->trace, job->attempts,
-		    (uint32_t)job->err.code,
-		    hostsfile_error_name(job->err.code), job->err.msg, true,
-		    delay, elapsed);
-		*next_delay_ms = delay;
-		return HOSTSJOB_RETRY;
-	}
-	trace_hosts_write_gave_up(job->trace, job->attempts, elapsed,
-	    (uint32_t)job->err.code, hostsfile_error_name(job->err.code),
-	    job->err.msg, res.transient);
-	return HOSTSJOB_GAVE_UP;
+	return hostsjob_failed(job, res.transient, elapsed, rand01,
+	    next_delay_ms);
 }
 
 unsigned

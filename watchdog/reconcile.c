@@ -238,13 +238,24 @@ reconcile_hosts(const struct config *cfg, const struct desired_state *ds,
 	FILE			*out = opts->out;
 
 	if (reconcile_hosts_render(&rh, &new, &newlen, &changed, &err) != 0) {
+		bool held = err.code != DWERR_INPUT &&
+		    hostsfile_transient(err.code);
+
+		if (held && opts->mode == RECONCILE_APPLY) {
+			/* Held by a process that shares nothing, not even
+			 * reading: the job's attempts wait as for a write. */
+			r = reconcile_hosts_write(&rh, t, out, writes);
+			free(rh.old);
+			return r;
+		}
 		trace_hosts_file_rejected(t, cfg->hosts_path, err.msg);
 		log_error("%s", err.msg);
 		if (out != NULL)
-			fprintf(out, "hosts %s: cannot be managed: %s\n",
-			    cfg->hosts_path, err.msg);
+			fprintf(out, "hosts %s: cannot be %s: %s\n",
+			    cfg->hosts_path, held ? "read now" : "managed",
+			    err.msg);
 		free(rh.old);
-		return RECONCILE_FAILED;
+		return held ? RECONCILE_DEGRADED : RECONCILE_FAILED;
 	}
 	if (rh.sections > 1 || rh.orphans > 0) {
 		/* Someone moved or copied our markers: say what we repair. */

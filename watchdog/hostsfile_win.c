@@ -1,0 +1,708 @@
+/*
+ * hostsfile: Windows implementation (see hostsfile.h).
+ *
+ * A write goes to a temp file beside the target (".<base>" HOSTSFILE_TEMP_TAG
+ * and six random characters), is flushed, and takes the target's place with
+ * ReplaceFileW, which keeps its ACL; a missing target is created with
+ * MoveFileExW. When the replace fails because another process holds the file
+ * without delete sharing (endpoint scanners do) while the file can still be
+ * written, it is rewritten in place behind a journal, so that a crash halfway
+ * is repaired by the next hostsfile_cleanup (or hostsfile_write).
+ *
+ * The journal (".<base>" HOSTSFILE_TEMP_TAG "journal", format in journal.h)
+ * is flushed before the target is touched, so a journal that does not
+ * decode was cut short by a crash before the target changed.
+ *
+ * Decisions:
+ * - A failed replace is explained before it is reported: the read-only
+ *   attribute is permanent; otherwise the writer tries the in-place open
+ *   (read and write access, read and write sharing). Access denied there
+ *   means the ACL denies writing (permanent); a sharing or lock violation
+ *   means a holder that shares too little (transient); success means a
+ *   holder without delete sharing, and the journaled rewrite follows.
+ * - The temp file is created with the target's hidden, system, archive and
+ *   not-indexed attributes, so they survive whether or not ReplaceFileW
+ *   carries them over (Wine's does not).
+ * - An in-place rewrite that shrinks the file cuts it first: a mapped view
+ *   (ERROR_USER_MAPPED_FILE) then refuses before any byte changed. A rewrite
+ *   that fails later puts the old bytes back; if even that fails, the
+ *   journal stays and the next write or cleanup rolls it forward.
+ * - A complete journal is rolled forward only while every byte of the file
+ *   is the old or the new byte at its offset: a file someone rewrote after
+ *   the crash is left alone, and the journal discarded.
+ * - hostsfile_write finishes a pending journal before it starts, so a new
+ *   journal never replaces one that is still needed.
+ */
+#include "hostsfile.h"
+
+#include <windows.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "dwstr.h"
+#include "hosts.h"
+#include "journal.h"
+#include "platform.h"
+#include "winutf.h"
+
+#define HOSTSFILE_WTAG		L"" HOSTSFILE_TEMP_TAG
+#define HOSTSFILE_JOURNAL_SUFFIX L"journal"
+#define HOSTSFILE_RANDOM_CHARS	6u	/* after the tag in a temp file's name */
+#define HOSTSFILE_TEMP_TRIES	16u	/* random names tried before giving up */
+#define HOSTSFILE_ALPHABET	"abcdefghijklmnopqrstuvwxyz0123456789"
+#define HOSTSFILE_CHUNK_BYTES	(1u << 30)	/* most bytes per ReadFile/WriteFile */
+#define HOSTSFILE_MSG_BYTES	256u
+#define HOSTSFILE_JOURNAL_MAX_BYTES \
+	((size_t)JOURNAL_HEADER_BYTES + 2u * (size_t)HOSTS_MAX_BYTES)
+
+/* Attributes a temp file takes over from the file it replaces. */
+#define HOSTSFILE_KEPT_ATTRIBUTES (FILE_ATTRIBUTE_HIDDEN | \
+	FILE_ATTRIBUTE_SYSTEM | FILE_ATTRIBUTE_ARCHIVE | \
+	FILE_ATTRIBUTE_NOT_CONTENT_INDEXED)
+/* The in-place open: a scanner sharing read and write keeps its handle. */
+#define HOSTSFILE_IN_PLACE_ACCESS (GENERIC_READ | GENERIC_WRITE)
+#define HOSTSFILE_IN_PLACE_SHARE (FILE_SHARE_READ | FILE_SHARE_WRITE)
+
+/* The names one write or cleanup works with. */
+struct hostsfile_paths {
+	char	*name;		/* the target for messages, UTF-8 */
+	wchar_t	*target;	/* the file, with '\' separators */
+	wchar_t	*temp;		/* "<folder>.<base><tag>" + the random part */
+	wchar_t	*journal;	/* "<folder>.<base><tag>journal" */
+	size_t	 dirlen;	/* characters of the folder, separator included */
+	size_t	 stem;		/* characters of temp before the random part */
+};
+
+int
+hostsfile_read(const char *path, size_t max, char **buf, size_t *len,
+    bool *exists, struct dwerr *err)
+{
+	struct dwerr	 e;
+
+	*exists = true;
+	dwerr_reset(&e);
+	if (platform_read_file(path, max, buf, len, &e) == 0)
+		return 0;
+	if (e.code == ENOENT) {
+		*exists = false;
+		if ((*buf = calloc(1, 1)) == NULL) {
+			dwerr_set(err, ENOMEM, "out of memory");
+			return -1;
+		}
+		*len = 0;
+		return 0;
+	}
+	if (err != NULL)
+		*err = e;
+	return -1;
+}
+
+/* By the code alone, 5 (access denied) is ambiguous: a holder gives it and
+ * goes away, the read-only attribute or an ACL gives it for good. The usual
+ * cause is a holder; hostsfile_write finds out and reports which. */
+bool
+hostsfile_transient(int code)
+{
+	switch (code) {
+	case ERROR_ACCESS_DENIED:
+	case ERROR_SHARING_VIOLATION:
+	case ERROR_LOCK_VIOLATION:
+	case ERROR_USER_MAPPED_FILE:
+	case ERROR_UNABLE_TO_REMOVE_REPLACED:
+	case ERROR_UNABLE_TO_MOVE_REPLACEMENT_2:
+	case ERROR_DELETE_PENDING:
+	case ERROR_NOT_ENOUGH_MEMORY:
+	case ERROR_OUTOFMEMORY:
+	case ERROR_TOO_MANY_OPEN_FILES:
+		return true;
+	default:
+		return false;
+	}
+}
+
+const char *
+hostsfile_error_name(int code)
+{
+	return winutf_error_name((unsigned long)code);
+}
+
+/* Fills err with "cannot <step> <name><note>: <system text>". */
+static void
+hostsfile_fail(struct dwerr *err, DWORD code, const char *step,
+    const char *name, const char *note)
+{
+	char	 msg[HOSTSFILE_MSG_BYTES];
+
+	winutf_message(code, msg, sizeof(msg));
+	dwerr_set(err, (int)code, "cannot %s %s%s: %s", step, name, note, msg);
+}
+
+static void
+hostsfile_paths_free(struct hostsfile_paths *p)
+{
+	free(p->name);
+	free(p->target);
+	free(p->temp);
+	free(p->journal);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Points p at target (a malloc'd string p takes over) and derives the temp
+ * and journal names. Returns 0 or a Win32 error. */
+static DWORD
+hostsfile_paths_set(struct hostsfile_paths *p, wchar_t *target)
+{
+	size_t	 len = wcslen(target), taglen = wcslen(HOSTSFILE_WTAG);
+	size_t	 i, dirlen = 0, baselen, stem;
+
+	for (i = 0; i < len; i++) {
+		if (target[i] == L'/')
+			target[i] = L'\\';
+		if (target[i] == L'\\' || (i == 1 && target[i] == L':'))
+			dirlen = i + 1;	/* "C:hosts" is relative to C: */
+	}
+	free(p->target);
+	free(p->temp);
+	free(p->journal);
+	p->target = target;
+	p->temp = p->journal = NULL;
+	if ((baselen = len - dirlen) == 0)
+		return ERROR_INVALID_NAME;
+	stem = dirlen + 1 + baselen + taglen;
+	if ((p->temp = calloc(stem + HOSTSFILE_RANDOM_CHARS + 1,
+	    sizeof(wchar_t))) == NULL ||
+	    (p->journal = calloc(stem + wcslen(HOSTSFILE_JOURNAL_SUFFIX) + 1,
+	    sizeof(wchar_t))) == NULL)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	wmemcpy(p->temp, target, dirlen);
+	p->temp[dirlen] = L'.';
+	wmemcpy(p->temp + dirlen + 1, target + dirlen, baselen);
+	wmemcpy(p->temp + dirlen + 1 + baselen, HOSTSFILE_WTAG, taglen);
+	wmemcpy(p->journal, p->temp, stem);
+	wcscpy(p->journal + stem, HOSTSFILE_JOURNAL_SUFFIX);
+	p->dirlen = dirlen;
+	p->stem = stem;
+	return 0;
+}
+
+/* Fills p for a UTF-8 path. Returns 0 or a Win32 error; p is to be freed
+ * either way. */
+static DWORD
+hostsfile_paths_open(struct hostsfile_paths *p, const char *path)
+{
+	wchar_t	*w;
+
+	memset(p, 0, sizeof(*p));
+	if ((p->name = dwstr_dup(path)) == NULL)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	if ((w = winutf_wide(path)) == NULL)
+		return ERROR_NO_UNICODE_TRANSLATION;
+	return hostsfile_paths_set(p, w);
+}
+
+/* Points p at the file a link leads to. Returns 0 or a Win32 error. */
+static DWORD
+hostsfile_paths_resolve(struct hostsfile_paths *p)
+{
+	HANDLE	 h;
+	wchar_t	*w = NULL;
+	char	*name;
+	DWORD	 n, e = 0;
+
+	h = CreateFileW(p->target, 0, FILE_SHARE_READ | FILE_SHARE_WRITE |
+	    FILE_SHARE_DELETE, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h == INVALID_HANDLE_VALUE)
+		return GetLastError();
+	n = GetFinalPathNameByHandleW(h, NULL, 0, FILE_NAME_NORMALIZED |
+	    VOLUME_NAME_DOS);
+	if (n == 0)
+		e = GetLastError();
+	else if ((w = calloc(n, sizeof(*w))) == NULL)
+		e = ERROR_NOT_ENOUGH_MEMORY;
+	else if (GetFinalPathNameByHandleW(h, w, n, FILE_NAME_NORMALIZED |
+	    VOLUME_NAME_DOS) >= n) {
+		e = ERROR_INVALID_NAME;
+		free(w);
+	}
+	CloseHandle(h);
+	if (e != 0)
+		return e;
+	/* Messages show "C:\..." rather than "\\?\C:\...". */
+	name = winutf_narrow(wcsncmp(w, L"\\\\?\\", 4) == 0 && w[4] != L'\0' &&
+	    w[5] == L':' ? w + 4 : w);
+	if (name != NULL) {
+		free(p->name);
+		p->name = name;
+	}
+	return hostsfile_paths_set(p, w);
+}
+
+/* Writes all of buf at the handle's position. Returns 0 or a Win32 error. */
+static DWORD
+hostsfile_write_all(HANDLE h, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	DWORD		 n;
+
+	while (len > 0) {
+		if (!WriteFile(h, p, len > HOSTSFILE_CHUNK_BYTES ?
+		    HOSTSFILE_CHUNK_BYTES : (DWORD)len, &n, NULL))
+			return GetLastError();
+		if (n == 0)
+			return ERROR_WRITE_FAULT;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Reads the whole file behind h, at most max bytes, into a malloc'd buffer
+ * the caller owns. Returns 0 or a Win32 error (ERROR_FILE_TOO_LARGE). */
+static DWORD
+hostsfile_read_all(HANDLE h, size_t max, char **buf, size_t *len)
+{
+	LARGE_INTEGER	 size, zero;
+	size_t		 used = 0, want;
+	char		*p;
+	DWORD		 n, e;
+
+	*buf = NULL;
+	*len = 0;
+	zero.QuadPart = 0;
+	if (!GetFileSizeEx(h, &size) ||
+	    !SetFilePointerEx(h, zero, NULL, FILE_BEGIN))
+		return GetLastError();
+	if ((uint64_t)size.QuadPart > max)
+		return ERROR_FILE_TOO_LARGE;
+	want = (size_t)size.QuadPart;
+	if ((p = malloc(want + 1)) == NULL)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	while (used < want) {
+		if (!ReadFile(h, p + used, want - used > HOSTSFILE_CHUNK_BYTES ?
+		    HOSTSFILE_CHUNK_BYTES : (DWORD)(want - used), &n, NULL)) {
+			e = GetLastError();
+			free(p);
+			return e;
+		}
+		if (n == 0)
+			break;	/* shorter than its size said */
+		used += n;
+	}
+	p[used] = '\0';
+	*buf = p;
+	*len = used;
+	return 0;
+}
+
+/* Rewrites the file behind h with len bytes of buf and flushes it. A file
+ * that shrinks is cut first, so that a mapped view refuses before anything
+ * changed. *touched says whether the file may have changed. Returns 0 or a
+ * Win32 error. */
+static DWORD
+hostsfile_in_place(HANDLE h, const char *buf, size_t len, bool *touched)
+{
+	LARGE_INTEGER	 size, off;
+	DWORD		 e;
+
+	*touched = false;
+	if (!GetFileSizeEx(h, &size))
+		return GetLastError();
+	if ((uint64_t)size.QuadPart > len) {
+		off.QuadPart = (LONGLONG)len;
+		if (!SetFilePointerEx(h, off, NULL, FILE_BEGIN) ||
+		    !SetEndOfFile(h))
+			return GetLastError();
+	}
+	off.QuadPart = 0;
+	if (!SetFilePointerEx(h, off, NULL, FILE_BEGIN))
+		return GetLastError();
+	*touched = true;
+	if ((e = hostsfile_write_all(h, buf, len)) != 0)
+		return e;
+	if (!SetEndOfFile(h) || !FlushFileBuffers(h))
+		return GetLastError();
+	return 0;
+}
+
+/* True when cur can be what an interrupted rewrite of old into new (or its
+ * undoing) left behind: its length lies between theirs, and every byte is
+ * the old or the new one at its offset, or zero where the file grew. */
+static bool
+hostsfile_journal_matches(const char *cur, size_t curlen, const char *old,
+    size_t oldlen, const char *new, size_t newlen)
+{
+	size_t	 lo = oldlen < newlen ? oldlen : newlen;
+	size_t	 hi = oldlen < newlen ? newlen : oldlen, i;
+
+	if (curlen < lo || curlen > hi)
+		return false;
+	for (i = 0; i < curlen; i++) {
+		if ((i < newlen && cur[i] == new[i]) ||
+		    (i < oldlen && cur[i] == old[i]) ||
+		    (i >= lo && cur[i] == '\0'))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+/* Writes and flushes the journal of a rewrite of old into new. Returns 0 or
+ * a Win32 error (and then no journal is left). */
+static DWORD
+hostsfile_journal_write(const wchar_t *journal, const char *old,
+    size_t oldlen, const char *new, size_t newlen)
+{
+	HANDLE	 h;
+	char	*j;
+	size_t	 jlen;
+	DWORD	 e;
+
+	if (journal_encode(old, oldlen, new, newlen, &j, &jlen) != 0)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	h = CreateFileW(journal, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
+	    FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h == INVALID_HANDLE_VALUE) {
+		e = GetLastError();
+		free(j);
+		return e;
+	}
+	if ((e = hostsfile_write_all(h, j, jlen)) == 0 && !FlushFileBuffers(h))
+		e = GetLastError();
+	CloseHandle(h);
+	free(j);
+	if (e != 0)
+		DeleteFileW(journal);
+	return e;
+}
+
+/* Finishes or discards an interrupted journaled write of p->target: a
+ * complete journal is rolled forward (see hostsfile_journal_matches), an
+ * incomplete one was cut short before the target was touched. Returns 1
+ * when it repaired or removed something, 0 when there is no journal, or -1
+ * with the Win32 error in *e (the journal then stays). */
+static int
+hostsfile_journal_recover(const struct hostsfile_paths *p, DWORD *e)
+{
+	HANDLE		 h;
+	const char	*old, *new;
+	char		*j = NULL, *cur = NULL;
+	size_t		 jlen = 0, oldlen, newlen, curlen;
+	bool		 touched;
+
+	h = CreateFileW(p->journal, GENERIC_READ, FILE_SHARE_READ, NULL,
+	    OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h == INVALID_HANDLE_VALUE) {
+		*e = GetLastError();
+		if (*e != ERROR_FILE_NOT_FOUND)
+			return -1;
+		*e = 0;
+		return 0;
+	}
+	*e = hostsfile_read_all(h, HOSTSFILE_JOURNAL_MAX_BYTES, &j, &jlen);
+	CloseHandle(h);
+	if (*e != 0 && *e != ERROR_FILE_TOO_LARGE)
+		return -1;
+	*e = 0;
+	if (j != NULL && journal_decode(j, jlen, &old, &oldlen, &new,
+	    &newlen) == 0) {
+		h = CreateFileW(p->target, HOSTSFILE_IN_PLACE_ACCESS,
+		    HOSTSFILE_IN_PLACE_SHARE, NULL, OPEN_EXISTING,
+		    FILE_ATTRIBUTE_NORMAL, NULL);
+		if (h == INVALID_HANDLE_VALUE) {
+			/* A target deleted since is not brought back. */
+			if ((*e = GetLastError()) == ERROR_FILE_NOT_FOUND)
+				*e = 0;
+		} else {
+			*e = hostsfile_read_all(h, HOSTS_MAX_BYTES, &cur, &curlen);
+			if (*e == ERROR_FILE_TOO_LARGE)
+				*e = 0;	/* not ours any more */
+			else if (*e == 0 && hostsfile_journal_matches(cur, curlen,
+			    old, oldlen, new, newlen) && (curlen != newlen ||
+			    memcmp(cur, new, newlen) != 0))
+				*e = hostsfile_in_place(h, new, newlen, &touched);
+			CloseHandle(h);
+		}
+	}
+	free(j);
+	free(cur);
+	if (*e != 0)
+		return -1;
+	if (!DeleteFileW(p->journal)) {
+		*e = GetLastError();
+		return -1;
+	}
+	return 1;
+}
+
+/* Creates a new temp file beside the target with attrs, open for writing
+ * in *h. Returns 0 or a Win32 error. */
+static DWORD
+hostsfile_temp_create(struct hostsfile_paths *p, DWORD attrs, HANDLE *h)
+{
+	static const char	 alphabet[] = HOSTSFILE_ALPHABET;
+	unsigned char		 r[HOSTSFILE_RANDOM_CHARS];
+	unsigned		 try;
+	size_t			 i;
+	DWORD			 e = ERROR_FILE_EXISTS;
+
+	for (try = 0; try < HOSTSFILE_TEMP_TRIES && (e == ERROR_FILE_EXISTS ||
+	    e == ERROR_ALREADY_EXISTS); try++) {
+		platform_random(r, sizeof(r));
+		for (i = 0; i < HOSTSFILE_RANDOM_CHARS; i++)
+			p->temp[p->stem + i] =
+			    (wchar_t)alphabet[r[i] % (sizeof(alphabet) - 1)];
+		p->temp[p->stem + HOSTSFILE_RANDOM_CHARS] = L'\0';
+		*h = CreateFileW(p->temp, GENERIC_WRITE, 0, NULL, CREATE_NEW,
+		    attrs != 0 ? attrs : FILE_ATTRIBUTE_NORMAL, NULL);
+		if (*h != INVALID_HANDLE_VALUE)
+			return 0;
+		e = GetLastError();
+	}
+	return e;
+}
+
+/* Rewrites the target in place through h (opened with the in-place access
+ * and sharing) behind a journal. Returns 0, or a Win32 error with *step. */
+static DWORD
+hostsfile_journaled(const struct hostsfile_paths *p, HANDLE h,
+    const char *buf, size_t len, const char **step)
+{
+	char	*old;
+	size_t	 oldlen;
+	bool	 touched;
+	DWORD	 e;
+
+	if (len > HOSTS_MAX_BYTES) {
+		*step = "rewrite in place (too large for the journal)";
+		return ERROR_FILE_TOO_LARGE;
+	}
+	if ((e = hostsfile_read_all(h, HOSTS_MAX_BYTES, &old, &oldlen)) != 0) {
+		*step = "read";
+		return e;
+	}
+	if ((e = hostsfile_journal_write(p->journal, old, oldlen, buf,
+	    len)) != 0) {
+		*step = "write the journal for";
+		free(old);
+		return e;
+	}
+	if ((e = hostsfile_in_place(h, buf, len, &touched)) != 0) {
+		*step = "rewrite in place";
+		/* Put the old bytes back; failing that, the journal stays and
+		 * the next write or cleanup rolls it forward. */
+		if (!touched || hostsfile_in_place(h, old, oldlen, &touched) == 0)
+			DeleteFileW(p->journal);
+		free(old);
+		return e;
+	}
+	/* Should this fail, the journal matches the file: harmless. */
+	DeleteFileW(p->journal);
+	free(old);
+	return 0;
+}
+
+/* Replace failures that a holder without delete sharing causes. */
+static bool
+hostsfile_held(DWORD e)
+{
+	return e == ERROR_ACCESS_DENIED || e == ERROR_SHARING_VIOLATION ||
+	    e == ERROR_UNABLE_TO_REMOVE_REPLACED ||
+	    e == ERROR_UNABLE_TO_MOVE_REPLACEMENT_2;
+}
+
+int
+hostsfile_write(const char *path, const char *buf, size_t len,
+    struct hostsfile_result *res, struct dwerr *err)
+{
+	struct hostsfile_paths	 p;
+	WIN32_FILE_ATTRIBUTE_DATA fa;
+	HANDLE		 h = INVALID_HANDLE_VALUE;
+	const char	*step = "write", *note = "";
+	bool		 exists = true, have_temp = false;
+	DWORD		 e, attrs = 0, probe;
+	int		 transient = -1;	/* -1: as the code says */
+
+	res->method = "replace";
+	res->transient = false;
+	if ((e = hostsfile_paths_open(&p, path)) != 0) {
+		step = "use the path";
+		goto fail;
+	}
+	if (!GetFileAttributesExW(p.target, GetFileExInfoStandard, &fa)) {
+		if ((e = GetLastError()) != ERROR_FILE_NOT_FOUND) {
+			step = "read the attributes of";
+			goto fail;
+		}
+		exists = false;
+	} else if (fa.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
+		/* Replace what the link points to, not the link. */
+		if ((e = hostsfile_paths_resolve(&p)) != 0) {
+			step = "resolve the link of";
+			goto fail;
+		}
+		if (!GetFileAttributesExW(p.target, GetFileExInfoStandard, &fa)) {
+			e = GetLastError();
+			step = "read the attributes of";
+			goto fail;
+		}
+	}
+	if (exists)
+		attrs = fa.dwFileAttributes;
+	if (attrs & FILE_ATTRIBUTE_DIRECTORY) {
+		e = ERROR_DIRECTORY;
+		step = "replace";
+		note = " (a folder, not a file)";
+		goto fail;
+	}
+	if (hostsfile_journal_recover(&p, &e) < 0) {
+		step = "finish the interrupted write of";
+		goto fail;
+	}
+	if ((e = hostsfile_temp_create(&p, attrs & HOSTSFILE_KEPT_ATTRIBUTES,
+	    &h)) != 0) {
+		step = "create a temporary file beside";
+		goto fail;
+	}
+	have_temp = true;
+	if ((e = hostsfile_write_all(h, buf, len)) != 0 ||
+	    (!FlushFileBuffers(h) && (e = GetLastError()) != 0)) {
+		step = "write a temporary file for";
+		goto fail;
+	}
+	CloseHandle(h);
+	h = INVALID_HANDLE_VALUE;
+	if (!exists) {
+		if (MoveFileExW(p.temp, p.target, MOVEFILE_WRITE_THROUGH)) {
+			res->method = "create";
+			goto done;
+		}
+		e = GetLastError();
+		if (e != ERROR_ALREADY_EXISTS && e != ERROR_FILE_EXISTS) {
+			step = "create";
+			goto fail;
+		}
+		/* Created by someone else meanwhile: replace theirs. */
+	}
+	if (ReplaceFileW(p.target, p.temp, NULL,
+	    REPLACEFILE_IGNORE_MERGE_ERRORS, NULL, NULL))
+		goto done;
+	e = GetLastError();
+	step = "replace";
+	if (GetFileAttributesW(p.target) == INVALID_FILE_ATTRIBUTES &&
+	    GetLastError() == ERROR_FILE_NOT_FOUND) {
+		/* The original is gone (ERROR_UNABLE_TO_MOVE_REPLACEMENT, or
+		 * deleted meanwhile): finish the move. */
+		if (MoveFileExW(p.temp, p.target, MOVEFILE_WRITE_THROUGH)) {
+			if (e == ERROR_FILE_NOT_FOUND)
+				res->method = "create";
+			goto done;
+		}
+		e = GetLastError();
+		step = "move the new file into place as";
+		goto fail;
+	}
+	if ((attrs = GetFileAttributesW(p.target)) != INVALID_FILE_ATTRIBUTES &&
+	    (attrs & FILE_ATTRIBUTE_READONLY)) {
+		note = " (read-only attribute)";
+		transient = 0;
+		goto fail;
+	}
+	if (!hostsfile_held(e))
+		goto fail;
+	/* Held without delete sharing, or no right to delete: can the file
+	 * still be written where it is? */
+	h = CreateFileW(p.target, HOSTSFILE_IN_PLACE_ACCESS,
+	    HOSTSFILE_IN_PLACE_SHARE, NULL, OPEN_EXISTING,
+	    FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h == INVALID_HANDLE_VALUE) {
+		probe = GetLastError();
+		if (probe == ERROR_ACCESS_DENIED) {
+			e = probe;
+			note = " (its ACL denies writing)";
+			transient = 0;
+		} else if (probe == ERROR_SHARING_VIOLATION ||
+		    probe == ERROR_LOCK_VIOLATION) {
+			note = " (held open by another process)";
+			transient = 1;
+		}
+		goto fail;
+	}
+	DeleteFileW(p.temp);
+	have_temp = false;
+	if ((e = hostsfile_journaled(&p, h, buf, len, &step)) != 0)
+		goto fail;
+	CloseHandle(h);
+	res->method = "in-place-journaled";
+done:
+	hostsfile_paths_free(&p);
+	return 0;
+fail:
+	if (h != INVALID_HANDLE_VALUE)
+		CloseHandle(h);
+	if (have_temp)
+		DeleteFileW(p.temp);
+	res->transient = transient >= 0 ? transient == 1 :
+	    hostsfile_transient((int)e);
+	hostsfile_fail(err, e, step, p.name != NULL ? p.name : path, note);
+	hostsfile_paths_free(&p);
+	return -1;
+}
+
+int
+hostsfile_cleanup(const char *path)
+{
+	struct hostsfile_paths	 p;
+	WIN32_FIND_DATAW	 fd;
+	HANDLE			 find;
+	wchar_t			*pattern;
+	size_t			 namelen;
+	DWORD			 e, attrs;
+	int			 n = 0;
+
+	if (hostsfile_paths_open(&p, path) != 0) {
+		hostsfile_paths_free(&p);
+		return 0;
+	}
+	/* Temp files and the journal sit beside the file a link points to. */
+	attrs = GetFileAttributesW(p.target);
+	if (attrs != INVALID_FILE_ATTRIBUTES &&
+	    (attrs & FILE_ATTRIBUTE_REPARSE_POINT) &&
+	    hostsfile_paths_resolve(&p) != 0) {
+		hostsfile_paths_free(&p);
+		return 0;
+	}
+	if (hostsfile_journal_recover(&p, &e) > 0)
+		n++;
+	if ((pattern = calloc(p.stem + 2, sizeof(*pattern))) == NULL) {
+		hostsfile_paths_free(&p);
+		return n;
+	}
+	wmemcpy(pattern, p.temp, p.stem);
+	pattern[p.stem] = L'*';
+	/* Our names are the stem and exactly six random characters. */
+	namelen = p.stem - p.dirlen + HOSTSFILE_RANDOM_CHARS;
+	find = FindFirstFileExW(pattern, FindExInfoBasic, &fd,
+	    FindExSearchNameMatch, NULL, 0);
+	while (find != INVALID_HANDLE_VALUE) {
+		if (wcslen(fd.cFileName) == namelen &&
+		    !(fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) &&
+		    CompareStringOrdinal(fd.cFileName, (int)(p.stem - p.dirlen),
+		    p.temp + p.dirlen, (int)(p.stem - p.dirlen), TRUE) ==
+		    CSTR_EQUAL) {
+			wmemcpy(p.temp + p.dirlen, fd.cFileName, namelen + 1);
+			if (DeleteFileW(p.temp))
+				n++;
+		}
+		if (!FindNextFileW(find, &fd)) {
+			FindClose(find);
+			break;
+		}
+	}
+	free(pattern);
+	hostsfile_paths_free(&p);
+	return n;
+}
