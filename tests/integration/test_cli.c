@@ -299,7 +299,8 @@ cli_invalid_desired_states_exit_2_and_change_nothing(void **state)
 		/* "FILE: $.json.path: reason", exactly. */
 		snprintf(want, sizeof(want), "%s: %s: ", fx->desired, bad[i].path);
 		if (strstr(fx->err, want) == NULL)
-			fail_msg("case %zu: \"%s\" not in \"%s\"", i, want, fx->err);
+			fail_msg("case %lu: \"%s\" not in \"%s\"",
+			    (unsigned long)i, want, fx->err);
 		assert_int_equal(run(fx, "validate", fx->desired, NULL), 2);
 		assert_non_null(strstr(fx->err, want));
 	}

@@ -175,8 +175,9 @@ static void
 assert_bytes_equal(const struct tbuf *got, const struct tbuf *want)
 {
 	if (got->len != want->len || memcmp(got->p, want->p, got->len) != 0)
-		print_error("got (%zu bytes):\n%s\nwant (%zu bytes):\n%s\n",
-		    got->len, got->p, want->len, want->p);
+		print_error("got (%lu bytes):\n%s\nwant (%lu bytes):\n%s\n",
+		    (unsigned long)got->len, got->p, (unsigned long)want->len,
+		    want->p);
 	assert_int_equal(got->len, want->len);
 	assert_memory_equal(got->p, want->p, got->len);
 }
@@ -1359,8 +1360,8 @@ hosts_keeps_foreign_lines_in_order_over_fixtures(void **state)
 			    memcmp(got[k].p, in[j].p, n) != 0))
 				k++;
 			if (k == ngot)
-				fail_msg("%s: line %zu is lost or out of order",
-				    f->file, j + 1);
+				fail_msg("%s: line %lu is lost or out of order",
+				    f->file, (unsigned long)(j + 1));
 			k++;
 		}
 		free(in);

@@ -8,6 +8,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -627,8 +628,8 @@ win_locked_hosts_file_is_written_after_the_release(void **state)
 		assert_int_equal(field_num(ev[i], "next_delay_ms"),
 		    i < 7 ? 50ll << i : 4000ll);
 	}
-	print_message("held 2000 ms: %zu failed attempts, written after %lu ms\n",
-	    n, fx->elapsed_ms);
+	print_message("held 2000 ms: %lu failed attempts, written after %lu ms\n",
+	    (unsigned long)n, fx->elapsed_ms);
 	free_lines(ev, n);
 	ev = trace_events(fx, "HostsWriteSucceeded", &n);
 	assert_int_equal(n, 1);
@@ -651,9 +652,10 @@ win_hosts_file_held_past_the_deadline_gives_up(void **state)
 	put_desired(fx, HOSTS_DESIRED);
 	th = hold_file(fx, 0, 3000, &hd);
 	assert_int_equal(run(fx, "once"), 1);
-	got = slurp(fx->hosts, NULL);
 	WaitForSingleObject(th, INFINITE);
 	CloseHandle(th);
+	got = slurp(fx->hosts, NULL);
+	assert_non_null(got);
 	assert_string_equal(got, "127.0.0.1 localhost\r\n");
 	free(got);
 	ev = trace_events(fx, "HostsWriteGaveUp", &n);
