@@ -59,6 +59,26 @@
 #define HOSTSFILE_JOURNAL_MAX_BYTES \
 	((size_t)JOURNAL_HEADER_BYTES + 2u * (size_t)HOSTS_MAX_BYTES)
 
+/*
+ * Crash points for the crash-consistency tests: a build with
+ * DW_CRASH_HOOKS (tests/win/crashwrite.c, never the product) ends the
+ * process at the point named by the DW_CRASH_AT environment variable.
+ */
+#ifdef DW_CRASH_HOOKS
+static void
+hostsfile_crash(const char *point)
+{
+	char	 at[64];
+	DWORD	 n = GetEnvironmentVariableA("DW_CRASH_AT", at, sizeof(at));
+
+	if (n > 0 && n < sizeof(at) && strcmp(at, point) == 0)
+		TerminateProcess(GetCurrentProcess(), 99);
+}
+#define HOSTSFILE_CRASH(point) hostsfile_crash(point)
+#else
+#define HOSTSFILE_CRASH(point) ((void)0)
+#endif
+
 /* Attributes a temp file takes over from the file it replaces. */
 #define HOSTSFILE_KEPT_ATTRIBUTES (FILE_ATTRIBUTE_HIDDEN | \
 	FILE_ATTRIBUTE_SYSTEM | FILE_ATTRIBUTE_ARCHIVE | \
@@ -321,7 +341,11 @@ hostsfile_in_place(HANDLE h, const char *buf, size_t len, bool *touched)
 	if (!SetFilePointerEx(h, off, NULL, FILE_BEGIN))
 		return GetLastError();
 	*touched = true;
-	if ((e = hostsfile_write_all(h, buf, len)) != 0)
+	/* Two halves, so that a crash test can end the process between. */
+	if ((e = hostsfile_write_all(h, buf, len / 2)) != 0)
+		return e;
+	HOSTSFILE_CRASH("in-place-half");
+	if ((e = hostsfile_write_all(h, buf + len / 2, len - len / 2)) != 0)
 		return e;
 	if (!SetEndOfFile(h) || !FlushFileBuffers(h))
 		return GetLastError();
@@ -490,6 +514,7 @@ hostsfile_journaled(const struct hostsfile_paths *p, HANDLE h,
 		free(old);
 		return e;
 	}
+	HOSTSFILE_CRASH("journal-written");
 	if ((e = hostsfile_in_place(h, buf, len, &touched)) != 0) {
 		*step = "rewrite in place";
 		/* Put the old bytes back; failing that, the journal stays and
@@ -568,13 +593,18 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 		goto fail;
 	}
 	have_temp = true;
-	if ((e = hostsfile_write_all(h, buf, len)) != 0 ||
-	    (!FlushFileBuffers(h) && (e = GetLastError()) != 0)) {
+	if ((e = hostsfile_write_all(h, buf, len)) != 0) {
+		step = "write a temporary file for";
+		goto fail;
+	}
+	HOSTSFILE_CRASH("temp-written");
+	if (!FlushFileBuffers(h) && (e = GetLastError()) != 0) {
 		step = "write a temporary file for";
 		goto fail;
 	}
 	CloseHandle(h);
 	h = INVALID_HANDLE_VALUE;
+	HOSTSFILE_CRASH("temp-flushed");
 	if (!exists) {
 		if (MoveFileExW(p.temp, p.target, MOVEFILE_WRITE_THROUGH)) {
 			res->method = "create";

@@ -17,6 +17,9 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+#include "win/winrun.h"
+
 #define LOCAL_TABLE \
 	L"SYSTEM\\CurrentControlSet\\Services\\Dnscache\\Parameters\\DnsPolicyConfig"
 #define GP_PARENT	L"SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient"
@@ -35,53 +38,6 @@ struct fx {
 	DWORD	 elapsed_ms;
 };
 
-/* The product binary, given by CMake as a Linux path: Wine's Z: drive. */
-static void
-exe_path(wchar_t *out, size_t n)
-{
-	const char	*p = DW_BINARY;
-	size_t		 i, o = 0;
-
-	if (p[0] == '/') {
-		out[o++] = L'Z';
-		out[o++] = L':';
-	}
-	for (i = 0; p[i] != '\0' && o + 1 < n; i++)
-		out[o++] = p[i] == '/' ? L'\\' : (wchar_t)(unsigned char)p[i];
-	out[o] = L'\0';
-}
-
-static void
-put(const char *path, const char *s, size_t len)
-{
-	FILE	*fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(s, 1, len, fp), len);
-	fclose(fp);
-}
-
-static char *
-slurp(const char *path, size_t *lenp)
-{
-	FILE	*fp = fopen(path, "rb");
-	char	*buf;
-	long	 n;
-
-	if (fp == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	if (lenp != NULL)
-		*lenp = (size_t)n;
-	return buf;
-}
-
 static size_t
 count(const char *hay, const char *needle)
 {
@@ -98,7 +54,7 @@ count(const char *hay, const char *needle)
 static char **
 trace_events(struct fx *fx, const char *event, size_t *n)
 {
-	char	*all = slurp(fx->trace, NULL), *line, *next, **v = NULL;
+	char	*all = tu_slurp(fx->trace, NULL), *line, *next, **v = NULL;
 	char	 key[96];
 
 	*n = 0;
@@ -160,16 +116,11 @@ fx_setup(void **state)
 {
 	struct fx	*fx = calloc(1, sizeof(*fx));
 	char		 tmp[MAX_PATH], cfg[1024];
-	unsigned	 i;
 
 	assert_non_null(fx);
 	GetTempPathA(sizeof(tmp), tmp);
-	for (i = 0; i < 1000; i++) {
-		snprintf(fx->dir, sizeof(fx->dir), "%sdw-cli-%lu-%u", tmp,
-		    GetCurrentProcessId(), i);
-		if (CreateDirectoryA(fx->dir, NULL))
-			break;
-	}
+	snprintf(fx->dir, sizeof(fx->dir), "%sdw-cli-XXXXXX", tmp);
+	tu_mkdtemp(fx->dir);
 	snprintf(fx->config, sizeof(fx->config), "%s\\config.json", fx->dir);
 	snprintf(fx->desired, sizeof(fx->desired), "%s\\desired.json", fx->dir);
 	snprintf(fx->hosts, sizeof(fx->hosts), "%s\\hosts", fx->dir);
@@ -177,8 +128,8 @@ fx_setup(void **state)
 	snprintf(cfg, sizeof(cfg), "{\"desired_state\":\"desired.json\","
 	    "\"hosts\":{\"path\":\"hosts\"},\"trace\":{\"jsonl\":\"trace.jsonl\"},"
 	    "\"backoff\":{\"initial_ms\":50,\"jitter\":0,\"deadline_ms\":4000}}");
-	put(fx->config, cfg, strlen(cfg));
-	put(fx->hosts, "127.0.0.1 localhost\r\n", 21);
+	tu_put(fx->config, cfg, strlen(cfg));
+	tu_put(fx->hosts, "127.0.0.1 localhost\r\n", 21);
 	reg_clean();
 	*state = fx;
 	return 0;
@@ -187,67 +138,26 @@ fx_setup(void **state)
 static int
 fx_teardown(void **state)
 {
-	struct fx		*fx = *state;
-	WIN32_FIND_DATAA	 fd;
-	HANDLE			 h;
-	char			 pat[MAX_PATH + 4], p[2 * MAX_PATH];
+	struct fx	*fx = *state;
 
-	snprintf(pat, sizeof(pat), "%s\\*", fx->dir);
-	if ((h = FindFirstFileA(pat, &fd)) != INVALID_HANDLE_VALUE) {
-		do {
-			if (strcmp(fd.cFileName, ".") == 0 ||
-			    strcmp(fd.cFileName, "..") == 0)
-				continue;
-			snprintf(p, sizeof(p), "%s\\%s", fx->dir, fd.cFileName);
-			SetFileAttributesA(p, FILE_ATTRIBUTE_NORMAL);
-			DeleteFileA(p);
-		} while (FindNextFileA(h, &fd));
-		FindClose(h);
-	}
-	RemoveDirectoryA(fx->dir);
+	tu_rmtree(fx->dir);
 	reg_clean();
 	free(fx->out);
 	free(fx);
 	return 0;
 }
 
-/* Runs dnswatchdog.exe --config CONFIG <args>; output goes to a file. */
+/* Runs dnswatchdog.exe --config CONFIG <args>. */
 static DWORD
 run(struct fx *fx, const char *args)
 {
-	STARTUPINFOW		 si;
-	PROCESS_INFORMATION	 pi;
-	SECURITY_ATTRIBUTES	 sa = { sizeof(sa), NULL, TRUE };
-	wchar_t			 exe[MAX_PATH], cmd[2048], outw[MAX_PATH];
-	char			 outp[MAX_PATH];
-	HANDLE			 out;
-	DWORD			 t0;
+	char	 outp[MAX_PATH], all[2 * MAX_PATH];
 
-	exe_path(exe, MAX_PATH);
 	snprintf(outp, sizeof(outp), "%s\\output.txt", fx->dir);
-	MultiByteToWideChar(CP_UTF8, 0, outp, -1, outw, MAX_PATH);
-	out = CreateFileW(outw, GENERIC_WRITE, FILE_SHARE_READ, &sa,
-	    CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-	assert_true(out != INVALID_HANDLE_VALUE);
-	_snwprintf(cmd, sizeof(cmd) / sizeof(cmd[0]), L"\"%ls\" --config \"%hs\" %hs",
-	    exe, fx->config, args);
-	memset(&si, 0, sizeof(si));
-	si.cb = sizeof(si);
-	si.dwFlags = STARTF_USESTDHANDLES;
-	si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
-	si.hStdOutput = out;
-	si.hStdError = out;
-	t0 = GetTickCount();
-	assert_true(CreateProcessW(exe, cmd, NULL, NULL, TRUE, 0, NULL, NULL,
-	    &si, &pi));
-	CloseHandle(out);
-	WaitForSingleObject(pi.hProcess, INFINITE);
-	fx->elapsed_ms = GetTickCount() - t0;
-	GetExitCodeProcess(pi.hProcess, &fx->exit_code);
-	CloseHandle(pi.hThread);
-	CloseHandle(pi.hProcess);
+	snprintf(all, sizeof(all), "--config \"%s\" %s", fx->config, args);
+	fx->exit_code = winrun(DW_BINARY, all, outp, &fx->elapsed_ms);
 	free(fx->out);
-	fx->out = slurp(outp, NULL);
+	fx->out = tu_slurp(outp, NULL);
 	DeleteFileA(outp);
 	return fx->exit_code;
 }
@@ -255,7 +165,7 @@ run(struct fx *fx, const char *args)
 static void
 put_desired(struct fx *fx, const char *json)
 {
-	put(fx->desired, json, strlen(json));
+	tu_put(fx->desired, json, strlen(json));
 }
 
 /* Desired state with n domains "d<i>.coder" routed to two servers. */
@@ -460,7 +370,7 @@ win_shrinking_reuses_an_id_and_deletes_after_writing(void **state)
 	ev = trace_events(fx, "NrptRuleDeleted", &n);
 	assert_int_equal(n, 2);
 	free_lines(ev, n);
-	all = slurp(fx->trace, NULL);
+	all = tu_slurp(fx->trace, NULL);
 	w = strstr(all, "\"op\":\"update\"");
 	d = strstr(all, "\"event\":\"NrptRuleDeleted\"");
 	assert_non_null(w);
@@ -614,7 +524,7 @@ win_locked_hosts_file_is_written_after_the_release(void **state)
 	assert_int_equal(run(fx, "once"), 0);
 	WaitForSingleObject(th, INFINITE);
 	CloseHandle(th);
-	got = slurp(fx->hosts, NULL);
+	got = tu_slurp(fx->hosts, NULL);
 	assert_non_null(strstr(got, "100.64.0.7 build.coder\r\n"));
 	assert_non_null(strstr(got, "127.0.0.1 localhost\r\n"));
 	free(got);
@@ -648,13 +558,13 @@ win_hosts_file_held_past_the_deadline_gives_up(void **state)
 	    "\"hosts\":{\"path\":\"hosts\"},\"trace\":{\"jsonl\":\"trace.jsonl\"},"
 	    "\"backoff\":{\"initial_ms\":50,\"jitter\":0,\"deadline_ms\":600}}";
 
-	put(fx->config, cfg, strlen(cfg));
+	tu_put(fx->config, cfg, strlen(cfg));
 	put_desired(fx, HOSTS_DESIRED);
 	th = hold_file(fx, 0, 3000, &hd);
 	assert_int_equal(run(fx, "once"), 1);
 	WaitForSingleObject(th, INFINITE);
 	CloseHandle(th);
-	got = slurp(fx->hosts, NULL);
+	got = tu_slurp(fx->hosts, NULL);
 	assert_non_null(got);
 	assert_string_equal(got, "127.0.0.1 localhost\r\n");
 	free(got);
@@ -681,7 +591,7 @@ win_scanner_without_delete_sharing_is_worked_around(void **state)
 	 * for as long as it is held (60 s), an in-place write works. */
 	th = hold_file(fx, FILE_SHARE_READ | FILE_SHARE_WRITE, 60000, &hd);
 	assert_int_equal(run(fx, "once"), 0);
-	got = slurp(fx->hosts, NULL);
+	got = tu_slurp(fx->hosts, NULL);
 	assert_non_null(strstr(got, "100.64.0.7 build.coder\r\n"));
 	free(got);
 	ev = trace_events(fx, "HostsWriteSucceeded", &n);

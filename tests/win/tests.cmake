@@ -9,7 +9,20 @@ dw_unit_test(test_nrpt_store_win ${WT}/test_nrpt_store_win.c
 	${W}/nrpt_store_win.c ${W}/winutf.c ${P}/nrpt.c ${P}/dwerr.c ${P}/dwstr.c)
 
 # Integration: the real dnswatchdog.exe under Wine.
-dw_unit_test(test_cli_win ${WT}/test_cli_win.c)
+dw_unit_test(test_cli_win ${WT}/test_cli_win.c ${WT}/winrun.c ${TESTUTIL})
 target_compile_definitions(test_cli_win PRIVATE
 	DW_BINARY="$<TARGET_FILE:dnswatchdog>")
 add_dependencies(test_cli_win dnswatchdog)
+
+# Crash consistency: the writer built with crash points, killed at each
+# step of a write; then the real binary's next start.
+add_executable(crashwrite ${WT}/crashwrite.c ${HOSTSFILE} ${PLATFORM}
+	${P}/journal.c ${P}/dwerr.c ${P}/dwstr.c)
+target_include_directories(crashwrite PRIVATE ${P} ${W})
+target_compile_definitions(crashwrite PRIVATE DW_CRASH_HOOKS)
+target_link_libraries(crashwrite PRIVATE dw_warnings advapi32 bcrypt)
+dw_unit_test(test_crash_win ${WT}/test_crash_win.c ${WT}/winrun.c ${TESTUTIL})
+target_compile_definitions(test_crash_win PRIVATE
+	DW_BINARY="$<TARGET_FILE:dnswatchdog>"
+	DW_CRASHWRITE="$<TARGET_FILE:crashwrite>")
+add_dependencies(test_crash_win dnswatchdog crashwrite)
