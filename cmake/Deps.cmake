@@ -37,3 +37,12 @@ dw_require(dw_event libevent_core libevent libevent-dev libevent::core)
 if(DW_BUILD_TESTS)
 	dw_require(dw_cmocka cmocka cmocka libcmocka-dev cmocka::cmocka)
 endif()
+
+# MSVC has no getopt_long; vcpkg's "getopt" port provides it.
+if(MSVC)
+	find_path(DW_GETOPT_INCLUDE getopt.h REQUIRED)
+	find_library(DW_GETOPT_LIB NAMES getopt REQUIRED)
+	add_library(dw_getopt INTERFACE IMPORTED GLOBAL)
+	target_include_directories(dw_getopt INTERFACE ${DW_GETOPT_INCLUDE})
+	target_link_libraries(dw_getopt INTERFACE ${DW_GETOPT_LIB})
+endif()
