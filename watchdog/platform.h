@@ -21,6 +21,9 @@ uint64_t	platform_wall_us(void);
 /* Fills buf with random bytes from the OS; falls back to a clock-seeded
  * generator only if the OS source fails. */
 void		platform_random(void *buf, size_t len);
+/* Fills buf from the clocks and seed: only for platform_random's
+ * implementations, when the OS has no entropy to give. */
+void		platform_random_weak(void *buf, size_t len, uint64_t seed);
 /* A random number in [0, 1). */
 double		platform_random01(void);
 /* Blocks the calling thread for ms (the one-shot CLI only; never the loop). */

@@ -43,7 +43,6 @@ platform_random(void *buf, size_t len)
 {
 	unsigned char	*p = buf;
 	size_t		 got = 0;
-	uint64_t	 x;
 
 	while (got < len) {
 		ssize_t n = getrandom(p + got, len - got, 0);
@@ -54,23 +53,8 @@ platform_random(void *buf, size_t len)
 			break;
 		got += (size_t)n;
 	}
-	/* No entropy source: IDs must still differ between runs. */
-	x = platform_wall_us() ^ ((uint64_t)getpid() << 32) ^ platform_mono_us();
-	for (; got < len; got++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		p[got] = (unsigned char)x;
-	}
-}
-
-double
-platform_random01(void)
-{
-	uint64_t	 r;
-
-	platform_random(&r, sizeof(r));
-	return (double)(r >> 11) / 9007199254740992.0;	/* 2^53 */
+	if (got < len)
+		platform_random_weak(p + got, len - got, (uint64_t)getpid());
 }
 
 void

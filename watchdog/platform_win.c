@@ -47,31 +47,9 @@ platform_wall_us(void)
 void
 platform_random(void *buf, size_t len)
 {
-	unsigned char	*p = buf;
-	uint64_t	 x;
-	size_t		 i;
-
-	if (BCryptGenRandom(NULL, p, (ULONG)len,
-	    BCRYPT_USE_SYSTEM_PREFERRED_RNG) == 0)
-		return;
-	/* No entropy source: IDs must still differ between runs. */
-	x = platform_wall_us() ^ ((uint64_t)GetCurrentProcessId() << 32) ^
-	    platform_mono_us();
-	for (i = 0; i < len; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		p[i] = (unsigned char)x;
-	}
-}
-
-double
-platform_random01(void)
-{
-	uint64_t	 r;
-
-	platform_random(&r, sizeof(r));
-	return (double)(r >> 11) / 9007199254740992.0;	/* 2^53 */
+	if (BCryptGenRandom(NULL, buf, (ULONG)len,
+	    BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0)
+		platform_random_weak(buf, len, GetCurrentProcessId());
 }
 
 void

@@ -1,0 +1,31 @@
+/* platform: the parts common to every platform (see platform.h). */
+#include "platform.h"
+
+void
+platform_random_weak(void *buf, size_t len, uint64_t seed)
+{
+	unsigned char	*p = buf;
+	uint64_t	 x;
+	size_t		 i;
+
+	/* Not secret, but rule IDs and activity IDs must still differ
+	 * between runs and processes. */
+	x = platform_wall_us() ^ (seed << 32) ^ platform_mono_us();
+	if (x == 0)
+		x = 0x9e3779b97f4a7c15ull;
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (unsigned char)x;
+	}
+}
+
+double
+platform_random01(void)
+{
+	uint64_t	 r;
+
+	platform_random(&r, sizeof(r));
+	return (double)(r >> 11) / 9007199254740992.0;	/* 2^53 */
+}
