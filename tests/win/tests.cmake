@@ -26,3 +26,7 @@ target_compile_definitions(test_crash_win PRIVATE
 	DW_BINARY="$<TARGET_FILE:dnswatchdog>"
 	DW_CRASHWRITE="$<TARGET_FILE:crashwrite>")
 add_dependencies(test_crash_win dnswatchdog crashwrite)
+
+# Both change the NRPT tables of the one Wine registry: never at once.
+set_tests_properties(test_nrpt_store_win test_cli_win PROPERTIES
+	RESOURCE_LOCK wine_registry)
