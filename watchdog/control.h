@@ -1,0 +1,46 @@
+/*
+ * control: the local control channel. One JSON object per line each way:
+ *   request  {"cmd":"status"}            reply {"ok":true,...}
+ *   request  {"cmd":"reconcile"}         reply when the pass has ended
+ *   request  {"cmd":"reload"}            reply when the reload is done
+ * Unknown commands get {"ok":false,"error":"..."}.
+ *
+ * POSIX: a unix socket (mode 0600, in a folder only root can write);
+ * Windows: a named pipe (its own issue). control_none.c where there is no
+ * channel yet.
+ */
+#ifndef CONTROL_H
+#define CONTROL_H
+
+#include "dwerr.h"
+#include "loop.h"
+
+#define CONTROL_REQUEST_MAX_BYTES 4096u	/* longer requests are refused */
+#define CONTROL_SOCKET_DEFAULT	 "/run/dnswatchdog.sock"
+
+struct control;
+struct control_client;
+
+/* The daemon's handler for one request; cmd is the request's "cmd". The
+ * daemon must answer every request with control_reply exactly once, now
+ * or later; the client stays valid until then even if the peer left. */
+typedef void (*control_request_fn)(void *arg, struct control_client *client,
+    const char *cmd);
+
+/* Listens on path (replacing a stale socket nobody answers on; refusing
+ * when another daemon answers). Returns NULL with err on failure. */
+struct control	*control_listen(struct loop *loop, const char *path,
+		    control_request_fn fn, void *arg, struct dwerr *err);
+/* Closes the channel, its clients and removes the socket; NULL: no-op. */
+void		 control_free(struct control *ctl);
+/* Sends one reply line (a JSON object, without the newline) and closes
+ * the client. */
+void		 control_reply(struct control_client *client, const char *json);
+
+/* Client side, for the CLI: sends {"cmd":cmd} to the daemon at path and
+ * waits at most timeout_ms for the reply line. *reply is malloc'd. Returns
+ * 0, or -1 with err (ENOENT or ECONNREFUSED: no daemon). */
+int		 control_call(const char *path, const char *cmd, int timeout_ms,
+		    char **reply, struct dwerr *err);
+
+#endif
