@@ -1,0 +1,252 @@
+/* hostspass: the hosts-file part of a reconcile pass (see hostspass.h). */
+#include "hostspass.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hosts.h"
+#include "hostsfile.h"
+#include "log.h"
+#include "platform.h"
+
+struct hostspass {
+	const struct config		*cfg;
+	const struct desired_state	*ds;
+	struct trace			*trace;
+	char				*old;		/* the file as last read */
+	size_t				 oldlen;
+	bool				 exists;
+	size_t				 sections;	/* complete sections found */
+	size_t				 orphans;	/* unpaired markers found */
+};
+
+/* Start of the next line after p (or end). */
+static const char *
+hostspass_next_line(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl != NULL ? nl + 1 : end;
+}
+
+/* Prints the lines of [p, end) with a prefix, without their terminators. */
+static void
+hostspass_print_lines(FILE *out, const char *prefix, const char *p,
+    const char *end)
+{
+	while (p < end) {
+		const char	*next = hostspass_next_line(p, end);
+		size_t		 n = (size_t)(next - p);
+
+		while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+			n--;
+		fprintf(out, "%s%.*s\n", prefix, (int)n, p);
+		p = next;
+	}
+}
+
+/*
+ * Prints what changes between two versions of the file: the lines between
+ * the longest common run of leading lines and of trailing lines. The
+ * managed section is one block, so this shows exactly the section change.
+ */
+static void
+hostspass_print_diff(FILE *out, const char *a, size_t alen, const char *b,
+    size_t blen)
+{
+	const char	*ap = a, *bp = b, *ae = a + alen, *be = b + blen;
+
+	for (;;) {
+		const char *an = hostspass_next_line(ap, ae);
+		const char *bn = hostspass_next_line(bp, be);
+
+		if (ap == ae || bp == be || an - ap != bn - bp ||
+		    memcmp(ap, bp, (size_t)(an - ap)) != 0)
+			break;
+		ap = an;
+		bp = bn;
+	}
+	/* Walk back whole lines from the ends while they match. */
+	while (ae > ap && be > bp) {
+		const char *as = ae, *bs = be;
+
+		/* Start of the last line of [ap, ae). */
+		if (as > ap && as[-1] == '\n')
+			as--;
+		while (as > ap && as[-1] != '\n')
+			as--;
+		if (bs > bp && bs[-1] == '\n')
+			bs--;
+		while (bs > bp && bs[-1] != '\n')
+			bs--;
+		if (ae - as != be - bs || memcmp(as, bs, (size_t)(ae - as)) != 0)
+			break;
+		ae = as;
+		be = bs;
+	}
+	hostspass_print_lines(out, "  - ", ap, ae);
+	hostspass_print_lines(out, "  + ", bp, be);
+}
+
+struct hostspass *
+hostspass_new(const struct config *cfg, const struct desired_state *ds,
+    struct trace *t)
+{
+	struct hostspass	*hp;
+
+	if ((hp = calloc(1, sizeof(*hp))) == NULL)
+		return NULL;
+	hp->cfg = cfg;
+	hp->ds = ds;
+	hp->trace = t;
+	return hp;
+}
+
+void
+hostspass_free(struct hostspass *hp)
+{
+	if (hp == NULL)
+		return;
+	free(hp->old);
+	free(hp);
+}
+
+/* The render callback of the write job, and the first look. */
+static int
+hostspass_render(void *arg, char **buf, size_t *len, bool *changed,
+    struct dwerr *err)
+{
+	struct hostspass	*hp = arg;
+	struct hosts_markers	 m = { hp->cfg->begin_marker, hp->cfg->end_marker };
+	struct hosts_doc	*doc = NULL;
+	int			 rc = -1;
+
+	free(hp->old);
+	hp->old = NULL;
+	*buf = NULL;
+	if (hostsfile_read(hp->cfg->hosts_path, HOSTS_MAX_BYTES, &hp->old,
+	    &hp->oldlen, &hp->exists, err) == 0 &&
+	    hosts_parse(hp->old, hp->oldlen, &m, platform_default_eol(), &doc,
+	    err) == 0 &&
+	    hosts_render(doc, hp->ds, buf, len, changed, err) == 0) {
+		hp->sections = hosts_doc_sections(doc);
+		hp->orphans = hosts_doc_orphan_markers(doc);
+		rc = 0;
+	} else if (err != NULL && err->code == DWERR_INPUT)
+		dwerr_prefix(err, "%s: ", hp->cfg->hosts_path);
+	hosts_doc_free(doc);
+	return rc;
+}
+
+enum hostspass_check
+hostspass_check(struct hostspass *hp, bool plan, FILE *out)
+{
+	const struct config	*cfg = hp->cfg;
+	enum hostspass_check	 r;
+	struct dwerr		 err;
+	char			*new = NULL;
+	size_t			 newlen = 0;
+	bool			 changed;
+
+	if (hostspass_render(hp, &new, &newlen, &changed, &err) != 0) {
+		bool held = err.code != DWERR_INPUT &&
+		    hostsfile_transient(err.code);
+
+		/* Held by a process that shares nothing, not even reading:
+		 * the job's attempts wait for it as for a write. */
+		if (held && !plan)
+			return HOSTSPASS_WRITE;
+		trace_hosts_file_rejected(hp->trace, cfg->hosts_path, err.msg);
+		log_error("%s", err.msg);
+		if (out != NULL)
+			fprintf(out, "hosts %s: cannot be %s: %s\n",
+			    cfg->hosts_path, held ? "read now" : "managed",
+			    err.msg);
+		return held ? HOSTSPASS_HELD : HOSTSPASS_FAILED;
+	}
+	if (hp->sections > 1 || hp->orphans > 0) {
+		/* Someone moved or copied our markers: say what we repair. */
+		trace_hosts_section_repaired(hp->trace, cfg->hosts_path,
+		    (uint32_t)hp->sections, (uint32_t)hp->orphans);
+		log_notice("%s: found %zu managed sections and %zu unpaired "
+		    "markers; %s", cfg->hosts_path, hp->sections, hp->orphans,
+		    plan ? "would keep one section" : "keeping one section");
+	}
+	if (!changed) {
+		trace_hosts_unchanged(hp->trace, cfg->hosts_path);
+		if (out != NULL)
+			fprintf(out, "hosts %s: unchanged (%zu names)\n",
+			    cfg->hosts_path, desired_host_names(hp->ds));
+		r = HOSTSPASS_NOOP;
+	} else if (plan) {
+		if (out != NULL) {
+			fprintf(out, "hosts %s: would %s (%zu -> %zu bytes)\n",
+			    cfg->hosts_path, hp->exists ? "rewrite" : "create",
+			    hp->oldlen, newlen);
+			hostspass_print_diff(out, hp->old, hp->oldlen, new, newlen);
+		}
+		r = HOSTSPASS_PLANNED;
+	} else
+		r = HOSTSPASS_WRITE;
+	free(new);
+	return r;
+}
+
+struct hostsjob *
+hostspass_job(struct hostspass *hp, uint64_t start_ms)
+{
+	hostsfile_cleanup(hp->cfg->hosts_path);
+	return hostsjob_new(hp->cfg->hosts_path, hostspass_render, hp,
+	    &hp->cfg->backoff, hp->trace, start_ms);
+}
+
+bool
+hostspass_finish(struct hostspass *hp, const struct hostsjob *job,
+    enum hostsjob_state st, FILE *out, bool *transient)
+{
+	const char	*path = hp->cfg->hosts_path;
+	unsigned	 n = hostsjob_attempts(job);
+
+	*transient = false;
+	if (st == HOSTSJOB_DONE) {
+		if (out != NULL)
+			fprintf(out, "hosts %s: %s (%u attempt%s)\n", path,
+			    hostsjob_wrote(job) ? "written" : "already right",
+			    n, n == 1 ? "" : "s");
+		return true;
+	}
+	log_error("gave up writing %s after %u attempt%s: %s", path, n,
+	    n == 1 ? "" : "s", hostsjob_error(job)->msg);
+	if (out != NULL)
+		fprintf(out, "hosts %s: gave up after %u attempt%s\n", path, n,
+		    n == 1 ? "" : "s");
+	/* Gave up on a transient error: degraded (a later pass retries);
+	 * on a permanent one, retrying cannot help. */
+	*transient = hostsjob_transient(job);
+	return false;
+}
+
+int
+hostspass_write_blocking(struct hostspass *hp, FILE *out, bool *wrote)
+{
+	struct hostsjob		*job;
+	enum hostsjob_state	 st;
+	uint32_t		 delay;
+	bool			 ok, transient;
+
+	*wrote = false;
+	if ((job = hostspass_job(hp, platform_mono_ms())) == NULL) {
+		log_error("out of memory");
+		return -1;
+	}
+	while ((st = hostsjob_attempt(job, platform_mono_ms(),
+	    platform_random01(), &delay)) == HOSTSJOB_RETRY) {
+		log_debug("hosts write attempt %u failed: %s; next in %u ms",
+		    hostsjob_attempts(job), hostsjob_error(job)->msg, delay);
+		platform_sleep_ms(delay);
+	}
+	ok = hostspass_finish(hp, job, st, out, &transient);
+	*wrote = hostsjob_wrote(job);
+	hostsjob_free(job);
+	return ok ? 1 : transient ? 0 : -1;
+}
