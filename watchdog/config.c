@@ -9,6 +9,7 @@
 #include "dwstr.h"
 #include "hosts.h"
 #include "jsonv.h"
+#include "control.h"
 #include "nrpt_store.h"
 #include "platform.h"
 
@@ -78,8 +79,10 @@ config_string(struct jsonv *v, const cJSON *obj, const char *key,
 	*dst = val;
 }
 
+/* A whole number at obj.key, from min to max. */
 static void
-config_ms(struct jsonv *v, const cJSON *obj, const char *key, uint32_t min,
+config_uint(struct jsonv *v, const cJSON *obj, const char *path,
+    const char *key, uint32_t min, uint32_t max, const char *unit,
     uint32_t *dst)
 {
 	const cJSON	*it = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -87,16 +90,135 @@ config_ms(struct jsonv *v, const cJSON *obj, const char *key, uint32_t min,
 
 	if (it == NULL)
 		return;
-	snprintf(p, sizeof(p), "$.backoff.%s", key);
+	snprintf(p, sizeof(p), "%s.%s", path, key);
 	/* Range first: casting an out-of-range double is undefined. */
 	if (!cJSON_IsNumber(it) || !(it->valuedouble >= min &&
-	    it->valuedouble <= CONFIG_MS_MAX) ||
+	    it->valuedouble <= max) ||
 	    it->valuedouble != (double)(uint32_t)it->valuedouble) {
-		jsonv_fail(v, p, "must be a whole number of milliseconds from %u to %u",
-		    min, CONFIG_MS_MAX);
+		jsonv_fail(v, p, "must be a whole number of %s from %u to %u",
+		    unit, min, max);
 		return;
 	}
 	*dst = (uint32_t)it->valuedouble;
+}
+
+static void
+config_ms(struct jsonv *v, const cJSON *obj, const char *path,
+    const char *key, uint32_t min, uint32_t *dst)
+{
+	config_uint(v, obj, path, key, min, CONFIG_MS_MAX, "milliseconds", dst);
+}
+
+/* Adapter name or description prefixes that mark a VPN. The defaults
+ * cover common corporate clients on Windows (adapter descriptions) and
+ * Linux (interface names). */
+static const char *const config_vpn_defaults[] = {
+	"PANGP Virtual Ethernet Adapter",	/* Palo Alto GlobalProtect */
+	"Cisco AnyConnect",			/* Cisco Secure Client */
+	"Fortinet",				/* FortiClient */
+	"TAP-Windows Adapter",			/* OpenVPN */
+	"Juniper Networks Virtual Adapter",	/* Pulse / Ivanti */
+	"Zscaler",
+	"gpd",					/* GlobalProtect on Linux */
+	"cscotun",				/* AnyConnect on Linux */
+	"tun",					/* OpenVPN, openconnect */
+	"ppp",
+	NULL
+};
+
+static void
+config_free_prefixes(struct config *cfg)
+{
+	size_t	 i;
+
+	for (i = 0; i < cfg->nvpn_prefixes; i++)
+		free(cfg->vpn_prefixes[i]);
+	free(cfg->vpn_prefixes);
+	cfg->vpn_prefixes = NULL;
+	cfg->nvpn_prefixes = 0;
+}
+
+static int
+config_prefixes_default(struct config *cfg)
+{
+	size_t	 n;
+
+	for (n = 0; config_vpn_defaults[n] != NULL; n++)
+		;
+	if ((cfg->vpn_prefixes = calloc(n, sizeof(char *))) == NULL)
+		return -1;
+	for (cfg->nvpn_prefixes = 0; cfg->nvpn_prefixes < n; cfg->nvpn_prefixes++)
+		if ((cfg->vpn_prefixes[cfg->nvpn_prefixes] =
+		    dwstr_dup(config_vpn_defaults[cfg->nvpn_prefixes])) == NULL)
+			return -1;
+	return 0;
+}
+
+static void
+config_prefixes(struct jsonv *v, const cJSON *sec, struct config *cfg)
+{
+	const cJSON	*arr = cJSON_GetObjectItemCaseSensitive(sec,
+			    "adapter_prefixes"), *it;
+	char		 p[JSONV_PATH_BYTES];
+	size_t		 i = 0;
+	int		 n;
+
+	if (arr == NULL)
+		return;
+	if (!cJSON_IsArray(arr) ||
+	    (n = cJSON_GetArraySize(arr)) > (int)CONFIG_MAX_VPN_PREFIXES) {
+		jsonv_fail(v, "$.vpn.adapter_prefixes",
+		    "must be an array of at most %u strings",
+		    CONFIG_MAX_VPN_PREFIXES);
+		return;
+	}
+	config_free_prefixes(cfg);
+	if (n > 0 && (cfg->vpn_prefixes = calloc((size_t)n,
+	    sizeof(char *))) == NULL) {
+		v->oom = true;
+		return;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		snprintf(p, sizeof(p), "$.vpn.adapter_prefixes[%zu]", i++);
+		if (!cJSON_IsString(it) || it->valuestring[0] == '\0') {
+			jsonv_fail(v, p, "must be a non-empty string");
+			continue;
+		}
+		if ((cfg->vpn_prefixes[cfg->nvpn_prefixes] =
+		    dwstr_dup(it->valuestring)) == NULL) {
+			v->oom = true;
+			return;
+		}
+		cfg->nvpn_prefixes++;
+	}
+}
+
+static void
+config_settle(struct jsonv *v, const cJSON *sec, struct config *cfg)
+{
+	const cJSON	*arr = cJSON_GetObjectItemCaseSensitive(sec, "settle_ms");
+	const cJSON	*it;
+	size_t		 i = 0;
+
+	if (arr == NULL)
+		return;
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > 2) {
+		jsonv_fail(v, "$.vpn.settle_ms",
+		    "must be an array of at most 2 delays in milliseconds");
+		return;
+	}
+	cfg->settle_ms[0] = cfg->settle_ms[1] = 0;
+	cJSON_ArrayForEach(it, arr) {
+		if (!cJSON_IsNumber(it) || !(it->valuedouble >= 0 &&
+		    it->valuedouble <= CONFIG_MS_MAX) ||
+		    it->valuedouble != (double)(uint32_t)it->valuedouble) {
+			jsonv_fail(v, "$.vpn.settle_ms",
+			    "must hold whole numbers of milliseconds from 0 to %u",
+			    CONFIG_MS_MAX);
+			return;
+		}
+		cfg->settle_ms[i++] = (uint32_t)it->valuedouble;
+	}
 }
 
 static void
@@ -182,6 +304,20 @@ config_defaults(const char *file)
 	backoff_defaults(&cfg->backoff);
 	cfg->hosts_enabled = true;
 	cfg->nrpt_enabled = true;
+	cfg->control_socket = dwstr_dup(CONTROL_SOCKET_DEFAULT);
+	cfg->quiet_ms = CONFIG_QUIET_MS_DEFAULT;
+	cfg->max_delay_ms = CONFIG_MAX_DELAY_MS_DEFAULT;
+	cfg->resync_ms = CONFIG_RESYNC_MS_DEFAULT;
+	cfg->slow_retry_ms = CONFIG_SLOW_RETRY_MS_DEFAULT;
+	cfg->settle_ms[0] = CONFIG_SETTLE1_MS_DEFAULT;
+	cfg->settle_ms[1] = CONFIG_SETTLE2_MS_DEFAULT;
+	cfg->fight_rewrites = CONFIG_FIGHT_REWRITES_DEFAULT;
+	cfg->fight_window_ms = CONFIG_FIGHT_WINDOW_MS_DEFAULT;
+	cfg->fight_max_delay_ms = CONFIG_FIGHT_MAX_DELAY_MS_DEFAULT;
+	if (config_prefixes_default(cfg) != 0) {
+		config_free(cfg);
+		return NULL;
+	}
 	cfg->nrpt_record_key = dwstr_dup(NRPT_RECORD_KEY_DEFAULT);
 	cfg->nrpt_record_value = dwstr_dup(NRPT_RECORD_VALUE_DEFAULT);
 	dir = config_dir(file != NULL ? file : platform_default_config());
@@ -195,7 +331,7 @@ config_defaults(const char *file)
 	if ((file != NULL && cfg->path == NULL) || cfg->desired_state == NULL ||
 	    cfg->hosts_path == NULL || cfg->begin_marker == NULL ||
 	    cfg->end_marker == NULL || cfg->nrpt_record_key == NULL ||
-	    cfg->nrpt_record_value == NULL) {
+	    cfg->nrpt_record_value == NULL || cfg->control_socket == NULL) {
 		config_free(cfg);
 		return NULL;
 	}
@@ -207,7 +343,12 @@ config_parse(const char *text, size_t len, const char *file,
     struct config **out, struct dwerr *err)
 {
 	static const char *const top[] = { "desired_state", "hosts", "nrpt",
-	    "trace", "backoff", NULL };
+	    "trace", "backoff", "daemon", "vpn", "control", NULL };
+	static const char *const dk[] = { "quiet_ms", "max_delay_ms",
+	    "resync_ms", "slow_retry_ms", "fight_rewrites", "fight_window_ms",
+	    "fight_max_delay_ms", NULL };
+	static const char *const vk[] = { "adapter_prefixes", "settle_ms", NULL };
+	static const char *const ck[] = { "socket", NULL };
 	static const char *const nk[] = { "enabled", "record_key",
 	    "record_value", NULL };
 	static const char *const hk[] = { "enabled", "path", "begin_marker",
@@ -255,17 +396,43 @@ config_parse(const char *text, size_t len, const char *file,
 		config_regname(&v, "$.nrpt.record_value", cfg->nrpt_record_value,
 		    false);
 	}
+	if ((sec = config_section(&v, root, "daemon", dk)) != NULL) {
+		config_ms(&v, sec, "$.daemon", "quiet_ms", 1, &cfg->quiet_ms);
+		config_ms(&v, sec, "$.daemon", "max_delay_ms", 1,
+		    &cfg->max_delay_ms);
+		config_ms(&v, sec, "$.daemon", "resync_ms", 0, &cfg->resync_ms);
+		config_ms(&v, sec, "$.daemon", "slow_retry_ms", 1000,
+		    &cfg->slow_retry_ms);
+		config_uint(&v, sec, "$.daemon", "fight_rewrites", 1, 1000,
+		    "rewrites", &cfg->fight_rewrites);
+		config_ms(&v, sec, "$.daemon", "fight_window_ms", 1,
+		    &cfg->fight_window_ms);
+		config_ms(&v, sec, "$.daemon", "fight_max_delay_ms", 1,
+		    &cfg->fight_max_delay_ms);
+		if (cfg->max_delay_ms < cfg->quiet_ms)
+			jsonv_fail(&v, "$.daemon.max_delay_ms",
+			    "must not be below quiet_ms");
+	}
+	if ((sec = config_section(&v, root, "vpn", vk)) != NULL) {
+		config_prefixes(&v, sec, cfg);
+		config_settle(&v, sec, cfg);
+	}
+	if ((sec = config_section(&v, root, "control", ck)) != NULL)
+		config_string(&v, sec, "socket", "$.control", dir,
+		    &cfg->control_socket);
 	if ((sec = config_section(&v, root, "trace", tk)) != NULL)
 		config_string(&v, sec, "jsonl", "$.trace", dir, &cfg->trace_jsonl);
 	if ((sec = config_section(&v, root, "backoff", bk)) != NULL) {
 		struct dwerr	 berr;
 
-		config_ms(&v, sec, "initial_ms", 1, &cfg->backoff.initial_ms);
+		config_ms(&v, sec, "$.backoff", "initial_ms", 1,
+		    &cfg->backoff.initial_ms);
 		config_real(&v, sec, "multiplier", 1.0, 100.0,
 		    &cfg->backoff.multiplier);
-		config_ms(&v, sec, "max_interval_ms", 1,
+		config_ms(&v, sec, "$.backoff", "max_interval_ms", 1,
 		    &cfg->backoff.max_interval_ms);
-		config_ms(&v, sec, "deadline_ms", 0, &cfg->backoff.deadline_ms);
+		config_ms(&v, sec, "$.backoff", "deadline_ms", 0,
+		    &cfg->backoff.deadline_ms);
 		config_real(&v, sec, "jitter", 0.0, 1.0, &cfg->backoff.jitter);
 		if (v.nerr == 0 && backoff_check(&cfg->backoff, &berr) != 0)
 			jsonv_fail(&v, "$.backoff", "%s", berr.msg);
@@ -328,5 +495,7 @@ config_free(struct config *cfg)
 	free(cfg->trace_jsonl);
 	free(cfg->nrpt_record_key);
 	free(cfg->nrpt_record_value);
+	free(cfg->control_socket);
+	config_free_prefixes(cfg);
 	free(cfg);
 }

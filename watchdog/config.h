@@ -16,6 +16,17 @@
 
 #define CONFIG_MAX_BYTES	(1u << 20)	/* a config is small */
 #define CONFIG_MAX_DEPTH	8u
+#define CONFIG_MAX_VPN_PREFIXES	32u
+
+#define CONFIG_QUIET_MS_DEFAULT		500u	/* triggers within it: one pass */
+#define CONFIG_MAX_DELAY_MS_DEFAULT	3000u	/* ...but no later than this */
+#define CONFIG_RESYNC_MS_DEFAULT	600000u	/* periodic pass, +/-10 % */
+#define CONFIG_SLOW_RETRY_MS_DEFAULT	60000u	/* after giving up */
+#define CONFIG_SETTLE1_MS_DEFAULT	2000u	/* re-checks after a VPN came up */
+#define CONFIG_SETTLE2_MS_DEFAULT	15000u
+#define CONFIG_FIGHT_REWRITES_DEFAULT	5u	/* more rewrites than this... */
+#define CONFIG_FIGHT_WINDOW_MS_DEFAULT	60000u	/* ...within this is a fight */
+#define CONFIG_FIGHT_MAX_DELAY_MS_DEFAULT 300000u
 
 struct config {
 	char			*path;		/* the file read, NULL for defaults */
@@ -29,6 +40,18 @@ struct config {
 	char			*nrpt_record_key;   /* HKLM\<key> holds the record */
 	char			*nrpt_record_value; /* REG_MULTI_SZ of owned IDs */
 	struct backoff_policy	 backoff;
+	/* The daemon ("run"). */
+	char			*control_socket;
+	uint32_t		 quiet_ms;
+	uint32_t		 max_delay_ms;
+	uint32_t		 resync_ms;	/* 0: no periodic pass */
+	uint32_t		 slow_retry_ms;
+	uint32_t		 settle_ms[2];	/* 0: that re-check is off */
+	uint32_t		 fight_rewrites;
+	uint32_t		 fight_window_ms;
+	uint32_t		 fight_max_delay_ms;
+	char			**vpn_prefixes;
+	size_t			 nvpn_prefixes;
 };
 
 /* Parses len bytes of config JSON read from file (which also anchors
