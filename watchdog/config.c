@@ -46,8 +46,9 @@ config_resolve(const char *dir, const char *rel)
 	if ((out = malloc(ld + lr + 2)) == NULL)
 		return NULL;
 	memcpy(out, dir, ld);
+	/* Join with the separator the folder already uses. */
 	if (ld > 0 && dir[ld - 1] != '/' && dir[ld - 1] != '\\')
-		out[ld++] = '/';
+		out[ld++] = strchr(dir, '\\') != NULL ? '\\' : '/';
 	memcpy(out + ld, rel, lr + 1);
 	return out;
 }
