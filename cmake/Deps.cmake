@@ -34,6 +34,12 @@ if(WIN32)
 	target_compile_definitions(dw_cjson INTERFACE CJSON_HIDE_SYMBOLS)
 endif()
 dw_require(dw_event libevent_core libevent libevent-dev libevent::core)
+if(NOT WIN32)
+	# evthread_use_pthreads, for loop_wake from other threads.
+	dw_require(dw_event_pthreads libevent_pthreads libevent libevent-dev
+		libevent::pthreads)
+	target_link_libraries(dw_event INTERFACE dw_event_pthreads)
+endif()
 if(DW_BUILD_TESTS)
 	dw_require(dw_cmocka cmocka cmocka libcmocka-dev cmocka::cmocka)
 endif()

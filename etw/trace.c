@@ -325,6 +325,56 @@ trace_nrpt_notify_failed(struct trace *t, const char *error)
 }
 
 void
+trace_fight(struct trace *t, const char *artifact, uint32_t rewrites,
+    uint32_t window_ms, uint32_t next_delay_ms)
+{
+	const struct trace_field f[] = {
+		F_STR("artifact", artifact),
+		F_U32("rewrites", rewrites),
+		F_U32("window_ms", window_ms),
+		F_U32("next_delay_ms", next_delay_ms)
+	};
+
+	trace_emit(t, "Fight", TRACE_LEVEL_WARNING, TRACE_KW_EVENTS,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_daemon_started(struct trace *t, const char *config, const char *version)
+{
+	const struct trace_field f[] = {
+		F_STR("config", config),
+		F_STR("version", version)
+	};
+
+	trace_emit(t, "DaemonStarted", TRACE_LEVEL_INFO, TRACE_KW_SERVICE,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_daemon_stopped(struct trace *t, const char *reason)
+{
+	const struct trace_field f[] = { F_STR("reason", reason) };
+
+	trace_emit(t, "DaemonStopped", TRACE_LEVEL_INFO, TRACE_KW_SERVICE,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_config_reloaded(struct trace *t, const char *path, bool ok,
+    const char *error)
+{
+	const struct trace_field f[] = {
+		F_STR("path", path),
+		F_BOOL("ok", ok),
+		F_STR("error", error)
+	};
+
+	trace_emit(t, "ConfigReloaded", ok ? TRACE_LEVEL_INFO :
+	    TRACE_LEVEL_ERROR, TRACE_KW_SERVICE, TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
 trace_reconcile_end(struct trace *t, const char *result, uint32_t writes,
     uint64_t duration_us)
 {

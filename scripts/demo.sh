@@ -1,17 +1,19 @@
 #!/bin/sh
 # The `make run` demo: a scratch hosts file, a sample desired state and a
-# config under DIR; runs the watchdog on them and shows what it did.
-# Never touches /etc/hosts.
+# config under DIR; shows one plan and one pass, then runs the daemon in the
+# foreground on them. Never touches /etc/hosts.
 set -eu
 bin=${1:?usage: demo.sh DNSWATCHDOG DIR}
 dir=${2:?usage: demo.sh DNSWATCHDOG DIR}
 mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
 
 cat > "$dir/config.json" <<'JSON'
 {
   "desired_state": "desired.json",
   "hosts": { "path": "hosts" },
-  "trace": { "jsonl": "trace.jsonl" }
+  "trace": { "jsonl": "trace.jsonl" },
+  "control": { "socket": "control.sock" }
 }
 JSON
 cat > "$dir/desired.json" <<'JSON'
@@ -32,11 +34,16 @@ step dnswatchdog validate "$dir/desired.json"
 "$bin" validate "$dir/desired.json"
 step dnswatchdog --config "$dir/config.json" plan
 "$bin" --config "$dir/config.json" plan
-step dnswatchdog --config "$dir/config.json" once
-"$bin" --config "$dir/config.json" once
-step cat "$dir/hosts"
-cat "$dir/hosts"
-step dnswatchdog --config "$dir/config.json" once '  # again: nothing to do'
-"$bin" --config "$dir/config.json" once
-step cat "$dir/trace.jsonl"
-cat "$dir/trace.jsonl"
+
+cat <<MSG
+
+Now the daemon runs in the foreground on this sandbox (Ctrl-C stops it).
+From another terminal, try:
+  echo '10.9.9.9 other.example' > $dir/hosts      # drift: repaired at once
+  \$EDITOR $dir/desired.json                       # a new desired state
+  $bin --config $dir/config.json status
+  $bin --config $dir/config.json reconcile
+  tail -f $dir/trace.jsonl                          # every step, as JSON Lines
+MSG
+step dnswatchdog --config "$dir/config.json" run
+exec "$bin" --config "$dir/config.json" run

@@ -1,13 +1,17 @@
 /*
  * dnswatchdog: command line.
  *
+ *   dnswatchdog [--config FILE] [-v|-q] run
  *   dnswatchdog [--config FILE] [-v|-q] once [--dry-run]
  *   dnswatchdog [--config FILE] [-v|-q] plan
+ *   dnswatchdog [--config FILE] status [--json]
+ *   dnswatchdog [--config FILE] reconcile
  *   dnswatchdog validate FILE
  *   dnswatchdog version
  *
  * Exit codes: 0 converged or nothing to do; 1 could not converge; 2 invalid
- * config or desired state (nothing changed); 64 usage error.
+ * config or desired state (nothing changed); 3 no daemon answered; 64 usage
+ * error.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -17,7 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "config.h"
+#include "control.h"
+#include "daemon.h"
 #include "desired.h"
 #include "log.h"
 #include "platform.h"
@@ -26,6 +34,8 @@
 
 #define EXIT_NOT_CONVERGED	1
 #define EXIT_INVALID		2
+#define EXIT_NO_DAEMON		3
+#define CONTROL_TIMEOUT_MS	5000	/* status, reload */
 #define EXIT_USAGE		64
 
 #ifndef DW_VERSION
@@ -39,7 +49,10 @@ static const char main_usage[] =
 "a managed section of the hosts file.\n"
 "\n"
 "commands:\n"
+"  run                run the watchdog in the foreground (the daemon)\n"
 "  once [--dry-run]   run one reconcile pass, then exit\n"
+"  status [--json]    ask the running daemon how things stand\n"
+"  reconcile          ask the running daemon for a pass now\n"
 "  plan               print what 'once' would change; change nothing\n"
 "  validate FILE      check a desired-state file\n"
 "  version            print the version\n"
@@ -52,7 +65,36 @@ static const char main_usage[] =
 "  -h, --help         print this text\n"
 "\n"
 "exit codes: 0 converged or nothing to do, 1 could not converge,\n"
-"2 invalid config or desired state (nothing changed), 64 usage error.\n";
+"2 invalid config or desired state (nothing changed), 3 no daemon\n"
+"answered, 64 usage error.\n";
+
+static const char run_usage[] =
+"usage: dnswatchdog [--config FILE] run\n"
+"\n"
+"Runs the watchdog in the foreground: a pass at start, then one whenever\n"
+"the network changes, a VPN connects, someone edits the hosts file or the\n"
+"desired-state file changes, on a periodic resync, and on request over\n"
+"the control socket. SIGTERM or SIGINT stop it; SIGHUP reloads the config.\n"
+"\n"
+"exit: 0 after a clean stop, 2 invalid config, 1 could not start.\n";
+
+static const char status_usage[] =
+"usage: dnswatchdog [--config FILE] status [--json]\n"
+"\n"
+"Asks the running daemon, through the control socket of the config, how\n"
+"each artifact stands, what the last pass did, and its counters.\n"
+"\n"
+"  -j, --json  print the daemon's reply as it is (one JSON object)\n"
+"\n"
+"exit: 0 answered, 3 no daemon answered.\n";
+
+static const char reconcile_usage[] =
+"usage: dnswatchdog [--config FILE] reconcile\n"
+"\n"
+"Asks the running daemon for a pass now and waits for its result.\n"
+"\n"
+"exit: 0 converged or nothing to do, 1 could not converge, 3 no daemon\n"
+"answered.\n";
 
 static const char once_usage[] =
 "usage: dnswatchdog [--config FILE] once [--dry-run]\n"
@@ -92,35 +134,50 @@ main_clock(void *ctx)
 	return platform_wall_us();
 }
 
-/* Parses a command's options: only --help (and --dry-run for once). */
+/* Parses a command's options: --help, and the one flag the command has
+ * (flag_name NULL: none). Leaves optind at the first operand. */
 static int
-main_command_opts(int argc, char **argv, const char *usage, bool *dry_run)
+main_command_opts(int argc, char **argv, const char *usage,
+    const char *flag_name, bool *flag)
 {
-	static const struct option opts[] = {
+	struct option	 opts[] = {
 		{ "help", no_argument, NULL, 'h' },
-		{ "dry-run", no_argument, NULL, 'n' },
+		{ flag_name, no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int	 ch;
+	char		 shorts[8] = "+h";
+	int		 ch;
 
+	if (flag_name == NULL)
+		opts[1].name = NULL;
+	else {
+		shorts[2] = flag_name[0];
+		shorts[3] = '\0';
+	}
 	optind = 0;	/* restart scanning for the command's own argv */
-	while ((ch = getopt_long(argc, argv, "+hn", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
+	while ((ch = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		if (ch == 'h') {
 			fputs(usage, stdout);
 			exit(0);
-		case 'n':
-			if (dry_run != NULL) {
-				*dry_run = true;
-				break;
-			}
-			/* FALLTHROUGH */
-		default:
-			fputs(usage, stderr);
-			return -1;
 		}
+		if (flag_name != NULL && (ch == 'f' || ch == flag_name[0])) {
+			*flag = true;
+			continue;
+		}
+		fputs(usage, stderr);
+		return -1;
 	}
 	return 0;
+}
+
+/* Checks that a command got no operands. */
+static int
+main_no_operands(int argc, const char *usage)
+{
+	if (optind == argc)
+		return 0;
+	fputs(usage, stderr);
+	return -1;
 }
 
 static int
@@ -129,7 +186,7 @@ main_validate(int argc, char **argv)
 	struct desired_state	*ds = NULL;
 	struct dwerr		 err;
 
-	if (main_command_opts(argc, argv, validate_usage, NULL) != 0)
+	if (main_command_opts(argc, argv, validate_usage, NULL, NULL) != 0)
 		return EXIT_USAGE;
 	if (argc - optind != 1) {
 		fputs(validate_usage, stderr);
@@ -160,15 +217,13 @@ main_reconcile(const char *config_path, int argc, char **argv,
 	bool			 dry_run = false;
 
 	if (mode == RECONCILE_PLAN) {
-		if (main_command_opts(argc, argv, plan_usage, NULL) != 0)
+		if (main_command_opts(argc, argv, plan_usage, NULL, NULL) != 0 ||
+		    main_no_operands(argc, plan_usage) != 0)
 			return EXIT_USAGE;
 		opts.trigger = "plan";
-	} else if (main_command_opts(argc, argv, once_usage, &dry_run) != 0)
+	} else if (main_command_opts(argc, argv, once_usage, "dry-run",
+	    &dry_run) != 0 || main_no_operands(argc, once_usage) != 0)
 		return EXIT_USAGE;
-	if (optind != argc) {
-		fputs(mode == RECONCILE_PLAN ? plan_usage : once_usage, stderr);
-		return EXIT_USAGE;
-	}
 	if (dry_run)
 		opts.mode = RECONCILE_PLAN;
 	if (config_load(config_path, &cfg, &err) != 0) {
@@ -195,6 +250,156 @@ main_reconcile(const char *config_path, int argc, char **argv,
 }
 
 static int
+main_run(const char *config_path, int argc, char **argv)
+{
+	struct dwerr	 err;
+
+	if (main_command_opts(argc, argv, run_usage, NULL, NULL) != 0 ||
+	    main_no_operands(argc, run_usage) != 0)
+		return EXIT_USAGE;
+	if (daemon_run(config_path, &err) != 0) {
+		log_error("%s", err.msg);
+		return err.code == DWERR_INPUT ? EXIT_INVALID : EXIT_NOT_CONVERGED;
+	}
+	return 0;
+}
+
+/* Sends cmd to the daemon of the config; *reply is the caller's. */
+static int
+main_call(const char *config_path, const char *cmd, int timeout_ms,
+    char **reply)
+{
+	struct config	*cfg;
+	struct dwerr	 err;
+	int		 rc;
+
+	if (config_load(config_path, &cfg, &err) != 0) {
+		log_error("%s", err.msg);
+		return EXIT_INVALID;
+	}
+	rc = control_call(cfg->control_socket, cmd, timeout_ms, reply, &err);
+	config_free(cfg);
+	if (rc != 0) {
+		log_error("%s", err.msg);
+		return EXIT_NO_DAEMON;
+	}
+	return 0;
+}
+
+static const char *
+main_str(const cJSON *obj, const char *key)
+{
+	const cJSON	*it = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+static double
+main_num(const cJSON *obj, const char *key)
+{
+	const cJSON	*it = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsNumber(it) ? it->valuedouble : 0;
+}
+
+/* Prints the daemon's status reply for a person. */
+static void
+main_print_status(const cJSON *r)
+{
+	const cJSON	*o;
+	const char	*s;
+
+	o = cJSON_GetObjectItemCaseSensitive(r, "desired_state");
+	printf("desired state  %s: %s\n", main_str(o, "path"),
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "valid")) ? "valid" :
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "in_force")) ?
+	    "INVALID, the last good one stays in force" : "INVALID, none in force");
+	if ((s = main_str(o, "error")) != NULL)
+		printf("  %s\n", s);
+	o = cJSON_GetObjectItemCaseSensitive(r, "hosts");
+	printf("hosts          %s: %s", main_str(o, "path"), main_str(o, "state"));
+	if (cJSON_GetObjectItemCaseSensitive(o, "attempt") != NULL)
+		printf(" (attempt %.0f, next in %.0f ms)", main_num(o, "attempt"),
+		    main_num(o, "next_attempt_ms"));
+	if (cJSON_GetObjectItemCaseSensitive(o, "next_retry_ms") != NULL)
+		printf(" (next try in %.0f ms)", main_num(o, "next_retry_ms"));
+	putchar('\n');
+	if ((s = main_str(o, "error")) != NULL)
+		printf("  %s\n", s);
+	o = cJSON_GetObjectItemCaseSensitive(r, "nrpt");
+	printf("nrpt           %s\n", main_str(o, "state"));
+	o = cJSON_GetObjectItemCaseSensitive(r, "fight");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "active")))
+		printf("fight          another program keeps rewriting the hosts "
+		    "file; repairs wait %.0f ms\n", main_num(o, "delay_ms"));
+	o = cJSON_GetObjectItemCaseSensitive(r, "last_pass");
+	if ((s = main_str(o, "trigger")) != NULL)
+		printf("last pass      %s (%s), %.0f us, %.0f ms ago\n",
+		    main_str(o, "result"), s, main_num(o, "duration_us"),
+		    main_num(o, "ended_ms_ago"));
+	o = cJSON_GetObjectItemCaseSensitive(r, "counters");
+	printf("counters       %.0f passes (%.0f no-op), %.0f writes, %.0f "
+	    "triggers (%.0f coalesced)\n", main_num(o, "passes"),
+	    main_num(o, "noop_passes"), main_num(o, "writes"),
+	    main_num(o, "triggers"), main_num(o, "coalesced_triggers"));
+}
+
+static int
+main_status(const char *config_path, int argc, char **argv)
+{
+	cJSON	*r;
+	char	*reply;
+	bool	 json = false;
+	int	 rc;
+
+	if (main_command_opts(argc, argv, status_usage, "json", &json) != 0 ||
+	    main_no_operands(argc, status_usage) != 0)
+		return EXIT_USAGE;
+	if ((rc = main_call(config_path, "status", CONTROL_TIMEOUT_MS,
+	    &reply)) != 0)
+		return rc;
+	if (json || (r = cJSON_Parse(reply)) == NULL)
+		printf("%s\n", reply);
+	else {
+		main_print_status(r);
+		cJSON_Delete(r);
+	}
+	free(reply);
+	return 0;
+}
+
+static int
+main_reconcile_cmd(const char *config_path, int argc, char **argv)
+{
+	struct config	*cfg;
+	struct dwerr	 err;
+	cJSON		*r;
+	char		*reply;
+	int		 rc, timeout;
+
+	if (main_command_opts(argc, argv, reconcile_usage, NULL, NULL) != 0 ||
+	    main_no_operands(argc, reconcile_usage) != 0)
+		return EXIT_USAGE;
+	if (config_load(config_path, &cfg, &err) != 0) {
+		log_error("%s", err.msg);
+		return EXIT_INVALID;
+	}
+	/* The pass may retry a locked file up to its deadline. */
+	timeout = (int)(cfg->max_delay_ms + cfg->backoff.deadline_ms) +
+	    CONTROL_TIMEOUT_MS;
+	config_free(cfg);
+	if ((rc = main_call(config_path, "reconcile", timeout, &reply)) != 0)
+		return rc;
+	printf("%s\n", reply);
+	r = cJSON_Parse(reply);
+	rc = r != NULL && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok")) ?
+	    0 : EXIT_NOT_CONVERGED;
+	cJSON_Delete(r);
+	free(reply);
+	return rc;
+}
+
+static int
 main_help(const char *cmd)
 {
 	if (cmd == NULL)
@@ -207,6 +412,12 @@ main_help(const char *cmd)
 		fputs(validate_usage, stdout);
 	else if (strcmp(cmd, "version") == 0)
 		fputs(version_usage, stdout);
+	else if (strcmp(cmd, "run") == 0)
+		fputs(run_usage, stdout);
+	else if (strcmp(cmd, "status") == 0)
+		fputs(status_usage, stdout);
+	else if (strcmp(cmd, "reconcile") == 0)
+		fputs(reconcile_usage, stdout);
 	else {
 		fprintf(stderr, "dnswatchdog: no command '%s'\n", cmd);
 		return EXIT_USAGE;
@@ -258,8 +469,15 @@ main(int argc, char **argv)
 		return main_reconcile(config_path, argc, argv, RECONCILE_PLAN);
 	if (strcmp(cmd, "validate") == 0)
 		return main_validate(argc, argv);
+	if (strcmp(cmd, "run") == 0)
+		return main_run(config_path, argc, argv);
+	if (strcmp(cmd, "status") == 0)
+		return main_status(config_path, argc, argv);
+	if (strcmp(cmd, "reconcile") == 0)
+		return main_reconcile_cmd(config_path, argc, argv);
 	if (strcmp(cmd, "version") == 0) {
-		if (main_command_opts(argc, argv, version_usage, NULL) != 0)
+		if (main_command_opts(argc, argv, version_usage, NULL, NULL) != 0 ||
+		    main_no_operands(argc, version_usage) != 0)
 			return EXIT_USAGE;
 		printf("dnswatchdog %s\n", DW_VERSION);
 		return 0;

@@ -6,16 +6,37 @@
 #ifndef PLATFORM_H
 #define PLATFORM_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "dwerr.h"
 #include "hosts.h"
 
+/* The signal that asks the daemon to reload, where there is one. */
+#ifdef SIGHUP
+#define PLATFORM_SIGNAL_RELOAD	SIGHUP
+#else
+#define PLATFORM_SIGNAL_RELOAD	0	/* reload through the control channel */
+#endif
+
+/* What identifies a file's content as last seen: same identity, same
+ * file (unless someone went out of their way to fake it). */
+struct platform_file_id {
+	uint64_t	 volume, inode, size;
+	int64_t		 mtime_s, mtime_ns;
+};
+
 /* Milliseconds on a monotonic clock (for durations and deadlines). */
 uint64_t	platform_mono_ms(void);
 /* Microseconds on a monotonic clock. */
 uint64_t	platform_mono_us(void);
+/* Milliseconds on a clock that also counts time asleep: its drift from
+ * platform_mono_ms reveals a resume. */
+uint64_t	platform_boot_ms(void);
+/* Fills id for the file at path; false when it cannot be read. */
+bool		platform_file_id(const char *path, struct platform_file_id *id);
 /* Microseconds since 1970 UTC (for trace timestamps). */
 uint64_t	platform_wall_us(void);
 /* Fills buf with random bytes from the OS; falls back to a clock-seeded

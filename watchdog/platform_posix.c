@@ -30,6 +30,32 @@ platform_mono_ms(void)
 }
 
 uint64_t
+platform_boot_ms(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) != 0)
+		return platform_mono_ms();
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+bool
+platform_file_id(const char *path, struct platform_file_id *id)
+{
+	struct stat	 st;
+
+	memset(id, 0, sizeof(*id));
+	if (stat(path, &st) != 0)
+		return false;
+	id->volume = (uint64_t)st.st_dev;
+	id->inode = (uint64_t)st.st_ino;
+	id->size = (uint64_t)st.st_size;
+	id->mtime_s = (int64_t)st.st_mtim.tv_sec;
+	id->mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+	return true;
+}
+
+uint64_t
 platform_wall_us(void)
 {
 	struct timespec	 ts;

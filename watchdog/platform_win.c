@@ -34,6 +34,43 @@ platform_mono_ms(void)
 }
 
 uint64_t
+platform_boot_ms(void)
+{
+	return GetTickCount64();
+}
+
+bool
+platform_file_id(const char *path, struct platform_file_id *id)
+{
+	BY_HANDLE_FILE_INFORMATION	 fi;
+	wchar_t				*w;
+	HANDLE				 h;
+	uint64_t			 t;
+
+	memset(id, 0, sizeof(*id));
+	if ((w = winutf_wide(path)) == NULL)
+		return false;
+	h = CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE |
+	    FILE_SHARE_DELETE, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	free(w);
+	if (h == INVALID_HANDLE_VALUE)
+		return false;
+	if (!GetFileInformationByHandle(h, &fi)) {
+		CloseHandle(h);
+		return false;
+	}
+	CloseHandle(h);
+	id->volume = fi.dwVolumeSerialNumber;
+	id->inode = ((uint64_t)fi.nFileIndexHigh << 32) | fi.nFileIndexLow;
+	id->size = ((uint64_t)fi.nFileSizeHigh << 32) | fi.nFileSizeLow;
+	t = ((uint64_t)fi.ftLastWriteTime.dwHighDateTime << 32) |
+	    fi.ftLastWriteTime.dwLowDateTime;
+	id->mtime_s = (int64_t)(t / 10000000u);
+	id->mtime_ns = (int64_t)(t % 10000000u) * 100;
+	return true;
+}
+
+uint64_t
 platform_wall_us(void)
 {
 	FILETIME	 ft;

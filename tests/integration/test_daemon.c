@@ -1,0 +1,606 @@
+/*
+ * Integration tests of the daemon: the real dnswatchdog process ("run"),
+ * on temp files, driven through its control socket, the files it watches,
+ * signals, and (where the machine allows) a network namespace.
+ *
+ * Waiting is by condition: a test polls the daemon's status or the file
+ * until what it expects holds, with a deadline after which it fails.
+ */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "control.h"
+#include "testutil.h"
+
+extern char **environ;
+
+#define DEADLINE_MS	8000	/* a condition not met by then fails */
+#define HOSTS_FOREIGN	"127.0.0.1 localhost\n::1 localhost\n"
+#define DESIRED_ONE \
+	"{\"version\":1,\"hosts\":[{\"address\":\"100.64.0.7\"," \
+	"\"names\":[\"build.coder\"]}]}"
+#define DESIRED_TWO \
+	"{\"version\":1,\"hosts\":[{\"address\":\"100.64.0.8\"," \
+	"\"names\":[\"test.coder\"]}]}"
+
+struct fx {
+	char	 dir[64];
+	char	 config[128];
+	char	 desired[128];
+	char	 hosts[128];
+	char	 trace[128];
+	char	 sock[128];
+	char	 log[128];
+	char	 flag[128];	/* while it exists, the fault shim fails renames */
+	pid_t	 pid;
+	char	 netns[32];	/* set when the daemon runs in a namespace */
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void
+pause_ms(unsigned ms)
+{
+	struct timespec	 ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void
+write_config(struct fx *fx, const char *desired, const char *extra)
+{
+	char	 cfg[1024];
+
+	snprintf(cfg, sizeof(cfg), "{\"desired_state\":\"%s\","
+	    "\"hosts\":{\"path\":\"hosts\"},\"trace\":{\"jsonl\":\"trace.jsonl\"},"
+	    "\"control\":{\"socket\":\"%s\"},"
+	    "\"daemon\":{\"quiet_ms\":200,\"max_delay_ms\":1000,"
+	    "\"slow_retry_ms\":1000}%s}", desired, fx->sock, extra);
+	tu_put(fx->config, cfg, strlen(cfg));
+}
+
+static int
+fx_setup(void **state)
+{
+	struct fx	*fx = calloc(1, sizeof(*fx));
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/dw-daemon-XXXXXX");
+	tu_mkdtemp(fx->dir);
+	snprintf(fx->config, sizeof(fx->config), "%s/config.json", fx->dir);
+	snprintf(fx->desired, sizeof(fx->desired), "%s/desired.json", fx->dir);
+	snprintf(fx->hosts, sizeof(fx->hosts), "%s/hosts", fx->dir);
+	snprintf(fx->trace, sizeof(fx->trace), "%s/trace.jsonl", fx->dir);
+	snprintf(fx->sock, sizeof(fx->sock), "%s/ctl.sock", fx->dir);
+	snprintf(fx->log, sizeof(fx->log), "%s/daemon.log", fx->dir);
+	snprintf(fx->flag, sizeof(fx->flag), "%s/fail-renames", fx->dir);
+	write_config(fx, "desired.json", "");
+	tu_put(fx->desired, DESIRED_ONE, strlen(DESIRED_ONE));
+	tu_put(fx->hosts, HOSTS_FOREIGN, strlen(HOSTS_FOREIGN));
+	*state = fx;
+	return 0;
+}
+
+static int
+fx_teardown(void **state)
+{
+	struct fx	*fx = *state;
+	char		 cmd[128];
+
+	if (fx->pid > 0) {
+		kill(fx->pid, SIGKILL);
+		waitpid(fx->pid, NULL, 0);
+	}
+	if (fx->netns[0] != '\0') {
+		snprintf(cmd, sizeof(cmd), "ip netns delete %s 2>/dev/null",
+		    fx->netns);
+		if (system(cmd) != 0)
+			print_message("could not delete namespace %s\n", fx->netns);
+	}
+	tu_rmtree(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* The daemon's status, parsed; NULL when it does not answer. */
+static cJSON *
+status(struct fx *fx)
+{
+	struct dwerr	 err;
+	char		*reply;
+	cJSON		*r;
+
+	if (control_call(fx->sock, "status", 2000, &reply, &err) != 0)
+		return NULL;
+	r = cJSON_Parse(reply);
+	free(reply);
+	return r;
+}
+
+static double
+jnum(const cJSON *r, const char *obj, const char *key)
+{
+	const cJSON *o = obj != NULL ? cJSON_GetObjectItemCaseSensitive(r, obj) : r;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static const char *
+jstr(const cJSON *r, const char *obj, const char *key)
+{
+	const cJSON *o = obj != NULL ? cJSON_GetObjectItemCaseSensitive(r, obj) : r;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static bool
+jtrue(const cJSON *r, const char *obj, const char *key)
+{
+	const cJSON *o = obj != NULL ? cJSON_GetObjectItemCaseSensitive(r, obj) : r;
+
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+/* Starts the daemon (through `ip netns exec` when fx->netns is set), with
+ * the fault shim preloaded when shim is true. */
+static void
+start(struct fx *fx, bool shim)
+{
+	posix_spawn_file_actions_t	 fa;
+	char				*argv[12], **envp, *envbuf[3];
+	size_t				 n = 0, i, nenv;
+	char				 e1[256], e2[256];
+
+	if (fx->netns[0] != '\0') {
+		argv[n++] = (char *)"ip";
+		argv[n++] = (char *)"netns";
+		argv[n++] = (char *)"exec";
+		argv[n++] = fx->netns;
+	}
+	argv[n++] = (char *)DW_BINARY;
+	argv[n++] = (char *)"--config";
+	argv[n++] = fx->config;
+	argv[n++] = (char *)"run";
+	argv[n] = NULL;
+	for (nenv = 0; environ[nenv] != NULL; nenv++)
+		;
+	envp = calloc(nenv + 4, sizeof(char *));
+	for (i = 0; i < nenv; i++)
+		envp[i] = environ[i];
+	if (shim) {
+		snprintf(e1, sizeof(e1), "LD_PRELOAD=%s", DW_FAULTSHIM);
+		snprintf(e2, sizeof(e2), "DW_FAULT_RENAME_WHILE=%s", fx->flag);
+		envbuf[0] = e1;
+		envbuf[1] = e2;
+		/* A sanitizer build wants its runtime first; the shim is tiny. */
+		envbuf[2] = (char *)"ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1";
+		envp[i++] = envbuf[0];
+		envp[i++] = envbuf[1];
+		envp[i++] = envbuf[2];
+	}
+	envp[i] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, fx->log,
+	    O_WRONLY | O_CREAT | O_APPEND, 0600);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	assert_int_equal(posix_spawnp(&fx->pid, argv[0], &fa, NULL, argv,
+	    envp), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+}
+
+/* Waits until the daemon answers and its first pass has ended. */
+static void
+wait_ready(struct fx *fx)
+{
+	uint64_t	 end = now_ms() + DEADLINE_MS;
+	cJSON		*r;
+
+	while (now_ms() < end) {
+		if ((r = status(fx)) != NULL) {
+			bool done = jnum(r, "counters", "passes") >= 1 &&
+			    !jtrue(r, NULL, "pass_running") &&
+			    !jtrue(r, NULL, "pass_pending");
+
+			cJSON_Delete(r);
+			if (done)
+				return;
+		}
+		pause_ms(20);
+	}
+	fail_msg("the daemon did not become ready; its log is %s", fx->log);
+}
+
+/* Waits until no pass runs or is pending; returns the status then. */
+static cJSON *
+wait_idle(struct fx *fx)
+{
+	uint64_t	 end = now_ms() + DEADLINE_MS;
+	cJSON		*r;
+
+	while (now_ms() < end) {
+		if ((r = status(fx)) != NULL) {
+			if (!jtrue(r, NULL, "pass_running") &&
+			    !jtrue(r, NULL, "pass_pending"))
+				return r;
+			cJSON_Delete(r);
+		}
+		pause_ms(20);
+	}
+	fail_msg("the daemon did not become idle");
+	return NULL;
+}
+
+static bool
+hosts_has(struct fx *fx, const char *needle)
+{
+	char	*s = tu_slurp(fx->hosts, NULL);
+	bool	 yes = s != NULL && strstr(s, needle) != NULL;
+
+	free(s);
+	return yes;
+}
+
+/* Waits until the hosts file contains (or not) needle; returns ms taken. */
+static uint64_t
+wait_hosts(struct fx *fx, const char *needle, bool present)
+{
+	uint64_t	 t0 = now_ms(), end = t0 + DEADLINE_MS;
+
+	while (now_ms() < end) {
+		if (hosts_has(fx, needle) == present)
+			return now_ms() - t0;
+		pause_ms(5);
+	}
+	fail_msg("the hosts file never %s \"%s\"", present ? "got" :
+	    "lost", needle);
+	return 0;
+}
+
+/* Lines of the trace with event, counted. */
+static size_t
+trace_count(struct fx *fx, const char *event, const char *also)
+{
+	char	*all = tu_slurp(fx->trace, NULL), *line, *next;
+	char	 key[96];
+	size_t	 n = 0;
+
+	if (all == NULL)
+		return 0;
+	snprintf(key, sizeof(key), "\"event\":\"%s\"", event);
+	for (line = all; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (strstr(line, key) != NULL &&
+		    (also == NULL || strstr(line, also) != NULL))
+			n++;
+	}
+	free(all);
+	return n;
+}
+
+static int
+stop(struct fx *fx)
+{
+	int	 st;
+
+	kill(fx->pid, SIGTERM);
+	assert_int_equal(waitpid(fx->pid, &st, 0), fx->pid);
+	fx->pid = 0;
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void
+daemon_start_pass_writes_the_section_then_stops_cleanly(void **state)
+{
+	struct fx	*fx = *state;
+	cJSON		*r;
+
+	start(fx, false);
+	wait_ready(fx);
+	assert_true(hosts_has(fx, "100.64.0.7 build.coder\n"));
+	r = status(fx);
+	assert_string_equal(jstr(r, "hosts", "state"), "in_sync");
+	assert_string_equal(jstr(r, "last_pass", "trigger"), "start");
+	assert_string_equal(jstr(r, "last_pass", "result"), "converged");
+	assert_true(jtrue(r, "desired_state", "valid"));
+	cJSON_Delete(r);
+	assert_int_equal(stop(fx), 0);
+	assert_int_equal(trace_count(fx, "DaemonStopped", NULL), 1);
+	assert_int_equal(access(fx->sock, F_OK), -1);	/* socket removed */
+}
+
+static void
+daemon_own_write_does_not_trigger_a_pass(void **state)
+{
+	struct fx	*fx = *state;
+	uint64_t	 end;
+	cJSON		*r = NULL;
+
+	start(fx, false);
+	wait_ready(fx);
+	/* The start pass wrote the file, and the folder watch saw it. That
+	 * event must be recognised as ours, not start a second pass. */
+	end = now_ms() + DEADLINE_MS;
+	while (now_ms() < end) {
+		cJSON_Delete(r);
+		if ((r = status(fx)) != NULL &&
+		    jnum(r, "counters", "own_writes_ignored") >= 1)
+			break;
+		pause_ms(20);
+	}
+	assert_true(jnum(r, "counters", "own_writes_ignored") >= 1);
+	cJSON_Delete(r);
+	r = wait_idle(fx);
+	assert_int_equal(jnum(r, "counters", "passes"), 1);
+	assert_int_equal(jnum(r, "counters", "writes"), 1);
+	cJSON_Delete(r);
+}
+
+static void
+daemon_repairs_drift_within_the_quiet_window(void **state)
+{
+	struct fx	*fx = *state;
+	uint64_t	 ms;
+	cJSON		*r;
+
+	start(fx, false);
+	wait_ready(fx);
+	/* Another program rewrites the file without our section. */
+	tu_put(fx->hosts, HOSTS_FOREIGN "10.0.0.1 other\n",
+	    strlen(HOSTS_FOREIGN "10.0.0.1 other\n"));
+	ms = wait_hosts(fx, "100.64.0.7 build.coder\n", true);
+	print_message("drift repaired after %llu ms (quiet window 200 ms)\n",
+	    (unsigned long long)ms);
+	assert_true(ms < 1000);
+	assert_true(hosts_has(fx, "10.0.0.1 other\n"));	/* theirs kept */
+	r = wait_idle(fx);
+	assert_string_equal(jstr(r, "last_pass", "trigger"), "drift");
+	assert_string_equal(jstr(r, "hosts", "state"), "in_sync");
+	cJSON_Delete(r);
+	assert_true(trace_count(fx, "ReconcileStart", "\"trigger\":\"drift\"") >= 1);
+}
+
+static void
+daemon_storm_of_edits_gives_a_handful_of_passes(void **state)
+{
+	struct fx	*fx = *state;
+	cJSON		*r;
+	double		 before, after, coalesced;
+	unsigned	 i;
+	FILE		*fp;
+
+	start(fx, false);
+	wait_ready(fx);
+	r = wait_idle(fx);
+	before = jnum(r, "counters", "passes");
+	cJSON_Delete(r);
+	/* 2000 edits of foreign lines in about a second. */
+	for (i = 0; i < 2000; i++) {
+		fp = fopen(fx->hosts, "a");
+		assert_non_null(fp);
+		fprintf(fp, "# edit %u\n", i);
+		fclose(fp);
+		if (i % 200 == 199)
+			pause_ms(100);
+	}
+	r = wait_idle(fx);
+	after = jnum(r, "counters", "passes");
+	coalesced = jnum(r, "counters", "coalesced_triggers");
+	print_message("2000 edits: %.0f passes, %.0f triggers coalesced\n",
+	    after - before, coalesced);
+	/* At most one pass per max_delay (1 s) of storm, plus the tail.
+	 * (The kernel merges identical queued inotify events, so fewer
+	 * than 2000 triggers reach the daemon: hundreds, not thousands.) */
+	assert_true(after - before >= 1);
+	assert_true(after - before <= 6);
+	assert_true(coalesced >= 100);
+	/* The section was intact all along: those passes wrote nothing. */
+	assert_true(hosts_has(fx, "100.64.0.7 build.coder\n"));
+	cJSON_Delete(r);
+}
+
+static void
+daemon_invalid_desired_state_keeps_the_last_good_one(void **state)
+{
+	struct fx	*fx = *state;
+	const char	*bad = "{\"version\":1,\"hosts\":[{\"address\":\"x\"}]}";
+	uint64_t	 end;
+	cJSON		*r = NULL;
+
+	start(fx, false);
+	wait_ready(fx);
+	tu_put(fx->desired, bad, strlen(bad));
+	end = now_ms() + DEADLINE_MS;
+	while (now_ms() < end) {
+		cJSON_Delete(r);
+		if ((r = status(fx)) != NULL && !jtrue(r, "desired_state", "valid"))
+			break;
+		pause_ms(20);
+	}
+	assert_non_null(r);
+	assert_false(jtrue(r, "desired_state", "valid"));
+	assert_true(jtrue(r, "desired_state", "in_force"));
+	assert_non_null(strstr(jstr(r, "desired_state", "error"),
+	    "$.hosts[0].address"));
+	cJSON_Delete(r);
+	/* The last good state still rules: drift is repaired with it. */
+	tu_put(fx->hosts, HOSTS_FOREIGN, strlen(HOSTS_FOREIGN));
+	wait_hosts(fx, "100.64.0.7 build.coder\n", true);
+	/* A good file again takes over. */
+	tu_put(fx->desired, DESIRED_TWO, strlen(DESIRED_TWO));
+	wait_hosts(fx, "100.64.0.8 test.coder\n", true);
+	assert_false(hosts_has(fx, "build.coder"));
+	r = wait_idle(fx);
+	assert_true(jtrue(r, "desired_state", "valid"));
+	cJSON_Delete(r);
+}
+
+static void
+daemon_failing_write_backs_off_while_status_answers(void **state)
+{
+	struct fx	*fx = *state;
+	uint64_t	 end;
+	cJSON		*r = NULL;
+	bool		 seen_pending = false;
+	size_t		 attempts;
+
+	/* Every rename of the hosts file fails with EIO while the flag
+	 * file exists (an LD_PRELOAD shim: a fault seam for tests only). */
+	tu_put(fx->flag, "", 0);
+	start(fx, true);
+	end = now_ms() + DEADLINE_MS;
+	while (now_ms() < end && !seen_pending) {
+		cJSON_Delete(r);
+		r = status(fx);
+		if (r != NULL && strcmp(jstr(r, "hosts", "state"),
+		    "pending_retry") == 0 && jnum(r, "hosts", "attempt") >= 3)
+			seen_pending = true;
+		else
+			pause_ms(20);
+	}
+	assert_true(seen_pending);
+	assert_non_null(strstr(jstr(r, "hosts", "error"), "rename"));
+	assert_true(jnum(r, "hosts", "next_attempt_ms") >= 0);
+	cJSON_Delete(r);
+	attempts = trace_count(fx, "HostsWriteAttempt", "\"error_name\":\"EIO\"");
+	assert_true(attempts >= 2);
+	assert_true(trace_count(fx, "HostsWriteAttempt",
+	    "\"next_delay_ms\":") >= 2);
+	/* The holder lets go: the next attempt succeeds. */
+	unlink(fx->flag);
+	wait_hosts(fx, "100.64.0.7 build.coder\n", true);
+	r = wait_idle(fx);
+	assert_string_equal(jstr(r, "hosts", "state"), "in_sync");
+	cJSON_Delete(r);
+	print_message("%zu failed attempts traced before the write went through\n",
+	    trace_count(fx, "HostsWriteAttempt", NULL));
+}
+
+static void
+daemon_reconcile_command_waits_for_the_pass(void **state)
+{
+	struct fx	*fx = *state;
+	struct dwerr	 err;
+	char		*reply;
+
+	start(fx, false);
+	wait_ready(fx);
+	assert_int_equal(control_call(fx->sock, "reconcile", 5000, &reply,
+	    &err), 0);
+	assert_non_null(strstr(reply, "\"trigger\":\"manual\""));
+	assert_non_null(strstr(reply, "\"result\":\"noop\""));
+	free(reply);
+	assert_int_equal(control_call(fx->sock, "bogus", 5000, &reply, &err), 0);
+	assert_non_null(strstr(reply, "\"ok\":false"));
+	free(reply);
+}
+
+static void
+daemon_sighup_reloads_the_config(void **state)
+{
+	struct fx	*fx = *state;
+	char		 other[160];
+	uint64_t	 end;
+	cJSON		*r;
+
+	start(fx, false);
+	wait_ready(fx);
+	/* A config that points at another desired-state file. */
+	snprintf(other, sizeof(other), "%s/other.json", fx->dir);
+	tu_put(other, DESIRED_TWO, strlen(DESIRED_TWO));
+	write_config(fx, "other.json", "");
+	kill(fx->pid, SIGHUP);
+	wait_hosts(fx, "100.64.0.8 test.coder\n", true);
+	assert_int_equal(trace_count(fx, "ConfigReloaded", "\"ok\":true"), 1);
+	/* An invalid config is refused and the running one stays. */
+	tu_put(fx->config, "{\"bogus\":1}", 11);
+	kill(fx->pid, SIGHUP);
+	end = now_ms() + DEADLINE_MS;
+	while (now_ms() < end &&
+	    trace_count(fx, "ConfigReloaded", "\"ok\":false") == 0)
+		pause_ms(20);
+	assert_int_equal(trace_count(fx, "ConfigReloaded", "\"ok\":false"), 1);
+	r = wait_idle(fx);
+	assert_string_equal(jstr(r, "desired_state", "path"), other);
+	cJSON_Delete(r);
+}
+
+static void
+daemon_network_change_in_a_namespace_triggers_a_pass(void **state)
+{
+	struct fx	*fx = *state;
+	char		 cmd[512];
+	uint64_t	 end;
+
+	snprintf(fx->netns, sizeof(fx->netns), "dwtest%ld", (long)getpid());
+	snprintf(cmd, sizeof(cmd), "ip netns add %s 2>/dev/null", fx->netns);
+	if (geteuid() != 0 || system(cmd) != 0) {
+		fx->netns[0] = '\0';
+		print_message("SKIPPED: cannot create a network namespace here "
+		    "(needs root and CAP_SYS_ADMIN); the netlink test did not run\n");
+		skip();
+	}
+	start(fx, false);
+	wait_ready(fx);
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s ip link add dw0 type veth "
+	    "peer name dw1 && ip netns exec %s ip addr add 192.0.2.1/24 dev dw0 "
+	    "&& ip netns exec %s ip link set dw1 up && ip netns exec %s ip link "
+	    "set dw0 up", fx->netns, fx->netns, fx->netns, fx->netns);
+	assert_int_equal(system(cmd), 0);
+	end = now_ms() + DEADLINE_MS;
+	while (now_ms() < end &&
+	    trace_count(fx, "ReconcileEnd", NULL) < 2)
+		pause_ms(20);
+	assert_true(trace_count(fx, "ReconcileStart",
+	    "\"trigger\":\"network\"") >= 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+		T(daemon_start_pass_writes_the_section_then_stops_cleanly),
+		T(daemon_own_write_does_not_trigger_a_pass),
+		T(daemon_repairs_drift_within_the_quiet_window),
+		T(daemon_storm_of_edits_gives_a_handful_of_passes),
+		T(daemon_invalid_desired_state_keeps_the_last_good_one),
+		T(daemon_failing_write_backs_off_while_status_answers),
+		T(daemon_reconcile_command_waits_for_the_pass),
+		T(daemon_sighup_reloads_the_config),
+		T(daemon_network_change_in_a_namespace_triggers_a_pass),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,746 @@
+/* control: the control channel over a unix socket (see control.h). */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+
+#include "control.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "dwstr.h"
+#include "log.h"
+#include "platform.h"
+
+#define CONTROL_SOCKET_UMASK	0177	/* the socket is created mode 0600 */
+#define CONTROL_BACKLOG		16	/* connections the kernel queues */
+#define CONTROL_ACCEPT_BURST	16	/* connections taken per wake-up */
+#define CONTROL_ACCEPT_PAUSE_MS	1000u	/* rest when out of descriptors */
+#define CONTROL_REPLY_MAX_BYTES	(1u << 20) /* longest reply control_call takes */
+#define CONTROL_CHUNK_BYTES	4096u	/* control_call's read size */
+
+#define CONTROL_ERR_LONG	"{\"ok\":false,\"error\":\"request too long\"}"
+#define CONTROL_ERR_JSON	"{\"ok\":false,\"error\":\"request is not " \
+				"valid JSON\"}"
+#define CONTROL_ERR_CMD		"{\"ok\":false,\"error\":\"request needs a " \
+				"\\\"cmd\\\" string\"}"
+#define CONTROL_ERR_MEMORY	"{\"ok\":false,\"error\":\"out of memory\"}"
+
+/* No SIGPIPE when a peer has left: per send where the flag exists, per
+ * socket where only the option does. */
+#ifdef MSG_NOSIGNAL
+#define CONTROL_SEND_FLAGS	MSG_NOSIGNAL
+#else
+#define CONTROL_SEND_FLAGS	0
+#endif
+
+enum control_state {
+	CONTROL_READING,	/* the request line is coming in */
+	CONTROL_WAITING,	/* handed to the daemon, no reply yet */
+	CONTROL_DONE		/* answered or dropped: the sweep frees it */
+};
+
+struct control_client {
+	struct control		*ctl;	/* NULL once control_free let it go */
+	struct control_client	*next;
+	int			 fd;
+	struct loop_io		*io;
+	bool			 io_done; /* stop reading: the sweep frees io */
+	enum control_state	 state;
+	char			*cmd;
+	size_t			 len;
+	/* The line (up to the limit), its newline, and a NUL. */
+	char			 buf[CONTROL_REQUEST_MAX_BYTES + 2];
+};
+
+struct control {
+	struct loop		*loop;
+	char			*path;
+	int			 fd;
+	dev_t			 dev;	/* the socket file we made, so we */
+	ino_t			 ino;	/* unlink only that one */
+	struct loop_io		*accept_io;
+	bool			 accept_paused;
+	struct loop_timer	*accept_timer;
+	struct loop_timer	*sweep;
+	struct control_client	*clients;
+	control_request_fn	 fn;
+	void			*arg;
+};
+
+static void	control_accept(void *);
+static void	control_client_read(void *);
+
+#ifdef SO_NOSIGPIPE
+static void
+control_nosigpipe(int fd)
+{
+	int	 on = 1;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof(on));
+}
+#else
+static void
+control_nosigpipe(int fd)
+{
+	(void)fd;
+}
+#endif
+
+/* Makes fd non-blocking and close-on-exec; -1 with errno on failure. */
+static int
+control_fd_setup(int fd)
+{
+	int	 fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		return -1;
+	control_nosigpipe(fd);
+	return 0;
+}
+
+static int
+control_socket(const char *path, struct dwerr *err)
+{
+	int	 fd, e;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    control_fd_setup(fd) != 0) {
+		e = errno;
+		if (fd != -1)
+			close(fd);
+		dwerr_set(err, e, "cannot make a socket for %s: %s", path,
+		    strerror(e));
+		return -1;
+	}
+	return fd;
+}
+
+static int
+control_sockaddr(const char *path, struct sockaddr_un *sun, struct dwerr *err)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (path[0] == '\0') {
+		dwerr_set(err, EINVAL, "the control socket path is empty");
+		return -1;
+	}
+	if (strlen(path) >= sizeof(sun->sun_path)) {
+		dwerr_set(err, ENAMETOOLONG, "control socket path %s is longer "
+		    "than the %zu bytes a unix socket allows", path,
+		    sizeof(sun->sun_path) - 1);
+		return -1;
+	}
+	memcpy(sun->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
+/* Writes what it can without blocking; 0 when all of it went out. */
+static int
+control_send_some(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t	 w = send(fd, p, n, CONTROL_SEND_FLAGS);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Server side.
+ */
+
+/* Closes and frees a client; its io must not be running. */
+static void
+control_client_destroy(struct control_client *c)
+{
+	loop_io_free(c->io);
+	if (c->fd != -1)
+		close(c->fd);
+	free(c->cmd);
+	free(c);
+}
+
+/* Frees the clients that are done and the readers that stopped. Runs from
+ * a zero-delay timer, never from the callback of what it frees. */
+static void
+control_sweep(void *arg)
+{
+	struct control		*ctl = arg;
+	struct control_client	**pp = &ctl->clients, *c;
+
+	while ((c = *pp) != NULL) {
+		if (c->state == CONTROL_DONE) {
+			*pp = c->next;
+			control_client_destroy(c);
+			continue;
+		}
+		if (c->io_done) {
+			loop_io_free(c->io);
+			c->io = NULL;
+			c->io_done = false;
+		}
+		pp = &c->next;
+	}
+}
+
+/* Stops reading c (from its own callback: the sweep does it). */
+static void
+control_client_stop_reading(struct control_client *c)
+{
+	c->io_done = true;
+	loop_timer_schedule(c->ctl->sweep, 0);
+}
+
+/* Drops a client that never made a full request. */
+static void
+control_client_drop(struct control_client *c, const char *why)
+{
+	log_debug("control: dropped a client on %s: %s", c->ctl->path, why);
+	c->state = CONTROL_DONE;
+	control_client_stop_reading(c);
+}
+
+/* Parses the line and hands the command to the daemon, or answers it. */
+static void
+control_client_request(struct control_client *c, size_t len)
+{
+	struct control	*ctl = c->ctl;
+	cJSON		*root, *cmd;
+
+	c->state = CONTROL_WAITING;
+	control_client_stop_reading(c);
+	c->buf[len] = '\0';
+	if (memchr(c->buf, '\0', len) != NULL ||
+	    (root = cJSON_ParseWithLengthOpts(c->buf, len + 1, NULL, 1)) ==
+	    NULL) {
+		log_debug("control: a request that is not JSON");
+		control_reply(c, CONTROL_ERR_JSON);
+		return;
+	}
+	cmd = cJSON_GetObjectItemCaseSensitive(root, "cmd");
+	if (!cJSON_IsObject(root) || !cJSON_IsString(cmd) ||
+	    cmd->valuestring[0] == '\0') {
+		cJSON_Delete(root);
+		log_debug("control: a request without a \"cmd\" string");
+		control_reply(c, CONTROL_ERR_CMD);
+		return;
+	}
+	c->cmd = dwstr_dup(cmd->valuestring);
+	cJSON_Delete(root);
+	if (c->cmd == NULL) {
+		log_error("control: out of memory for a request");
+		control_reply(c, CONTROL_ERR_MEMORY);
+		return;
+	}
+	log_debug("control: request \"%s\"", c->cmd);
+	/* The handler may reply, or even free ctl (a reload does): touch
+	 * nothing after it. */
+	ctl->fn(ctl->arg, c, c->cmd);
+}
+
+static void
+control_client_read(void *arg)
+{
+	struct control_client	*c = arg;
+	const size_t		 cap = CONTROL_REQUEST_MAX_BYTES + 1;
+	char			*nl;
+	ssize_t			 n;
+
+	if (c->state != CONTROL_READING)
+		return;		/* the sweep will stop this reader */
+	n = recv(c->fd, c->buf + c->len, cap - c->len, 0);
+	if (n < 0) {
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+			control_client_drop(c, strerror(errno));
+		return;
+	}
+	if (n == 0) {
+		/* A request without its newline still counts at EOF (the
+		 * peer may have shut its side down and wait for us). */
+		if (c->len == 0)
+			control_client_drop(c, "hung up without a request");
+		else
+			control_client_request(c, c->len);
+		return;
+	}
+	nl = memchr(c->buf + c->len, '\n', (size_t)n);
+	c->len += (size_t)n;
+	if (nl != NULL) {
+		control_client_request(c, (size_t)(nl - c->buf));
+		return;
+	}
+	if (c->len == cap) {
+		log_debug("control: refused a request over %u bytes",
+		    CONTROL_REQUEST_MAX_BYTES);
+		c->state = CONTROL_WAITING;
+		control_client_stop_reading(c);
+		control_reply(c, CONTROL_ERR_LONG);
+	}
+}
+
+/* Out of descriptors: stop accepting for a while instead of spinning on a
+ * listener that stays readable. */
+static void
+control_accept_pause(struct control *ctl)
+{
+	ctl->accept_paused = true;
+	loop_timer_schedule(ctl->accept_timer, 0);
+}
+
+static void
+control_accept_timer(void *arg)
+{
+	struct control	*ctl = arg;
+
+	if (ctl->accept_io != NULL) {
+		loop_io_free(ctl->accept_io);
+		ctl->accept_io = NULL;
+		loop_timer_schedule(ctl->accept_timer, CONTROL_ACCEPT_PAUSE_MS);
+		return;
+	}
+	if ((ctl->accept_io = loop_io_new(ctl->loop, ctl->fd, control_accept,
+	    ctl)) == NULL) {
+		loop_timer_schedule(ctl->accept_timer, CONTROL_ACCEPT_PAUSE_MS);
+		return;
+	}
+	ctl->accept_paused = false;
+}
+
+static void
+control_accept(void *arg)
+{
+	struct control		*ctl = arg;
+	struct control_client	*c;
+	unsigned		 i;
+	int			 fd;
+
+	for (i = 0; i < CONTROL_ACCEPT_BURST && !ctl->accept_paused; i++) {
+		if ((fd = accept(ctl->fd, NULL, NULL)) == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			log_error("control: cannot accept a connection on %s: "
+			    "%s; pausing for %u ms", ctl->path,
+			    strerror(errno), CONTROL_ACCEPT_PAUSE_MS);
+			control_accept_pause(ctl);
+			return;
+		}
+		if (control_fd_setup(fd) != 0 ||
+		    (c = calloc(1, sizeof(*c))) == NULL) {
+			log_error("control: cannot set up a connection on %s: "
+			    "%s", ctl->path, strerror(errno));
+			close(fd);
+			continue;
+		}
+		c->ctl = ctl;
+		c->fd = fd;
+		c->state = CONTROL_READING;
+		if ((c->io = loop_io_new(ctl->loop, fd, control_client_read,
+		    c)) == NULL) {
+			control_client_destroy(c);
+			continue;
+		}
+		c->next = ctl->clients;
+		ctl->clients = c;
+	}
+}
+
+/*
+ * path exists. 0 when it was a stale socket, now removed; -1 with err
+ * when it is not a socket or a daemon answers on it.
+ */
+static int
+control_replace_stale(const char *path, const struct sockaddr_un *sun,
+    struct dwerr *err)
+{
+	struct stat	 st;
+	int		 fd, e;
+
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		e = errno;
+		dwerr_set(err, e, "%s: %s", path, strerror(e));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		dwerr_set(err, EEXIST, "%s exists and is not a socket; "
+		    "refusing to replace it", path);
+		return -1;
+	}
+	if ((fd = control_socket(path, err)) == -1)
+		return -1;
+	/* Non-blocking: a daemon with a full queue must not hang us. */
+	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ||
+	    errno == EINPROGRESS || errno == EAGAIN) {
+		close(fd);
+		dwerr_set(err, EADDRINUSE, "another dnswatchdog is already "
+		    "running: it answers on %s", path);
+		return -1;
+	}
+	e = errno;
+	close(fd);
+	if (e != ECONNREFUSED) {
+		dwerr_set(err, e, "cannot tell whether %s is in use: %s",
+		    path, strerror(e));
+		return -1;
+	}
+	if (unlink(path) != 0 && errno != ENOENT) {
+		e = errno;
+		dwerr_set(err, e, "cannot remove the stale socket %s: %s",
+		    path, strerror(e));
+		return -1;
+	}
+	log_notice("control: replaced the stale socket %s", path);
+	return 0;
+}
+
+/* Binds a fresh socket to path with mode 0600; the fd or -1 with err. */
+static int
+control_bind(const char *path, const struct sockaddr_un *sun,
+    struct dwerr *err)
+{
+	mode_t	 old;
+	int	 fd, rc, e = 0, tries;
+
+	if ((fd = control_socket(path, err)) == -1)
+		return -1;
+	for (tries = 0; tries < 2; tries++) {
+		old = umask(CONTROL_SOCKET_UMASK);
+		rc = bind(fd, (const struct sockaddr *)sun, sizeof(*sun));
+		e = errno;
+		umask(old);
+		if (rc == 0)
+			return fd;
+		if (e != EADDRINUSE || tries > 0)
+			break;
+		if (control_replace_stale(path, sun, err) != 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	dwerr_set(err, e, "cannot create the control socket %s: %s", path,
+	    strerror(e));
+	return -1;
+}
+
+struct control *
+control_listen(struct loop *loop, const char *path, control_request_fn fn,
+    void *arg, struct dwerr *err)
+{
+	struct sockaddr_un	 sun;
+	struct control		*ctl;
+	struct stat		 st;
+	int			 e;
+
+	if (control_sockaddr(path, &sun, err) != 0)
+		return NULL;
+	if ((ctl = calloc(1, sizeof(*ctl))) == NULL ||
+	    (ctl->path = dwstr_dup(path)) == NULL) {
+		free(ctl);
+		dwerr_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	ctl->loop = loop;
+	ctl->fn = fn;
+	ctl->arg = arg;
+	if ((ctl->fd = control_bind(path, &sun, err)) == -1) {
+		free(ctl->path);
+		free(ctl);
+		return NULL;
+	}
+	if (listen(ctl->fd, CONTROL_BACKLOG) != 0 || stat(path, &st) != 0) {
+		e = errno;
+		dwerr_set(err, e, "cannot listen on %s: %s", path, strerror(e));
+		goto fail;
+	}
+	ctl->dev = st.st_dev;
+	ctl->ino = st.st_ino;
+	if ((ctl->sweep = loop_timer_new(loop, control_sweep, ctl)) == NULL ||
+	    (ctl->accept_timer = loop_timer_new(loop, control_accept_timer,
+	    ctl)) == NULL ||
+	    (ctl->accept_io = loop_io_new(loop, ctl->fd, control_accept,
+	    ctl)) == NULL) {
+		dwerr_set(err, ENOMEM, "cannot watch %s", path);
+		goto fail;
+	}
+	return ctl;
+fail:
+	unlink(path);
+	close(ctl->fd);
+	ctl->fd = -1;
+	loop_timer_free(ctl->sweep);
+	loop_timer_free(ctl->accept_timer);
+	free(ctl->path);
+	free(ctl);
+	return NULL;
+}
+
+void
+control_free(struct control *ctl)
+{
+	struct control_client	*c, *next;
+	struct stat		 st;
+
+	if (ctl == NULL)
+		return;
+	loop_io_free(ctl->accept_io);
+	loop_timer_free(ctl->accept_timer);
+	loop_timer_free(ctl->sweep);
+	for (c = ctl->clients; c != NULL; c = next) {
+		next = c->next;
+		loop_io_free(c->io);
+		c->io = NULL;
+		if (c->state == CONTROL_WAITING) {
+			/* Still owed a reply (a reload answers after making
+			 * a new channel): control_reply frees it. */
+			c->ctl = NULL;
+			c->next = NULL;
+			continue;
+		}
+		control_client_destroy(c);
+	}
+	close(ctl->fd);
+	/* Only our own socket: another daemon may have taken the path. */
+	if (lstat(ctl->path, &st) == 0 && st.st_dev == ctl->dev &&
+	    st.st_ino == ctl->ino)
+		unlink(ctl->path);
+	free(ctl->path);
+	free(ctl);
+}
+
+void
+control_reply(struct control_client *c, const char *json)
+{
+	if (c == NULL)
+		return;
+	if (c->state != CONTROL_WAITING) {
+		log_error("control: dropped a second reply to one request");
+		return;
+	}
+	/* Small replies fit the socket buffer; a client whose buffer is full
+	 * does not read, and is dropped rather than waited for. */
+	if (control_send_some(c->fd, json, strlen(json)) != 0 ||
+	    control_send_some(c->fd, "\n", 1) != 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			log_error("control: dropped a client that does not "
+			    "read its reply");
+		else
+			log_debug("control: the client left before its "
+			    "reply: %s", strerror(errno));
+	}
+	/* The peer sees the end of the reply now, not at the sweep. */
+	(void)shutdown(c->fd, SHUT_RDWR);
+	c->state = CONTROL_DONE;
+	if (c->ctl == NULL)
+		control_client_destroy(c);	/* its channel is gone */
+	else
+		loop_timer_schedule(c->ctl->sweep, 0);
+}
+
+/*
+ * Client side.
+ */
+
+/* Waits for events on fd until deadline_ms (0: none); 0, or -1 with
+ * errno (ETIMEDOUT). */
+static int
+control_wait(int fd, short events, uint64_t deadline_ms)
+{
+	struct pollfd	 pfd;
+	uint64_t	 now;
+	int		 ms, rc;
+
+	for (;;) {
+		ms = -1;
+		if (deadline_ms != 0) {
+			now = platform_mono_ms();
+			if (now >= deadline_ms) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			ms = deadline_ms - now > 60000u ? 60000 :
+			    (int)(deadline_ms - now);
+		}
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, ms);
+		if (rc > 0)
+			return 0;
+		if (rc < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* Connects to path; the fd, or -1 with err. */
+static int
+control_connect(const char *path, uint64_t deadline_ms, struct dwerr *err)
+{
+	struct sockaddr_un	 sun;
+	socklen_t		 len = sizeof(int);
+	int			 fd, e = 0;
+
+	if (control_sockaddr(path, &sun, err) != 0 ||
+	    (fd = control_socket(path, err)) == -1)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		e = errno;
+		if (e == EINPROGRESS) {
+			if (control_wait(fd, POLLOUT, deadline_ms) != 0 ||
+			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
+				e = errno;
+		}
+	}
+	if (e == 0)
+		return fd;
+	close(fd);
+	if (e == ENOENT || e == ECONNREFUSED)
+		dwerr_set(err, e, "no dnswatchdog is running on %s", path);
+	else if (e == EAGAIN || e == ETIMEDOUT)
+		dwerr_set(err, e, "the dnswatchdog on %s is too busy to take "
+		    "a connection", path);
+	else
+		dwerr_set(err, e, "cannot connect to %s: %s", path,
+		    strerror(e));
+	return -1;
+}
+
+/* {"cmd":cmd} and a newline, malloc'd; NULL when out of memory. */
+static char *
+control_request_line(const char *cmd)
+{
+	cJSON	*o;
+	char	*s, *line = NULL;
+	size_t	 n;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (cJSON_AddStringToObject(o, "cmd", cmd) != NULL &&
+	    (s = cJSON_PrintUnformatted(o)) != NULL) {
+		n = strlen(s);
+		if ((line = malloc(n + 2)) != NULL) {
+			memcpy(line, s, n);
+			memcpy(line + n, "\n", 2);
+		}
+		cJSON_free(s);
+	}
+	cJSON_Delete(o);
+	return line;
+}
+
+int
+control_call(const char *path, const char *cmd, int timeout_ms, char **reply,
+    struct dwerr *err)
+{
+	uint64_t	 deadline = 0;
+	char		*req, *buf = NULL, *nl, *nb;
+	size_t		 len = 0, cap = 0, off = 0, reqlen;
+	ssize_t		 n;
+	int		 fd, e;
+
+	*reply = NULL;
+	if (timeout_ms >= 0)
+		deadline = platform_mono_ms() + (uint64_t)timeout_ms + 1;
+	if ((req = control_request_line(cmd)) == NULL) {
+		dwerr_set(err, ENOMEM, "out of memory");
+		return -1;
+	}
+	if ((fd = control_connect(path, deadline, err)) == -1) {
+		free(req);
+		return -1;
+	}
+	reqlen = strlen(req);
+	while (off < reqlen) {
+		n = send(fd, req + off, reqlen - off, CONTROL_SEND_FLAGS);
+		if (n >= 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
+		    control_wait(fd, POLLOUT, deadline) != 0)
+			goto fail;
+	}
+	free(req);
+	req = NULL;
+	for (;;) {
+		if (cap - len < CONTROL_CHUNK_BYTES) {
+			if (cap >= CONTROL_REPLY_MAX_BYTES) {
+				close(fd);
+				free(buf);
+				dwerr_set(err, EMSGSIZE, "the reply from %s is "
+				    "over %u bytes", path,
+				    CONTROL_REPLY_MAX_BYTES);
+				return -1;
+			}
+			cap = cap == 0 ? CONTROL_CHUNK_BYTES * 2 : cap * 2;
+			if ((nb = realloc(buf, cap + 1)) == NULL) {
+				errno = ENOMEM;
+				goto fail;
+			}
+			buf = nb;
+		}
+		n = recv(fd, buf + len, cap - len, 0);
+		if (n > 0) {
+			if ((nl = memchr(buf + len, '\n', (size_t)n)) != NULL) {
+				*nl = '\0';
+				break;
+			}
+			len += (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			close(fd);
+			free(buf);
+			dwerr_set(err, ECONNRESET, "the dnswatchdog on %s "
+			    "closed the connection without a full reply",
+			    path);
+			return -1;
+		}
+		if (errno == EINTR)
+			continue;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
+		    control_wait(fd, POLLIN, deadline) != 0)
+			goto fail;
+	}
+	close(fd);
+	*reply = buf;
+	return 0;
+fail:
+	e = errno;
+	close(fd);
+	free(req);
+	free(buf);
+	if (e == ETIMEDOUT)
+		dwerr_set(err, e, "no reply from the dnswatchdog on %s within "
+		    "%d ms", path, timeout_ms);
+	else
+		dwerr_set(err, e, "talking to the dnswatchdog on %s: %s", path,
+		    strerror(e));
+	return -1;
+}

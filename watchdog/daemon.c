@@ -1,0 +1,807 @@
+/* daemon: the watchdog as a long-running process (see daemon.h). */
+#include "daemon.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "control.h"
+#include "desired.h"
+#include "dwstr.h"
+#include "hostsjob.h"
+#include "hostspass.h"
+#include "log.h"
+#include "loop.h"
+#include "nrptpass.h"
+#include "platform.h"
+#include "reconcile.h"
+#include "sources.h"
+#include "trace.h"
+
+#ifndef DW_VERSION
+#define DW_VERSION "0.0.0"
+#endif
+
+#define DAEMON_MAX_WAITING	64u	/* "reconcile" requests waiting for a pass */
+#define DAEMON_DRIFT_RING	64u	/* remembered drift repairs (fights) */
+#define DAEMON_RESUME_JUMP_MS	5000u	/* suspended longer than this: resume */
+#define DAEMON_FIGHT_FIRST_MS	1000u	/* first delay of a fight's backoff */
+#define DAEMON_RESYNC_JITTER	0.1	/* +/-10 % */
+
+/* What the daemon knows of one artifact, for "status". */
+enum daemon_art {
+	ART_UNKNOWN,		/* no pass yet */
+	ART_IN_SYNC,
+	ART_DRIFTED,		/* someone changed it; a pass is coming */
+	ART_PENDING_RETRY,	/* a write failed; the next attempt is armed */
+	ART_GAVE_UP,		/* degraded: a slow retry keeps going */
+	ART_FAILED,		/* cannot be managed (bad file, registry error) */
+	ART_DISABLED,
+	ART_UNSUPPORTED
+};
+
+
+struct daemon {
+	struct config		*cfg;
+	char			*config_path;	/* as given, NULL: default */
+	struct loop		*loop;
+	struct trace		*trace;
+	struct sources		*src;
+	struct control		*ctl;
+	struct loop_io		*sig[3];
+	struct loop_timer	*pass_timer;	/* coalescing */
+	struct loop_timer	*retry_timer;	/* the hosts job's backoff */
+	struct loop_timer	*slow_timer;	/* after giving up */
+	struct loop_timer	*resync_timer;
+	struct loop_timer	*settle_timer[2];
+	const char		*stop_reason;
+
+	/* The desired state in force (last good) and the file's health. */
+	struct desired_state	*ds;
+	bool			 desired_dirty;	/* (re)read it in the next pass */
+	char			*desired_error;	/* why the file is not in force */
+
+	/* Coalescing. */
+	bool			 pending;	/* a pass is scheduled */
+	uint64_t		 first_ms;	/* first trigger of the pending pass */
+	const char		*pending_trigger;
+	bool			 pending_drift;	/* a hosts drift is among them */
+	bool			 dirty;		/* trigger during a running pass */
+	const char		*dirty_trigger;
+
+	/* The running pass. */
+	bool			 in_pass;
+	const char		*trigger;
+	uint64_t		 start_us;
+	unsigned		 writes;
+	bool			 drift_pass;
+	enum reconcile_result	 result;
+	struct hostspass	*hp;
+	struct hostsjob		*job;
+	uint8_t			 activity[16];
+
+	/* Status. */
+	enum daemon_art		 hosts_state, nrpt_state;
+	char			*hosts_error;
+	struct platform_file_id	 sig_hosts;	/* after our last look or write */
+	bool			 sig_valid;
+	uint64_t		 started_ms;
+	uint64_t		 boot_offset_ms;	/* boottime - monotonic */
+	struct {
+		uint64_t	 passes, noop_passes, writes, triggers;
+		uint64_t	 coalesced, own_writes_ignored, fights;
+	} n;
+	struct {
+		const char	*trigger;
+		const char	*result;
+		uint64_t	 duration_us;
+		uint64_t	 ended_ms;
+	} last;
+
+	/* Fights: times of drift repairs, and the backoff while fighting. */
+	uint64_t		 drift_ring[DAEMON_DRIFT_RING];
+	size_t			 drift_next;
+	uint32_t		 fight_delay_ms;	/* 0: not fighting */
+	uint64_t		 fight_until_ms;
+
+	/* Control clients waiting for a pass: the next to start, the one
+	 * running. */
+	struct control_client	*wait_next[DAEMON_MAX_WAITING];
+	size_t			 nwait_next;
+	struct control_client	*wait_run[DAEMON_MAX_WAITING];
+	size_t			 nwait_run;
+};
+
+static void	daemon_trigger(struct daemon *, const char *, bool);
+static void	daemon_pass_end(struct daemon *);
+
+static const char *
+daemon_art_name(enum daemon_art a)
+{
+	static const char *const names[] = { "unknown", "in_sync", "drifted",
+	    "pending_retry", "gave_up", "failed", "disabled", "unsupported" };
+
+	return names[a];
+}
+
+static uint64_t
+daemon_clock_us(void *ctx)
+{
+	(void)ctx;
+	return platform_wall_us();
+}
+
+static void
+daemon_set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src != NULL ? dwstr_dup(src) : NULL;
+}
+
+static enum reconcile_result
+daemon_worse(enum reconcile_result a, enum reconcile_result b)
+{
+	return a > b ? a : b;
+}
+
+/* Remembers the hosts file as we leave it, to know our own writes. */
+static void
+daemon_hosts_seen(struct daemon *d)
+{
+	d->sig_valid = platform_file_id(d->cfg->hosts_path, &d->sig_hosts);
+}
+
+/* True when the hosts file is still as we left it. */
+static bool
+daemon_hosts_as_left(const struct daemon *d)
+{
+	struct platform_file_id	 now;
+
+	return d->sig_valid && platform_file_id(d->cfg->hosts_path, &now) &&
+	    memcmp(&now, &d->sig_hosts, sizeof(now)) == 0;
+}
+
+/* A jump of the boot clock against the monotonic one: we were asleep. */
+static void
+daemon_check_resume(struct daemon *d)
+{
+	uint64_t	 off = platform_boot_ms() - platform_mono_ms();
+
+	if (off > d->boot_offset_ms + DAEMON_RESUME_JUMP_MS) {
+		d->boot_offset_ms = off;
+		daemon_trigger(d, "resume", false);
+	} else if (off > d->boot_offset_ms)
+		d->boot_offset_ms = off;
+}
+
+/* Replies to control clients; json is one line. */
+static void
+daemon_reply_all(struct control_client **v, size_t *n, const char *json)
+{
+	size_t	 i;
+
+	for (i = 0; i < *n; i++)
+		control_reply(v[i], json);
+	*n = 0;
+}
+
+/* (Re)reads the desired state; keeps the last good one when invalid. */
+static void
+daemon_load_desired(struct daemon *d)
+{
+	struct desired_state	*ds;
+	struct dwerr		 err;
+
+	d->desired_dirty = false;
+	if (reconcile_read_desired(d->cfg->desired_state, &ds, &err) != 0) {
+		trace_desired_state_invalid(d->trace, d->cfg->desired_state,
+		    err.msg);
+		log_error("%s%s", err.msg, d->ds != NULL ?
+		    "\n(the last good desired state stays in force)" : "");
+		daemon_set_str(&d->desired_error, err.msg);
+		return;
+	}
+	desired_free(d->ds);
+	d->ds = ds;
+	daemon_set_str(&d->desired_error, NULL);
+	trace_desired_state_loaded(d->trace, d->cfg->desired_state,
+	    (uint32_t)ds->nnrpt, (uint32_t)ds->nhosts);
+}
+
+/* Records a drift repair; past the limit, fights back less and less. */
+static void
+daemon_note_drift_write(struct daemon *d, uint64_t now)
+{
+	const struct config	*cfg = d->cfg;
+	size_t			 i, recent = 0;
+
+	d->drift_ring[d->drift_next++ % DAEMON_DRIFT_RING] = now;
+	for (i = 0; i < DAEMON_DRIFT_RING; i++)
+		if (d->drift_ring[i] != 0 &&
+		    now - d->drift_ring[i] <= cfg->fight_window_ms)
+			recent++;
+	if (recent <= cfg->fight_rewrites) {
+		if (d->fight_delay_ms != 0 && now > d->fight_until_ms +
+		    cfg->fight_window_ms)
+			d->fight_delay_ms = 0;	/* peace returned */
+		return;
+	}
+	d->fight_delay_ms = d->fight_delay_ms == 0 ? DAEMON_FIGHT_FIRST_MS :
+	    d->fight_delay_ms * 2;
+	if (d->fight_delay_ms > cfg->fight_max_delay_ms)
+		d->fight_delay_ms = cfg->fight_max_delay_ms;
+	d->fight_until_ms = now + d->fight_delay_ms;
+	d->n.fights++;
+	trace_fight(d->trace, "hosts", (uint32_t)recent, cfg->fight_window_ms,
+	    d->fight_delay_ms);
+	log_error("%s: another program keeps rewriting it (%zu times in %u ms);"
+	    " the next repair waits %u ms", cfg->hosts_path, recent,
+	    cfg->fight_window_ms, d->fight_delay_ms);
+}
+
+/* Arms the slow retry after a give-up (DNS is never left broken for good). */
+static void
+daemon_arm_slow_retry(struct daemon *d)
+{
+	loop_timer_schedule(d->slow_timer, d->cfg->slow_retry_ms);
+}
+
+static void
+daemon_hosts_job_step(struct daemon *d)
+{
+	enum hostsjob_state	 st;
+	uint32_t		 delay;
+	bool			 transient;
+
+	st = hostsjob_attempt(d->job, loop_now_ms(d->loop), platform_random01(),
+	    &delay);
+	if (st == HOSTSJOB_RETRY) {
+		d->hosts_state = ART_PENDING_RETRY;
+		daemon_set_str(&d->hosts_error, hostsjob_error(d->job)->msg);
+		loop_timer_schedule(d->retry_timer, delay);
+		return;
+	}
+	if (hostspass_finish(d->hp, d->job, st, NULL, &transient)) {
+		d->hosts_state = ART_IN_SYNC;
+		daemon_set_str(&d->hosts_error, NULL);
+		if (hostsjob_wrote(d->job)) {
+			d->writes++;
+			if (d->drift_pass)
+				daemon_note_drift_write(d, loop_now_ms(d->loop));
+		}
+		loop_timer_cancel(d->slow_timer);
+	} else {
+		d->hosts_state = transient ? ART_GAVE_UP : ART_FAILED;
+		daemon_set_str(&d->hosts_error, hostsjob_error(d->job)->msg);
+		d->result = daemon_worse(d->result, transient ?
+		    RECONCILE_DEGRADED : RECONCILE_FAILED);
+		daemon_arm_slow_retry(d);
+	}
+	/* Our own write must not look like drift. */
+	daemon_hosts_seen(d);
+	hostsjob_free(d->job);
+	d->job = NULL;
+	daemon_pass_end(d);
+}
+
+static void
+daemon_retry_cb(void *arg)
+{
+	struct daemon	*d = arg;
+
+	if (d->job != NULL)
+		daemon_hosts_job_step(d);
+}
+
+/* Starts a pass; it ends now, or when the hosts job has finished. */
+static void
+daemon_pass_start(struct daemon *d, const char *trigger, bool drift)
+{
+	size_t	 i;
+
+	d->in_pass = true;
+	d->trigger = trigger;
+	d->drift_pass = drift;
+	d->writes = 0;
+	d->result = RECONCILE_NOOP;	/* only ever made worse below */
+	d->start_us = platform_mono_us();
+	for (i = 0; i < d->nwait_next && d->nwait_run < DAEMON_MAX_WAITING; i++)
+		d->wait_run[d->nwait_run++] = d->wait_next[i];
+	d->nwait_next = 0;
+	platform_random(d->activity, sizeof(d->activity));
+	d->activity[6] = (uint8_t)((d->activity[6] & 0x0f) | 0x40);
+	d->activity[8] = (uint8_t)((d->activity[8] & 0x3f) | 0x80);
+	trace_activity_begin(d->trace, d->activity);
+	trace_reconcile_start(d->trace, trigger);
+
+	if (d->desired_dirty || d->ds == NULL)
+		daemon_load_desired(d);
+	if (d->ds == NULL) {
+		d->result = daemon_worse(d->result, RECONCILE_FAILED);
+		daemon_pass_end(d);
+		return;
+	}
+	if (d->cfg->nrpt_enabled) {
+		switch (nrptpass_run(d->cfg, d->ds, d->trace, false, NULL,
+		    &d->writes)) {
+		case NRPTPASS_UNSUPPORTED:
+			d->nrpt_state = ART_UNSUPPORTED;
+			break;
+		case NRPTPASS_NOOP:
+		case NRPTPASS_CHANGED:
+			d->nrpt_state = ART_IN_SYNC;
+			break;
+		case NRPTPASS_FAILED:
+			d->nrpt_state = ART_FAILED;
+			d->result = daemon_worse(d->result, RECONCILE_FAILED);
+			break;
+		}
+	} else
+		d->nrpt_state = ART_DISABLED;
+	if (!d->cfg->hosts_enabled) {
+		d->hosts_state = ART_DISABLED;
+		daemon_pass_end(d);
+		return;
+	}
+	hostspass_free(d->hp);
+	if ((d->hp = hostspass_new(d->cfg, d->ds, d->trace)) == NULL) {
+		d->result = daemon_worse(d->result, RECONCILE_FAILED);
+		daemon_pass_end(d);
+		return;
+	}
+	switch (hostspass_check(d->hp, false, NULL)) {
+	case HOSTSPASS_NOOP:
+		d->hosts_state = ART_IN_SYNC;
+		daemon_set_str(&d->hosts_error, NULL);
+		loop_timer_cancel(d->slow_timer);
+		daemon_hosts_seen(d);
+		break;
+	case HOSTSPASS_PLANNED:
+	case HOSTSPASS_HELD:
+		break;	/* plan mode only */
+	case HOSTSPASS_FAILED:
+		d->hosts_state = ART_FAILED;
+		d->result = daemon_worse(d->result, RECONCILE_FAILED);
+		daemon_arm_slow_retry(d);
+		break;
+	case HOSTSPASS_WRITE:
+		if ((d->job = hostspass_job(d->hp, loop_now_ms(d->loop))) ==
+		    NULL) {
+			d->result = daemon_worse(d->result, RECONCILE_FAILED);
+			break;
+		}
+		daemon_hosts_job_step(d);
+		return;
+	}
+	daemon_pass_end(d);
+}
+
+static void
+daemon_pass_end(struct daemon *d)
+{
+	char	 json[256];
+	uint64_t dur = platform_mono_us() - d->start_us;
+
+	if (d->result == RECONCILE_NOOP && d->writes > 0)
+		d->result = RECONCILE_CONVERGED;
+	trace_reconcile_end(d->trace, reconcile_result_name(d->result),
+	    d->writes, dur);
+	trace_activity_end(d->trace);
+	d->in_pass = false;
+	d->n.passes++;
+	d->n.writes += d->writes;
+	if (d->result == RECONCILE_NOOP)
+		d->n.noop_passes++;
+	d->last.trigger = d->trigger;
+	d->last.result = reconcile_result_name(d->result);
+	d->last.duration_us = dur;
+	d->last.ended_ms = loop_now_ms(d->loop);
+	log_notice("pass (%s): %s, %u write%s, %llu us", d->trigger,
+	    d->last.result, d->writes, d->writes == 1 ? "" : "s",
+	    (unsigned long long)dur);
+	snprintf(json, sizeof(json), "{\"ok\":%s,\"trigger\":\"%s\","
+	    "\"result\":\"%s\",\"writes\":%u,\"duration_us\":%llu}",
+	    d->result <= RECONCILE_CONVERGED ? "true" : "false", d->trigger,
+	    d->last.result, d->writes, (unsigned long long)dur);
+	daemon_reply_all(d->wait_run, &d->nwait_run, json);
+	if (d->dirty) {
+		/* One more pass for what arrived meanwhile, coalesced anew. */
+		d->dirty = false;
+		daemon_trigger(d, d->dirty_trigger, false);
+	}
+	if (d->stop_reason != NULL)
+		loop_stop(d->loop);
+}
+
+static void
+daemon_pass_cb(void *arg)
+{
+	struct daemon	*d = arg;
+	bool		 drift = d->pending_drift;
+
+	d->pending = false;
+	d->pending_drift = false;
+	daemon_pass_start(d, d->pending_trigger, drift);
+}
+
+/* A trigger: schedules (or joins) a pass. The name must be a literal. */
+static void
+daemon_trigger(struct daemon *d, const char *name, bool drift)
+{
+	uint64_t	 now = loop_now_ms(d->loop), due;
+
+	d->n.triggers++;
+	if (d->stop_reason != NULL)
+		return;
+	if (d->in_pass) {
+		if (d->dirty)
+			d->n.coalesced++;
+		else
+			d->dirty_trigger = name;
+		d->dirty = true;
+		return;
+	}
+	if (d->pending)
+		d->n.coalesced++;
+	else {
+		d->pending = true;
+		d->first_ms = now;
+		d->pending_trigger = name;
+	}
+	d->pending_drift |= drift;
+	due = now + d->cfg->quiet_ms;
+	if (due > d->first_ms + d->cfg->max_delay_ms)
+		due = d->first_ms + d->cfg->max_delay_ms;
+	/* Fighting another writer: repairs of drift wait their turn. */
+	if (d->pending_drift && d->fight_delay_ms != 0 && due < d->fight_until_ms)
+		due = d->fight_until_ms;
+	loop_timer_schedule(d->pass_timer, due > now ? due - now : 0);
+}
+
+static void
+daemon_settle_cb(void *arg)
+{
+	daemon_trigger(arg, "vpn-settle", false);
+}
+
+static void
+daemon_slow_cb(void *arg)
+{
+	daemon_trigger(arg, "retry", false);
+}
+
+static void
+daemon_resync_arm(struct daemon *d)
+{
+	double	 j;
+
+	if (d->cfg->resync_ms == 0) {
+		loop_timer_cancel(d->resync_timer);
+		return;
+	}
+	j = 1.0 + DAEMON_RESYNC_JITTER * (2.0 * platform_random01() - 1.0);
+	loop_timer_schedule(d->resync_timer, (uint64_t)(d->cfg->resync_ms * j));
+}
+
+static void
+daemon_resync_cb(void *arg)
+{
+	struct daemon	*d = arg;
+
+	daemon_check_resume(d);
+	daemon_trigger(d, "resync", false);
+	daemon_resync_arm(d);
+}
+
+static void
+daemon_source_cb(void *arg, enum source_kind kind, const char *detail)
+{
+	struct daemon		*d = arg;
+	size_t			 i;
+
+	daemon_check_resume(d);
+	log_debug("event: %s %s", sources_kind_name(kind), detail);
+	switch (kind) {
+	case SOURCE_NETWORK:
+		daemon_trigger(d, "network", false);
+		break;
+	case SOURCE_VPN:
+		daemon_trigger(d, "vpn", false);
+		/* VPN clients rewrite DNS settings after their adapter comes
+		 * up: look again once they are done. */
+		for (i = 0; i < 2; i++)
+			if (d->cfg->settle_ms[i] != 0)
+				loop_timer_schedule(d->settle_timer[i],
+				    d->cfg->settle_ms[i]);
+		break;
+	case SOURCE_HOSTS:
+		/* Our own write, seen again: not drift. */
+		if (daemon_hosts_as_left(d)) {
+			d->n.own_writes_ignored++;
+			return;
+		}
+		if (d->hosts_state == ART_IN_SYNC)
+			d->hosts_state = ART_DRIFTED;
+		daemon_trigger(d, "drift", true);
+		break;
+	case SOURCE_DESIRED:
+		d->desired_dirty = true;
+		daemon_trigger(d, "desired", false);
+		break;
+	}
+}
+
+/* Builds the "status" reply. */
+static char *
+daemon_status_json(struct daemon *d)
+{
+	cJSON	*r = cJSON_CreateObject(), *o;
+	uint64_t now = loop_now_ms(d->loop);
+	char	*s;
+
+	cJSON_AddTrueToObject(r, "ok");
+	cJSON_AddStringToObject(r, "version", DW_VERSION);
+	cJSON_AddNumberToObject(r, "uptime_ms", (double)(now - d->started_ms));
+	cJSON_AddBoolToObject(r, "pass_running", d->in_pass);
+	cJSON_AddBoolToObject(r, "pass_pending", d->pending);
+
+	o = cJSON_AddObjectToObject(r, "desired_state");
+	cJSON_AddStringToObject(o, "path", d->cfg->desired_state);
+	cJSON_AddBoolToObject(o, "in_force", d->ds != NULL);
+	cJSON_AddBoolToObject(o, "valid", d->desired_error == NULL);
+	if (d->desired_error != NULL)
+		cJSON_AddStringToObject(o, "error", d->desired_error);
+
+	o = cJSON_AddObjectToObject(r, "hosts");
+	cJSON_AddStringToObject(o, "path", d->cfg->hosts_path);
+	cJSON_AddStringToObject(o, "state", daemon_art_name(d->hosts_state));
+	if (d->job != NULL) {
+		cJSON_AddNumberToObject(o, "attempt", hostsjob_attempts(d->job));
+		cJSON_AddNumberToObject(o, "next_attempt_ms",
+		    (double)loop_timer_remaining_ms(d->retry_timer));
+	}
+	if (d->hosts_state == ART_GAVE_UP || d->hosts_state == ART_FAILED)
+		cJSON_AddNumberToObject(o, "next_retry_ms",
+		    (double)loop_timer_remaining_ms(d->slow_timer));
+	if (d->hosts_error != NULL)
+		cJSON_AddStringToObject(o, "error", d->hosts_error);
+
+	o = cJSON_AddObjectToObject(r, "nrpt");
+	cJSON_AddStringToObject(o, "state", daemon_art_name(d->nrpt_state));
+
+	o = cJSON_AddObjectToObject(r, "fight");
+	cJSON_AddBoolToObject(o, "active", d->fight_delay_ms != 0 &&
+	    now < d->fight_until_ms + d->cfg->fight_window_ms);
+	cJSON_AddNumberToObject(o, "delay_ms", d->fight_delay_ms);
+	cJSON_AddNumberToObject(o, "count", (double)d->n.fights);
+
+	o = cJSON_AddObjectToObject(r, "last_pass");
+	if (d->last.trigger != NULL) {
+		cJSON_AddStringToObject(o, "trigger", d->last.trigger);
+		cJSON_AddStringToObject(o, "result", d->last.result);
+		cJSON_AddNumberToObject(o, "duration_us",
+		    (double)d->last.duration_us);
+		cJSON_AddNumberToObject(o, "ended_ms_ago",
+		    (double)(now - d->last.ended_ms));
+	}
+
+	o = cJSON_AddObjectToObject(r, "counters");
+	cJSON_AddNumberToObject(o, "passes", (double)d->n.passes);
+	cJSON_AddNumberToObject(o, "noop_passes", (double)d->n.noop_passes);
+	cJSON_AddNumberToObject(o, "writes", (double)d->n.writes);
+	cJSON_AddNumberToObject(o, "triggers", (double)d->n.triggers);
+	cJSON_AddNumberToObject(o, "coalesced_triggers", (double)d->n.coalesced);
+	cJSON_AddNumberToObject(o, "own_writes_ignored",
+	    (double)d->n.own_writes_ignored);
+	s = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	return s;
+}
+
+static int	daemon_reload(struct daemon *, struct dwerr *);
+
+static void
+daemon_control_cb(void *arg, struct control_client *client, const char *cmd)
+{
+	struct daemon	*d = arg;
+	struct dwerr	 err;
+	cJSON		*r;
+	char		*s;
+
+	if (strcmp(cmd, "status") == 0) {
+		s = daemon_status_json(d);
+		control_reply(client, s != NULL ? s : "{\"ok\":false}");
+		free(s);
+	} else if (strcmp(cmd, "reconcile") == 0) {
+		if (d->nwait_next == DAEMON_MAX_WAITING) {
+			control_reply(client, "{\"ok\":false,\"error\":"
+			    "\"too many requests waiting\"}");
+			return;
+		}
+		/* Answered when a pass that starts from now on has ended. */
+		d->wait_next[d->nwait_next++] = client;
+		daemon_trigger(d, "manual", false);
+	} else if (strcmp(cmd, "reload") == 0) {
+		r = cJSON_CreateObject();
+		if (daemon_reload(d, &err) == 0)
+			cJSON_AddTrueToObject(r, "ok");
+		else {
+			cJSON_AddFalseToObject(r, "ok");
+			cJSON_AddStringToObject(r, "error", err.msg);
+		}
+		s = cJSON_PrintUnformatted(r);
+		cJSON_Delete(r);
+		control_reply(client, s != NULL ? s : "{\"ok\":false}");
+		free(s);
+	} else
+		control_reply(client, "{\"ok\":false,\"error\":\"unknown "
+		    "command; try status, reconcile or reload\"}");
+}
+
+/* (Re)starts the event sources and the control channel for d->cfg. */
+static void
+daemon_attach(struct daemon *d)
+{
+	struct sources_config	 sc;
+	struct dwerr		 err;
+
+	sources_free(d->src);
+	sc.hosts_path = d->cfg->hosts_enabled ? d->cfg->hosts_path : NULL;
+	sc.desired_path = d->cfg->desired_state;
+	sc.vpn_prefixes = (const char *const *)d->cfg->vpn_prefixes;
+	sc.nvpn = d->cfg->nvpn_prefixes;
+	if ((d->src = sources_new(d->loop, &sc, daemon_source_cb, d,
+	    &err)) == NULL)
+		log_error("event sources: %s (passes run on timers and "
+		    "requests only)", err.msg);
+	control_free(d->ctl);
+	if ((d->ctl = control_listen(d->loop, d->cfg->control_socket,
+	    daemon_control_cb, d, &err)) == NULL)
+		log_error("control channel: %s", err.msg);
+}
+
+static int
+daemon_reload(struct daemon *d, struct dwerr *err)
+{
+	struct config	*cfg;
+
+	if (config_load(d->config_path, &cfg, err) != 0) {
+		trace_config_reloaded(d->trace, d->config_path != NULL ?
+		    d->config_path : "", false, err->msg);
+		log_error("reload refused, the running config stays: %s",
+		    err->msg);
+		return -1;
+	}
+	if (d->in_pass) {
+		/* The pass borrows the old config: swap after it. */
+		dwerr_set(err, EBUSY, "a pass is running; try again");
+		config_free(cfg);
+		return -1;
+	}
+	config_free(d->cfg);
+	d->cfg = cfg;
+	trace_config_reloaded(d->trace, cfg->path != NULL ? cfg->path : "",
+	    true, "");
+	daemon_attach(d);
+	daemon_resync_arm(d);
+	d->desired_dirty = true;
+	daemon_trigger(d, "reload", false);
+	return 0;
+}
+
+static void
+daemon_sigterm_cb(void *arg)
+{
+	struct daemon	*d = arg;
+
+	d->stop_reason = "signal";
+	/* Between attempts nothing is half-written: stop now. */
+	loop_stop(d->loop);
+}
+
+static void
+daemon_sighup_cb(void *arg)
+{
+	struct dwerr	 err;
+
+	daemon_reload(arg, &err);
+}
+
+static void
+daemon_free(struct daemon *d)
+{
+	size_t	 i;
+
+	daemon_reply_all(d->wait_next, &d->nwait_next,
+	    "{\"ok\":false,\"error\":\"the daemon is stopping\"}");
+	daemon_reply_all(d->wait_run, &d->nwait_run,
+	    "{\"ok\":false,\"error\":\"the daemon is stopping\"}");
+	control_free(d->ctl);
+	sources_free(d->src);
+	for (i = 0; i < 3; i++)
+		loop_io_free(d->sig[i]);
+	loop_timer_free(d->pass_timer);
+	loop_timer_free(d->retry_timer);
+	loop_timer_free(d->slow_timer);
+	loop_timer_free(d->resync_timer);
+	loop_timer_free(d->settle_timer[0]);
+	loop_timer_free(d->settle_timer[1]);
+	hostsjob_free(d->job);
+	hostspass_free(d->hp);
+	desired_free(d->ds);
+	free(d->desired_error);
+	free(d->hosts_error);
+	trace_free(d->trace);
+	loop_free(d->loop);
+	config_free(d->cfg);
+	free(d->config_path);
+	free(d);
+}
+
+int
+daemon_run(const char *config_path, struct dwerr *err)
+{
+	struct daemon	*d;
+	int		 rc;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		dwerr_set(err, ENOMEM, "out of memory");
+		return -1;
+	}
+	if (config_path != NULL && (d->config_path = dwstr_dup(config_path)) ==
+	    NULL) {
+		free(d);
+		dwerr_set(err, ENOMEM, "out of memory");
+		return -1;
+	}
+	if (config_load(config_path, &d->cfg, err) != 0 ||
+	    (d->loop = loop_new(err)) == NULL) {
+		daemon_free(d);
+		return -1;
+	}
+	if ((d->trace = trace_new(daemon_clock_us, NULL)) == NULL ||
+	    (d->pass_timer = loop_timer_new(d->loop, daemon_pass_cb, d)) == NULL ||
+	    (d->retry_timer = loop_timer_new(d->loop, daemon_retry_cb, d)) == NULL ||
+	    (d->slow_timer = loop_timer_new(d->loop, daemon_slow_cb, d)) == NULL ||
+	    (d->resync_timer = loop_timer_new(d->loop, daemon_resync_cb, d)) == NULL ||
+	    (d->settle_timer[0] = loop_timer_new(d->loop, daemon_settle_cb, d)) == NULL ||
+	    (d->settle_timer[1] = loop_timer_new(d->loop, daemon_settle_cb, d)) == NULL) {
+		dwerr_set(err, ENOMEM, "out of memory");
+		daemon_free(d);
+		return -1;
+	}
+	if (d->cfg->trace_jsonl != NULL &&
+	    trace_add_jsonl(d->trace, d->cfg->trace_jsonl, err) != 0)
+		log_error("tracing off: %s", err->msg);
+	d->sig[0] = loop_signal_new(d->loop, SIGTERM, daemon_sigterm_cb, d);
+	d->sig[1] = loop_signal_new(d->loop, SIGINT, daemon_sigterm_cb, d);
+	if (PLATFORM_SIGNAL_RELOAD != 0)
+		d->sig[2] = loop_signal_new(d->loop, PLATFORM_SIGNAL_RELOAD,
+		    daemon_sighup_cb, d);
+	d->started_ms = loop_now_ms(d->loop);
+	d->boot_offset_ms = platform_boot_ms() - platform_mono_ms();
+	trace_daemon_started(d->trace, d->cfg->path != NULL ? d->cfg->path : "",
+	    DW_VERSION);
+	daemon_attach(d);
+	daemon_resync_arm(d);
+	d->desired_dirty = true;
+	daemon_trigger(d, "start", false);
+	log_notice("running (config %s, hosts %s, control %s)",
+	    d->cfg->path != NULL ? d->cfg->path : "built-in defaults",
+	    d->cfg->hosts_enabled ? d->cfg->hosts_path : "not managed",
+	    d->ctl != NULL ? d->cfg->control_socket : "off");
+	rc = loop_run(d->loop);
+	trace_daemon_stopped(d->trace, d->stop_reason != NULL ? d->stop_reason :
+	    "loop ended");
+	log_notice("stopped (%s)", d->stop_reason != NULL ? d->stop_reason :
+	    "loop ended");
+	daemon_free(d);
+	if (rc != 0)
+		dwerr_set(err, EIO, "the event loop failed");
+	return rc;
+}
