@@ -193,8 +193,10 @@ start(struct fx *fx, bool shim)
 	for (nenv = 0; environ[nenv] != NULL; nenv++)
 		;
 	envp = calloc(nenv + 4, sizeof(char *));
-	for (i = 0; i < nenv; i++)
-		envp[i] = environ[i];
+	for (i = 0, nenv = 0; environ[i] != NULL; i++)
+		if (!shim || strncmp(environ[i], "ASAN_OPTIONS=", 13) != 0)
+			envp[nenv++] = environ[i];
+	i = nenv;
 	if (shim) {
 		snprintf(e1, sizeof(e1), "LD_PRELOAD=%s", DW_FAULTSHIM);
 		snprintf(e2, sizeof(e2), "DW_FAULT_RENAME_WHILE=%s", fx->flag);
