@@ -73,8 +73,11 @@ pause_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
+/* A config for the test folder; daemon_extra goes inside "daemon" (starting
+ * with a comma), extra after it at the top level. */
 static void
-write_config(struct fx *fx, const char *desired, const char *extra)
+write_config(struct fx *fx, const char *desired, const char *daemon_extra,
+    const char *extra)
 {
 	char	 cfg[1024];
 
@@ -82,7 +85,8 @@ write_config(struct fx *fx, const char *desired, const char *extra)
 	    "\"hosts\":{\"path\":\"hosts\"},\"trace\":{\"jsonl\":\"trace.jsonl\"},"
 	    "\"control\":{\"socket\":\"%s\"},"
 	    "\"daemon\":{\"quiet_ms\":200,\"max_delay_ms\":1000,"
-	    "\"slow_retry_ms\":1000}%s}", desired, fx->sock, extra);
+	    "\"slow_retry_ms\":1000%s}%s}", desired, fx->sock, daemon_extra,
+	    extra);
 	tu_put(fx->config, cfg, strlen(cfg));
 }
 
@@ -100,7 +104,7 @@ fx_setup(void **state)
 	snprintf(fx->sock, sizeof(fx->sock), "%s/ctl.sock", fx->dir);
 	snprintf(fx->log, sizeof(fx->log), "%s/daemon.log", fx->dir);
 	snprintf(fx->flag, sizeof(fx->flag), "%s/fail-renames", fx->dir);
-	write_config(fx, "desired.json", "");
+	write_config(fx, "desired.json", "", "");
 	tu_put(fx->desired, DESIRED_ONE, strlen(DESIRED_ONE));
 	tu_put(fx->hosts, HOSTS_FOREIGN, strlen(HOSTS_FOREIGN));
 	*state = fx;
@@ -540,7 +544,7 @@ daemon_sighup_reloads_the_config(void **state)
 	/* A config that points at another desired-state file. */
 	snprintf(other, sizeof(other), "%s/other.json", fx->dir);
 	tu_put(other, DESIRED_TWO, strlen(DESIRED_TWO));
-	write_config(fx, "other.json", "");
+	write_config(fx, "other.json", "", "");
 	kill(fx->pid, SIGHUP);
 	wait_hosts(fx, "100.64.0.8 test.coder\n", true);
 	assert_int_equal(trace_count(fx, "ConfigReloaded", "\"ok\":true"), 1);
@@ -555,6 +559,43 @@ daemon_sighup_reloads_the_config(void **state)
 	r = wait_idle(fx);
 	assert_string_equal(jstr(r, "desired_state", "path"), other);
 	cJSON_Delete(r);
+}
+
+static void
+daemon_backs_off_from_a_fight_and_says_so(void **state)
+{
+	struct fx	*fx = *state;
+	uint64_t	 end;
+	unsigned	 rewrites = 0;
+	cJSON		*r;
+	double		 passes;
+
+	/* Three repairs within ten seconds make a fight. */
+	write_config(fx, "desired.json", ",\"fight_rewrites\":3,"
+	    "\"fight_window_ms\":9999", "");
+	start(fx, false);
+	wait_ready(fx);
+	/* Another program keeps taking our section out, for four seconds. */
+	end = now_ms() + 4000;
+	while (now_ms() < end) {
+		if (hosts_has(fx, "build.coder")) {
+			tu_put(fx->hosts, HOSTS_FOREIGN, strlen(HOSTS_FOREIGN));
+			rewrites++;
+		}
+		pause_ms(10);
+	}
+	r = status(fx);
+	assert_non_null(r);
+	passes = jnum(r, "counters", "passes");
+	print_message("fighter rewrote the file %u times in 4 s; %.0f passes; "
+	    "fight delay now %.0f ms\n", rewrites, passes,
+	    jnum(r, "fight", "delay_ms"));
+	assert_true(jtrue(r, "fight", "active"));
+	assert_true(jnum(r, "fight", "delay_ms") >= 1000);
+	/* No tight loop: the repairs slowed down to a handful. */
+	assert_true(passes <= 12);
+	cJSON_Delete(r);
+	assert_true(trace_count(fx, "Fight", "\"artifact\":\"hosts\"") >= 1);
 }
 
 static void
@@ -600,6 +641,7 @@ main(void)
 		T(daemon_failing_write_backs_off_while_status_answers),
 		T(daemon_reconcile_command_waits_for_the_pass),
 		T(daemon_sighup_reloads_the_config),
+		T(daemon_backs_off_from_a_fight_and_says_so),
 		T(daemon_network_change_in_a_namespace_triggers_a_pass),
 #undef T
 	};
