@@ -149,11 +149,22 @@ daemon_worse(enum reconcile_result a, enum reconcile_result b)
 	return a > b ? a : b;
 }
 
-/* Remembers the hosts file as we leave it, to know our own writes. */
+/* Remembers the hosts file as we leave it, to know our own writes: the
+ * identity the writer took from the written file, or the one taken just
+ * before the pass read it (never one taken afterwards, which could be a
+ * change someone made right after us). */
 static void
 daemon_hosts_seen(struct daemon *d)
 {
-	d->sig_valid = platform_file_id(d->cfg->hosts_path, &d->sig_hosts);
+	if (d->job != NULL && hostsjob_written_id(d->job, &d->sig_hosts))
+		d->sig_valid = true;
+	else if (d->job != NULL && hostsjob_wrote(d->job))
+		/* Written, but the writer could not say as what: the next
+		 * event costs one no-op pass rather than a missed drift. */
+		d->sig_valid = false;
+	else
+		d->sig_valid = d->hp != NULL &&
+		    hostspass_seen_id(d->hp, &d->sig_hosts);
 }
 
 /* True when the hosts file is still as we left it. */
@@ -643,9 +654,10 @@ daemon_control_cb(void *arg, struct control_client *client, const char *cmd)
 		    "command; try status, reconcile or reload\"}");
 }
 
-/* (Re)starts the event sources and the control channel for d->cfg. */
-static void
-daemon_attach(struct daemon *d)
+/* (Re)starts the event sources and the control channel for d->cfg.
+ * Returns the control channel's error code (0: listening). */
+static int
+daemon_attach(struct daemon *d, struct dwerr *cerr)
 {
 	struct sources_config	 sc;
 	struct dwerr		 err;
@@ -660,9 +672,11 @@ daemon_attach(struct daemon *d)
 		log_error("event sources: %s (passes run on timers and "
 		    "requests only)", err.msg);
 	control_free(d->ctl);
+	dwerr_reset(cerr);
 	if ((d->ctl = control_listen(d->loop, d->cfg->control_socket,
-	    daemon_control_cb, d, &err)) == NULL)
-		log_error("control channel: %s", err.msg);
+	    daemon_control_cb, d, cerr)) == NULL)
+		log_error("control channel: %s", cerr->msg);
+	return d->ctl != NULL ? 0 : cerr->code;
 }
 
 static int
@@ -687,7 +701,8 @@ daemon_reload(struct daemon *d, struct dwerr *err)
 	d->cfg = cfg;
 	trace_config_reloaded(d->trace, cfg->path != NULL ? cfg->path : "",
 	    true, "");
-	daemon_attach(d);
+	daemon_attach(d, err);
+	dwerr_reset(err);
 	daemon_resync_arm(d);
 	d->desired_dirty = true;
 	daemon_trigger(d, "reload", false);
@@ -787,7 +802,11 @@ daemon_run(const char *config_path, struct dwerr *err)
 	d->boot_offset_ms = platform_boot_ms() - platform_mono_ms();
 	trace_daemon_started(d->trace, d->cfg->path != NULL ? d->cfg->path : "",
 	    DW_VERSION);
-	daemon_attach(d);
+	if (daemon_attach(d, err) == EADDRINUSE) {
+		/* Another watchdog already answers there: one is enough. */
+		daemon_free(d);
+		return -1;
+	}
 	daemon_resync_arm(d);
 	d->desired_dirty = true;
 	daemon_trigger(d, "start", false);

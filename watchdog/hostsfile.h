@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "dwerr.h"
+#include "platform.h"
 
 #define HOSTSFILE_TEMP_TAG ".dnswatchdog-"	/* in every temp file's name */
 
@@ -24,8 +25,12 @@ int	hostsfile_read(const char *path, size_t max, char **buf, size_t *len,
 
 /* What a write did, or why it failed. */
 struct hostsfile_result {
-	const char	*method;	/* on success: how the file was written */
-	bool		 transient;	/* on failure: retrying may help */
+	const char		*method;   /* on success: how the file was written */
+	bool			 transient; /* on failure: retrying may help */
+	bool			 have_id;   /* id is the file as written */
+	struct platform_file_id	 id;	    /* taken from the written file itself,
+					     * so a change right after the write
+					     * never looks like ours */
 };
 
 /* Replaces the file at path with len bytes of buf, keeping its owner,

@@ -260,8 +260,8 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 	bool		 exists = true;
 	int		 fd = -1, e;
 
+	memset(res, 0, sizeof(*res));
 	res->method = "rename";
-	res->transient = false;
 	if ((target = hostsfile_target(path)) == NULL) {
 		e = errno != 0 ? errno : ENOMEM;
 		step = "resolve the link of";
@@ -307,6 +307,15 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 		e = errno;
 		goto fail;
 	}
+	/* The identity the file will have once renamed into place. */
+	if (fstat(fd, &st) == 0) {
+		res->have_id = true;
+		res->id.volume = (uint64_t)st.st_dev;
+		res->id.inode = (uint64_t)st.st_ino;
+		res->id.size = (uint64_t)st.st_size;
+		res->id.mtime_s = (int64_t)st.st_mtim.tv_sec;
+		res->id.mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+	}
 	if (close(fd) != 0) {
 		fd = -1;
 		e = errno;
@@ -320,6 +329,7 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 			goto fail;
 		}
 		/* A bind-mounted file (containers) cannot be replaced. */
+		res->have_id = false;
 		unlink(tmp);
 		if (hostsfile_in_place(target, dir, base, buf, len) != 0) {
 			e = errno;

@@ -551,8 +551,8 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 	DWORD		 e, attrs = 0, probe;
 	int		 transient = -1;	/* -1: as the code says */
 
+	memset(res, 0, sizeof(*res));
 	res->method = "replace";
-	res->transient = false;
 	if ((e = hostsfile_paths_open(&p, path)) != 0) {
 		step = "use the path";
 		goto fail;

@@ -2,6 +2,7 @@
 #include "hostsjob.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "dwstr.h"
 
@@ -18,6 +19,7 @@ struct hostsjob {
 	void			*write_ctx;
 	bool			 transient;	/* of the last failure */
 	bool			 wrote;
+	struct hostsfile_result	 res;		/* of the successful write */
 };
 
 static int
@@ -92,13 +94,14 @@ enum hostsjob_state
 hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
     uint32_t *next_delay_ms)
 {
-	struct hostsfile_result	 res = { NULL, false };
+	struct hostsfile_result	 res;
 	uint64_t		 elapsed;
 	char			*buf = NULL;
 	size_t			 len = 0;
 	bool			 changed = true;
 	int			 rc;
 
+	memset(&res, 0, sizeof(res));
 	elapsed = now_ms >= job->start_ms ? now_ms - job->start_ms : 0;
 	*next_delay_ms = 0;
 	job->attempts++;
@@ -121,6 +124,7 @@ hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
 	if (rc == 0) {
 		job->transient = false;
 		job->wrote = true;
+		job->res = res;
 		trace_hosts_write_succeeded(job->trace, job->attempts, elapsed,
 		    len, res.method);
 		return HOSTSJOB_DONE;
@@ -139,6 +143,15 @@ bool
 hostsjob_wrote(const struct hostsjob *job)
 {
 	return job->wrote;
+}
+
+bool
+hostsjob_written_id(const struct hostsjob *job, struct platform_file_id *id)
+{
+	if (!job->wrote || !job->res.have_id)
+		return false;
+	*id = job->res.id;
+	return true;
 }
 
 const struct dwerr *

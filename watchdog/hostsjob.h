@@ -63,6 +63,9 @@ enum hostsjob_state hostsjob_attempt(struct hostsjob *job, uint64_t now_ms,
 unsigned	 hostsjob_attempts(const struct hostsjob *job);
 /* True when the job wrote the file (false: it was already right). */
 bool		 hostsjob_wrote(const struct hostsjob *job);
+/* The identity of the file as written, when the writer could tell. */
+bool		 hostsjob_written_id(const struct hostsjob *job,
+		    struct platform_file_id *id);
 /* The last error (empty when none), and whether it was transient. */
 const struct dwerr *hostsjob_error(const struct hostsjob *job);
 bool		 hostsjob_transient(const struct hostsjob *job);

@@ -18,6 +18,8 @@ struct hostspass {
 	bool				 exists;
 	size_t				 sections;	/* complete sections found */
 	size_t				 orphans;	/* unpaired markers found */
+	bool				 have_id;
+	struct platform_file_id		 id;	/* taken before the last read */
 };
 
 /* Start of the next line after p (or end). */
@@ -124,6 +126,9 @@ hostspass_render(void *arg, char **buf, size_t *len, bool *changed,
 	free(hp->old);
 	hp->old = NULL;
 	*buf = NULL;
+	/* Identity first, content second: a change between the two then
+	 * shows as a different identity, never as one we have seen. */
+	hp->have_id = platform_file_id(hp->cfg->hosts_path, &hp->id);
 	if (hostsfile_read(hp->cfg->hosts_path, HOSTS_MAX_BYTES, &hp->old,
 	    &hp->oldlen, &hp->exists, err) == 0 &&
 	    hosts_parse(hp->old, hp->oldlen, &m, platform_default_eol(), &doc,
@@ -190,6 +195,15 @@ hostspass_check(struct hostspass *hp, bool plan, FILE *out)
 		r = HOSTSPASS_WRITE;
 	free(new);
 	return r;
+}
+
+bool
+hostspass_seen_id(const struct hostspass *hp, struct platform_file_id *id)
+{
+	if (!hp->have_id)
+		return false;
+	*id = hp->id;
+	return true;
 }
 
 struct hostsjob *

@@ -42,6 +42,11 @@ void			 hostspass_free(struct hostspass *hp);
 enum hostspass_check	 hostspass_check(struct hostspass *hp, bool plan,
 			    FILE *out);
 
+/* The identity the file had just before the last read (false when it
+ * could not be taken). */
+bool			 hostspass_seen_id(const struct hostspass *hp,
+			    struct platform_file_id *id);
+
 /* The write job (cleans up after a crashed writer first); NULL without
  * memory. The job renders through hp: keep hp alive while it runs. */
 struct hostsjob		*hostspass_job(struct hostspass *hp, uint64_t start_ms);
