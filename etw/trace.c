@@ -14,6 +14,7 @@ struct trace {
 	trace_clock_fn		 clock;
 	void			*clock_ctx;
 	uint8_t			 activity[16];
+	uint8_t			 related[16];
 	struct trace_sink	 sinks[TRACE_MAX_SINKS];
 	size_t			 nsinks;
 };
@@ -55,17 +56,31 @@ trace_add_sink(struct trace *t, const struct trace_sink_ops *ops, void *ctx)
 }
 
 void
+trace_activity_begin_related(struct trace *t, const uint8_t id[16],
+    const uint8_t related[16])
+{
+	if (t == NULL)
+		return;
+	memcpy(t->activity, id, sizeof(t->activity));
+	if (related != NULL)
+		memcpy(t->related, related, sizeof(t->related));
+	else
+		memset(t->related, 0, sizeof(t->related));
+}
+
+void
 trace_activity_begin(struct trace *t, const uint8_t id[16])
 {
-	if (t != NULL)
-		memcpy(t->activity, id, sizeof(t->activity));
+	trace_activity_begin_related(t, id, NULL);
 }
 
 void
 trace_activity_end(struct trace *t)
 {
-	if (t != NULL)
-		memset(t->activity, 0, sizeof(t->activity));
+	if (t == NULL)
+		return;
+	memset(t->activity, 0, sizeof(t->activity));
+	memset(t->related, 0, sizeof(t->related));
 }
 
 void
@@ -99,6 +114,11 @@ trace_emit(struct trace *t, const char *name, enum trace_level level,
 	rec.opcode = op;
 	rec.ts_us = t->clock != NULL ? t->clock(t->clock_ctx) : 0;
 	memcpy(rec.activity, t->activity, sizeof(rec.activity));
+	/* The link to an earlier pass goes on the Start event only. */
+	if (op == TRACE_OP_START)
+		memcpy(rec.related, t->related, sizeof(rec.related));
+	else
+		memset(rec.related, 0, sizeof(rec.related));
 	rec.fields = fields;
 	rec.nfields = nfields;
 	for (i = 0; i < t->nsinks; i++)

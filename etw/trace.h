@@ -76,6 +76,9 @@ struct trace_record {
 	enum trace_opcode	 opcode;
 	uint64_t		 ts_us;		/* microseconds since 1970, UTC */
 	uint8_t			 activity[16];	/* zero outside a pass */
+	uint8_t			 related[16];	/* the pass this one follows up
+						 * (a retry after giving up), or zero;
+						 * carried by the Start event only */
 	const struct trace_field *fields;
 	size_t			 nfields;
 };
@@ -97,8 +100,11 @@ void		 trace_free(struct trace *t);
 /* Adds a sink; the trace owns ctx from now on. Returns 0 or -1 (full). */
 int		 trace_add_sink(struct trace *t, const struct trace_sink_ops *ops,
 		     void *ctx);
-/* Sets the activity ID carried by every event until trace_activity_end. */
+/* Sets the activity ID carried by every event until trace_activity_end;
+ * related (may be NULL) names an earlier pass this one continues. */
 void		 trace_activity_begin(struct trace *t, const uint8_t id[16]);
+void		 trace_activity_begin_related(struct trace *t, const uint8_t id[16],
+		     const uint8_t related[16]);
 void		 trace_activity_end(struct trace *t);
 /* Formats a 16-byte ID as a lower-case GUID string (TRACE_GUID_CHARS + 1). */
 void		 trace_guid_format(const uint8_t id[16], char *out);
