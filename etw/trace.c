@@ -137,7 +137,7 @@ trace_reconcile_start(struct trace *t, const char *trigger)
 {
 	const struct trace_field f[] = { F_STR("trigger", trigger) };
 
-	trace_emit(t, "ReconcileStart", TRACE_LEVEL_INFO, TRACE_KW_RECONCILE,
+	trace_emit(t, "ReconcileStart", TRACE_LVL_INFO, TRACE_KW_RECONCILE,
 	    TRACE_OP_START, f, NFIELDS(f));
 }
 
@@ -151,7 +151,7 @@ trace_desired_state_loaded(struct trace *t, const char *path,
 		F_U32("host_entries", host_entries)
 	};
 
-	trace_emit(t, "DesiredStateLoaded", TRACE_LEVEL_INFO,
+	trace_emit(t, "DesiredStateLoaded", TRACE_LVL_INFO,
 	    TRACE_KW_RECONCILE, TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -164,7 +164,7 @@ trace_desired_state_invalid(struct trace *t, const char *path,
 		F_STR("error", error)
 	};
 
-	trace_emit(t, "DesiredStateInvalid", TRACE_LEVEL_ERROR,
+	trace_emit(t, "DesiredStateInvalid", TRACE_LVL_ERROR,
 	    TRACE_KW_RECONCILE, TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -173,7 +173,7 @@ trace_hosts_unchanged(struct trace *t, const char *path)
 {
 	const struct trace_field f[] = { F_STR("path", path) };
 
-	trace_emit(t, "HostsUnchanged", TRACE_LEVEL_INFO, TRACE_KW_HOSTS,
+	trace_emit(t, "HostsUnchanged", TRACE_LVL_INFO, TRACE_KW_HOSTS,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -187,7 +187,7 @@ trace_hosts_section_repaired(struct trace *t, const char *path,
 		F_U32("orphan_markers", orphan_markers)
 	};
 
-	trace_emit(t, "HostsSectionRepaired", TRACE_LEVEL_WARNING,
+	trace_emit(t, "HostsSectionRepaired", TRACE_LVL_WARNING,
 	    TRACE_KW_HOSTS, TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -199,7 +199,7 @@ trace_hosts_file_rejected(struct trace *t, const char *path, const char *error)
 		F_STR("error", error)
 	};
 
-	trace_emit(t, "HostsFileRejected", TRACE_LEVEL_ERROR, TRACE_KW_HOSTS,
+	trace_emit(t, "HostsFileRejected", TRACE_LVL_ERROR, TRACE_KW_HOSTS,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -218,7 +218,7 @@ trace_hosts_write_attempt(struct trace *t, uint32_t attempt,
 		F_U64("elapsed_ms", elapsed_ms)
 	};
 
-	trace_emit(t, "HostsWriteAttempt", TRACE_LEVEL_WARNING, TRACE_KW_HOSTS,
+	trace_emit(t, "HostsWriteAttempt", TRACE_LVL_WARNING, TRACE_KW_HOSTS,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -233,7 +233,7 @@ trace_hosts_write_succeeded(struct trace *t, uint32_t attempts,
 		F_STR("method", method)
 	};
 
-	trace_emit(t, "HostsWriteSucceeded", TRACE_LEVEL_INFO, TRACE_KW_HOSTS,
+	trace_emit(t, "HostsWriteSucceeded", TRACE_LVL_INFO, TRACE_KW_HOSTS,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -251,7 +251,7 @@ trace_hosts_write_gave_up(struct trace *t, uint32_t attempts,
 		F_BOOL("transient", transient)
 	};
 
-	trace_emit(t, "HostsWriteGaveUp", TRACE_LEVEL_ERROR, TRACE_KW_HOSTS,
+	trace_emit(t, "HostsWriteGaveUp", TRACE_LVL_ERROR, TRACE_KW_HOSTS,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -269,7 +269,7 @@ trace_nrpt_planned(struct trace *t, bool gp, uint32_t keep, uint32_t adopt,
 		F_U32("forget", forget)
 	};
 
-	trace_emit(t, "NrptPlanned", TRACE_LEVEL_INFO, TRACE_KW_NRPT,
+	trace_emit(t, "NrptPlanned", TRACE_LVL_INFO, TRACE_KW_NRPT,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -281,7 +281,7 @@ trace_nrpt_unchanged(struct trace *t, uint32_t rules, bool gp)
 		F_BOOL("gp", gp)
 	};
 
-	trace_emit(t, "NrptUnchanged", TRACE_LEVEL_INFO, TRACE_KW_NRPT,
+	trace_emit(t, "NrptUnchanged", TRACE_LVL_INFO, TRACE_KW_NRPT,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -297,7 +297,7 @@ trace_nrpt_rule_written(struct trace *t, const char *id, const char *op,
 		F_STR("servers", servers)
 	};
 
-	trace_emit(t, "NrptRuleWritten", TRACE_LEVEL_INFO, TRACE_KW_NRPT,
+	trace_emit(t, "NrptRuleWritten", TRACE_LVL_INFO, TRACE_KW_NRPT,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -306,7 +306,7 @@ trace_nrpt_rule_deleted(struct trace *t, const char *id)
 {
 	const struct trace_field f[] = { F_STR("id", id) };
 
-	trace_emit(t, "NrptRuleDeleted", TRACE_LEVEL_INFO, TRACE_KW_NRPT,
+	trace_emit(t, "NrptRuleDeleted", TRACE_LVL_INFO, TRACE_KW_NRPT,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -315,7 +315,7 @@ trace_nrpt_record_written(struct trace *t, uint32_t ids)
 {
 	const struct trace_field f[] = { F_U32("ids", ids) };
 
-	trace_emit(t, "NrptRecordWritten", TRACE_LEVEL_VERBOSE, TRACE_KW_NRPT,
+	trace_emit(t, "NrptRecordWritten", TRACE_LVL_VERBOSE, TRACE_KW_NRPT,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -331,7 +331,7 @@ trace_nrpt_failed(struct trace *t, const char *step, const char *id,
 		F_STR("error", error)
 	};
 
-	trace_emit(t, "NrptFailed", TRACE_LEVEL_ERROR, TRACE_KW_NRPT,
+	trace_emit(t, "NrptFailed", TRACE_LVL_ERROR, TRACE_KW_NRPT,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -340,7 +340,7 @@ trace_nrpt_notify_failed(struct trace *t, const char *error)
 {
 	const struct trace_field f[] = { F_STR("error", error) };
 
-	trace_emit(t, "NrptNotifyFailed", TRACE_LEVEL_WARNING, TRACE_KW_NRPT,
+	trace_emit(t, "NrptNotifyFailed", TRACE_LVL_WARNING, TRACE_KW_NRPT,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -355,7 +355,7 @@ trace_fight(struct trace *t, const char *artifact, uint32_t rewrites,
 		F_U32("next_delay_ms", next_delay_ms)
 	};
 
-	trace_emit(t, "Fight", TRACE_LEVEL_WARNING, TRACE_KW_EVENTS,
+	trace_emit(t, "Fight", TRACE_LVL_WARNING, TRACE_KW_EVENTS,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -367,7 +367,7 @@ trace_daemon_started(struct trace *t, const char *config, const char *version)
 		F_STR("version", version)
 	};
 
-	trace_emit(t, "DaemonStarted", TRACE_LEVEL_INFO, TRACE_KW_SERVICE,
+	trace_emit(t, "DaemonStarted", TRACE_LVL_INFO, TRACE_KW_SERVICE,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -376,7 +376,7 @@ trace_daemon_stopped(struct trace *t, const char *reason)
 {
 	const struct trace_field f[] = { F_STR("reason", reason) };
 
-	trace_emit(t, "DaemonStopped", TRACE_LEVEL_INFO, TRACE_KW_SERVICE,
+	trace_emit(t, "DaemonStopped", TRACE_LVL_INFO, TRACE_KW_SERVICE,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 
@@ -390,8 +390,8 @@ trace_config_reloaded(struct trace *t, const char *path, bool ok,
 		F_STR("error", error)
 	};
 
-	trace_emit(t, "ConfigReloaded", ok ? TRACE_LEVEL_INFO :
-	    TRACE_LEVEL_ERROR, TRACE_KW_SERVICE, TRACE_OP_INFO, f, NFIELDS(f));
+	trace_emit(t, "ConfigReloaded", ok ? TRACE_LVL_INFO :
+	    TRACE_LVL_ERROR, TRACE_KW_SERVICE, TRACE_OP_INFO, f, NFIELDS(f));
 }
 
 void
@@ -403,12 +403,12 @@ trace_reconcile_end(struct trace *t, const char *result, uint32_t writes,
 		F_U32("writes", writes),
 		F_U64("duration_us", duration_us)
 	};
-	enum trace_level level = TRACE_LEVEL_INFO;
+	enum trace_level level = TRACE_LVL_INFO;
 
 	if (result != NULL && strcmp(result, "failed") == 0)
-		level = TRACE_LEVEL_ERROR;
+		level = TRACE_LVL_ERROR;
 	else if (result != NULL && strcmp(result, "degraded") == 0)
-		level = TRACE_LEVEL_WARNING;
+		level = TRACE_LVL_WARNING;
 	trace_emit(t, "ReconcileEnd", level, TRACE_KW_RECONCILE, TRACE_OP_STOP,
 	    f, NFIELDS(f));
 }

@@ -26,11 +26,11 @@
 
 /* ETW level numbers. */
 enum trace_level {
-	TRACE_LEVEL_CRITICAL = 1,
-	TRACE_LEVEL_ERROR = 2,
-	TRACE_LEVEL_WARNING = 3,
-	TRACE_LEVEL_INFO = 4,
-	TRACE_LEVEL_VERBOSE = 5
+	TRACE_LVL_CRITICAL = 1,
+	TRACE_LVL_ERROR = 2,
+	TRACE_LVL_WARNING = 3,
+	TRACE_LVL_INFO = 4,
+	TRACE_LVL_VERBOSE = 5
 };
 
 /* ETW keywords, one bit per area. */

@@ -113,15 +113,15 @@ static const char *
 trace_jsonl_level(enum trace_level level)
 {
 	switch (level) {
-	case TRACE_LEVEL_CRITICAL:
+	case TRACE_LVL_CRITICAL:
 		return "critical";
-	case TRACE_LEVEL_ERROR:
+	case TRACE_LVL_ERROR:
 		return "error";
-	case TRACE_LEVEL_WARNING:
+	case TRACE_LVL_WARNING:
 		return "warning";
-	case TRACE_LEVEL_INFO:
+	case TRACE_LVL_INFO:
 		return "info";
-	case TRACE_LEVEL_VERBOSE:
+	case TRACE_LVL_VERBOSE:
 		return "verbose";
 	}
 	return "info";

@@ -22,6 +22,7 @@
 #include "reconcile.h"
 #include "sources.h"
 #include "trace.h"
+#include "trace_etw.h"
 
 #ifndef DW_VERSION
 #define DW_VERSION "0.0.0"
@@ -84,6 +85,8 @@ struct daemon {
 	struct hostspass	*hp;
 	struct hostsjob		*job;
 	uint8_t			 activity[16];
+	uint8_t			 gave_up[16];	/* the pass that last gave up */
+	bool			 have_gave_up;
 
 	/* Status. */
 	enum daemon_art		 hosts_state, nrpt_state;
@@ -291,6 +294,9 @@ daemon_hosts_job_step(struct daemon *d)
 		daemon_set_str(&d->hosts_error, hostsjob_error(d->job)->msg);
 		d->result = daemon_worse(d->result, transient ?
 		    RECONCILE_DEGRADED : RECONCILE_FAILED);
+		/* The slow retry's pass names this one as related. */
+		memcpy(d->gave_up, d->activity, sizeof(d->gave_up));
+		d->have_gave_up = true;
 		daemon_arm_slow_retry(d);
 	}
 	/* Our own write must not look like drift. */
@@ -327,7 +333,10 @@ daemon_pass_start(struct daemon *d, const char *trigger, bool drift)
 	platform_random(d->activity, sizeof(d->activity));
 	d->activity[6] = (uint8_t)((d->activity[6] & 0x0f) | 0x40);
 	d->activity[8] = (uint8_t)((d->activity[8] & 0x3f) | 0x80);
-	trace_activity_begin(d->trace, d->activity);
+	/* A retry after giving up continues that pass: say so (ETW's
+	 * related activity), so a reader can follow the file across passes. */
+	trace_activity_begin_related(d->trace, d->activity,
+	    strcmp(trigger, "retry") == 0 && d->have_gave_up ? d->gave_up : NULL);
 	trace_reconcile_start(d->trace, trigger);
 
 	if (d->desired_dirty || d->ds == NULL)
@@ -440,6 +449,23 @@ daemon_pass_cb(void *arg)
 	daemon_pass_start(d, d->pending_trigger, drift);
 }
 
+/* How telling a trigger is: a pass that several triggers caused is named
+ * after the most telling one (a VPN reconnect says more than the route
+ * changes that came with it). */
+static int
+daemon_trigger_rank(const char *name)
+{
+	static const char *const order[] = { "resync", "retry", "network",
+	    "vpn-settle", "resume", "desired", "reload", "drift", "vpn",
+	    "manual", "start", NULL };
+	int	 i;
+
+	for (i = 0; order[i] != NULL; i++)
+		if (strcmp(order[i], name) == 0)
+			return i;
+	return -1;
+}
+
 /* A trigger: schedules (or joins) a pass. The name must be a literal. */
 static void
 daemon_trigger(struct daemon *d, const char *name, bool drift)
@@ -450,16 +476,20 @@ daemon_trigger(struct daemon *d, const char *name, bool drift)
 	if (d->stop_reason != NULL)
 		return;
 	if (d->in_pass) {
+		if (!d->dirty || daemon_trigger_rank(name) >
+		    daemon_trigger_rank(d->dirty_trigger))
+			d->dirty_trigger = name;
 		if (d->dirty)
 			d->n.coalesced++;
-		else
-			d->dirty_trigger = name;
 		d->dirty = true;
 		return;
 	}
-	if (d->pending)
+	if (d->pending) {
 		d->n.coalesced++;
-	else {
+		if (daemon_trigger_rank(name) >
+		    daemon_trigger_rank(d->pending_trigger))
+			d->pending_trigger = name;
+	} else {
 		d->pending = true;
 		d->first_ms = now;
 		d->pending_trigger = name;
@@ -793,6 +823,8 @@ daemon_run(const char *config_path, struct dwerr *err)
 	if (d->cfg->trace_jsonl != NULL &&
 	    trace_add_jsonl(d->trace, d->cfg->trace_jsonl, err) != 0)
 		log_error("tracing off: %s", err->msg);
+	if (trace_add_etw(d->trace, err) != 0 && err->code != ENOTSUP)
+		log_error("ETW tracing off: %s", err->msg);
 	d->sig[0] = loop_signal_new(d->loop, SIGTERM, daemon_sigterm_cb, d);
 	d->sig[1] = loop_signal_new(d->loop, SIGINT, daemon_sigterm_cb, d);
 	if (PLATFORM_SIGNAL_RELOAD != 0)

@@ -8,8 +8,9 @@
  * desired state alone decides *what* it does.
  *
  * Coalescing: triggers within the quiet window make one pass, started at
- * most max_delay after the first of them; a trigger that arrives while a
- * pass runs makes exactly one more pass after it. A failed hosts write is
+ * most max_delay after the first of them, and named after the most telling
+ * of them (a VPN reconnect over the route changes it brought); a trigger
+ * that arrives while a pass runs makes exactly one more pass after it. A failed hosts write is
  * retried from timers (the loop keeps answering the control channel); a
  * trigger during that wait does not shorten it: every attempt re-renders
  * from the latest file and desired state anyway, and the extra pass runs

@@ -15,6 +15,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 #include "platform.h"
 #include "reconcile.h"
 #include "trace.h"
+#include "trace_etw.h"
 
 #define EXIT_NOT_CONVERGED	1
 #define EXIT_INVALID		2
@@ -239,6 +241,9 @@ main_reconcile(const char *config_path, int argc, char **argv,
 	if (cfg->trace_jsonl != NULL && opts.mode == RECONCILE_APPLY &&
 	    trace_add_jsonl(t, cfg->trace_jsonl, &err) != 0)
 		log_error("tracing off: %s", err.msg);
+	if (opts.mode == RECONCILE_APPLY && trace_add_etw(t, &err) != 0 &&
+	    err.code != ENOTSUP)
+		log_error("ETW tracing off: %s", err.msg);
 	reconcile_once(cfg, t, &opts, &sum);
 	trace_free(t);
 	config_free(cfg);

@@ -628,6 +628,41 @@ daemon_network_change_in_a_namespace_triggers_a_pass(void **state)
 	    "\"trigger\":\"network\"") >= 1);
 }
 
+static void
+daemon_vpn_adapter_coming_up_is_rechecked_after_settling(void **state)
+{
+	struct fx	*fx = *state;
+	char		 cmd[512];
+	uint64_t	 end;
+
+	snprintf(fx->netns, sizeof(fx->netns), "dwvpn%ld", (long)getpid());
+	snprintf(cmd, sizeof(cmd), "ip netns add %s 2>/dev/null", fx->netns);
+	if (geteuid() != 0 || system(cmd) != 0) {
+		fx->netns[0] = '\0';
+		print_message("SKIPPED: cannot create a network namespace here "
+		    "(needs root and CAP_SYS_ADMIN); the VPN test did not run\n");
+		skip();
+	}
+	/* Short settle re-checks for the test; "tun" is a default prefix. */
+	write_config(fx, "desired.json", "",
+	    ",\"vpn\":{\"settle_ms\":[300,900]}");
+	start(fx, false);
+	wait_ready(fx);
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s ip link add tundw0 type veth "
+	    "peer name dw1 && ip netns exec %s ip link set dw1 up && "
+	    "ip netns exec %s ip link set tundw0 up", fx->netns, fx->netns,
+	    fx->netns);
+	assert_int_equal(system(cmd), 0);
+	end = now_ms() + DEADLINE_MS;
+	while (now_ms() < end && trace_count(fx, "ReconcileStart",
+	    "\"trigger\":\"vpn-settle\"") < 2)
+		pause_ms(20);
+	assert_true(trace_count(fx, "ReconcileStart",
+	    "\"trigger\":\"vpn\"") >= 1);
+	assert_int_equal(trace_count(fx, "ReconcileStart",
+	    "\"trigger\":\"vpn-settle\""), 2);
+}
+
 int
 main(void)
 {
@@ -643,6 +678,7 @@ main(void)
 		T(daemon_sighup_reloads_the_config),
 		T(daemon_backs_off_from_a_fight_and_says_so),
 		T(daemon_network_change_in_a_namespace_triggers_a_pass),
+		T(daemon_vpn_adapter_coming_up_is_rechecked_after_settling),
 #undef T
 	};
 

@@ -30,3 +30,12 @@ add_dependencies(test_crash_win dnswatchdog crashwrite)
 # Both change the NRPT tables of the one Wine registry: never at once.
 set_tests_properties(test_nrpt_store_win test_cli_win PROPERTIES
 	RESOURCE_LOCK wine_registry)
+
+# The ETW sink through the real EventRegister/EventWriteTransfer (a seam
+# records what reaches them), and a reconcile seen by both sinks.
+dw_unit_test(test_etw_win ${WT}/test_etw_win.c ${TESTUTIL}
+	${E}/trace_etw_win.c ${E}/tlg.c ${E}/trace.c ${E}/trace_jsonl.c
+	${W}/reconcile.c ${W}/config.c ${W}/hostspass.c ${W}/hostsjob.c
+	${HOSTSFILE} ${W}/nrptpass.c ${W}/nrpt_store_win.c ${W}/log.c ${PLATFORM}
+	${P}/backoff.c ${P}/desired.c ${P}/dnsname.c ${P}/dwerr.c ${P}/dwstr.c
+	${P}/hosts.c ${P}/journal.c ${P}/jsonv.c ${P}/nrpt.c)
