@@ -22,29 +22,6 @@
 #define HOSTSFILE_NEW_MODE	0644	/* mode of a hosts file we create */
 #define HOSTSFILE_TEMP_RANDOM	6u	/* mkstemp's XXXXXX */
 
-int
-hostsfile_read(const char *path, size_t max, char **buf, size_t *len,
-    bool *exists, struct dwerr *err)
-{
-	struct dwerr	 e;
-
-	*exists = true;
-	if (platform_read_file(path, max, buf, len, &e) == 0)
-		return 0;
-	if (e.code == ENOENT) {
-		*exists = false;
-		if ((*buf = calloc(1, 1)) == NULL) {
-			dwerr_set(err, ENOMEM, "out of memory");
-			return -1;
-		}
-		*len = 0;
-		return 0;
-	}
-	if (err != NULL)
-		*err = e;
-	return -1;
-}
-
 bool
 hostsfile_transient(int code)
 {
@@ -67,12 +44,6 @@ hostsfile_transient(int code)
 	default:
 		return false;
 	}
-}
-
-const char *
-hostsfile_error_name(int code)
-{
-	return platform_error_name(code);
 }
 
 /* Writes all of buf to fd. */

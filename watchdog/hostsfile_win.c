@@ -97,30 +97,6 @@ struct hostsfile_paths {
 	size_t	 stem;		/* characters of temp before the random part */
 };
 
-int
-hostsfile_read(const char *path, size_t max, char **buf, size_t *len,
-    bool *exists, struct dwerr *err)
-{
-	struct dwerr	 e;
-
-	*exists = true;
-	dwerr_reset(&e);
-	if (platform_read_file(path, max, buf, len, &e) == 0)
-		return 0;
-	if (e.code == ENOENT) {
-		*exists = false;
-		if ((*buf = calloc(1, 1)) == NULL) {
-			dwerr_set(err, ENOMEM, "out of memory");
-			return -1;
-		}
-		*len = 0;
-		return 0;
-	}
-	if (err != NULL)
-		*err = e;
-	return -1;
-}
-
 /* By the code alone, 5 (access denied) is ambiguous: a holder gives it and
  * goes away, the read-only attribute or an ACL gives it for good. The usual
  * cause is a holder; hostsfile_write finds out and reports which. */
@@ -142,12 +118,6 @@ hostsfile_transient(int code)
 	default:
 		return false;
 	}
-}
-
-const char *
-hostsfile_error_name(int code)
-{
-	return winutf_error_name((unsigned long)code);
 }
 
 /* Fills err with "cannot <step> <name><note>: <system text>". */
