@@ -305,7 +305,7 @@ config_defaults(const char *file)
 	backoff_defaults(&cfg->backoff);
 	cfg->hosts_enabled = true;
 	cfg->nrpt_enabled = true;
-	cfg->control_socket = dwstr_dup(CONTROL_SOCKET_DEFAULT);
+	cfg->control_socket = dwstr_dup(platform_default_control());
 	cfg->quiet_ms = CONFIG_QUIET_MS_DEFAULT;
 	cfg->max_delay_ms = CONFIG_MAX_DELAY_MS_DEFAULT;
 	cfg->resync_ms = CONFIG_RESYNC_MS_DEFAULT;

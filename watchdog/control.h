@@ -16,7 +16,8 @@
 #include "loop.h"
 
 #define CONTROL_REQUEST_MAX_BYTES 4096u	/* longer requests are refused */
-#define CONTROL_SOCKET_DEFAULT	 "/run/dnswatchdog.sock"
+/* The default endpoint is platform_default_control(): the unix socket
+ * /run/dnswatchdog.sock, or the named pipe \\.\pipe\dnswatchdog. */
 
 struct control;
 struct control_client;

@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,7 @@ struct daemon {
 	struct loop_timer	*slow_timer;	/* after giving up */
 	struct loop_timer	*resync_timer;
 	struct loop_timer	*settle_timer[2];
+	struct loop_timer	*waker;		/* daemon_request from other threads */
 	const char		*stop_reason;
 
 	/* The desired state in force (last good) and the file's health. */
@@ -121,6 +123,11 @@ struct daemon {
 };
 
 static void	daemon_trigger(struct daemon *, const char *, bool);
+
+/* The running daemon's waker and the requests not yet handled: the only
+ * state other threads touch. */
+static _Atomic(struct loop_timer *) daemon_waker;
+static atomic_uint daemon_requests;
 static void	daemon_pass_end(struct daemon *);
 
 static const char *
@@ -757,6 +764,35 @@ daemon_sighup_cb(void *arg)
 	daemon_reload(arg, &err);
 }
 
+
+void
+daemon_request(unsigned req)
+{
+	struct loop_timer	*w;
+
+	atomic_fetch_or(&daemon_requests, req);
+	if ((w = atomic_load(&daemon_waker)) != NULL)
+		loop_wake(w);
+}
+
+/* In the loop: what other threads asked for. */
+static void
+daemon_waker_cb(void *arg)
+{
+	struct daemon	*d = arg;
+	struct dwerr	 err;
+	unsigned	 req = atomic_exchange(&daemon_requests, 0);
+
+	if (req & DAEMON_REQ_RELOAD)
+		daemon_reload(d, &err);
+	if (req & DAEMON_REQ_RESUME)
+		daemon_trigger(d, "resume", false);
+	if (req & DAEMON_REQ_STOP) {
+		d->stop_reason = "stop request";
+		loop_stop(d->loop);
+	}
+}
+
 static void
 daemon_free(struct daemon *d)
 {
@@ -776,6 +812,8 @@ daemon_free(struct daemon *d)
 	loop_timer_free(d->resync_timer);
 	loop_timer_free(d->settle_timer[0]);
 	loop_timer_free(d->settle_timer[1]);
+	atomic_store(&daemon_waker, NULL);
+	loop_timer_free(d->waker);
 	hostsjob_free(d->job);
 	hostspass_free(d->hp);
 	desired_free(d->ds);
@@ -789,7 +827,8 @@ daemon_free(struct daemon *d)
 }
 
 int
-daemon_run(const char *config_path, struct dwerr *err)
+daemon_run(const char *config_path, daemon_started_fn started,
+    void *started_ctx, struct dwerr *err)
 {
 	struct daemon	*d;
 	int		 rc;
@@ -815,7 +854,8 @@ daemon_run(const char *config_path, struct dwerr *err)
 	    (d->slow_timer = loop_timer_new(d->loop, daemon_slow_cb, d)) == NULL ||
 	    (d->resync_timer = loop_timer_new(d->loop, daemon_resync_cb, d)) == NULL ||
 	    (d->settle_timer[0] = loop_timer_new(d->loop, daemon_settle_cb, d)) == NULL ||
-	    (d->settle_timer[1] = loop_timer_new(d->loop, daemon_settle_cb, d)) == NULL) {
+	    (d->settle_timer[1] = loop_timer_new(d->loop, daemon_settle_cb, d)) == NULL ||
+	    (d->waker = loop_waker_new(d->loop, daemon_waker_cb, d)) == NULL) {
 		dwerr_set(err, ENOMEM, "out of memory");
 		daemon_free(d);
 		return -1;
@@ -842,6 +882,11 @@ daemon_run(const char *config_path, struct dwerr *err)
 	daemon_resync_arm(d);
 	d->desired_dirty = true;
 	daemon_trigger(d, "start", false);
+	atomic_store(&daemon_waker, d->waker);
+	if (atomic_load(&daemon_requests) != 0)
+		loop_wake(d->waker);	/* asked before we were up */
+	if (started != NULL)
+		started(started_ctx);
 	log_notice("running (config %s, hosts %s, control %s)",
 	    d->cfg->path != NULL ? d->cfg->path : "built-in defaults",
 	    d->cfg->hosts_enabled ? d->cfg->hosts_path : "not managed",

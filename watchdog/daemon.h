@@ -22,9 +22,25 @@
 
 #include "dwerr.h"
 
+/* Requests from outside the loop, as bits for daemon_request. */
+#define DAEMON_REQ_STOP		0x1u	/* stop cleanly */
+#define DAEMON_REQ_RELOAD	0x2u	/* reload the config (SIGHUP, PARAMCHANGE) */
+#define DAEMON_REQ_RESUME	0x4u	/* the machine resumed from sleep */
+
+/* Called in the loop once the daemon is up (its first pass scheduled):
+ * a Windows service reports SERVICE_RUNNING there. */
+typedef void (*daemon_started_fn)(void *ctx);
+
 /* Runs the daemon in the foreground until SIGTERM or SIGINT (SIGHUP
- * reloads the config). config_path may be NULL (the default config).
- * Returns 0 after a clean stop, or -1 with err when it cannot start. */
-int	daemon_run(const char *config_path, struct dwerr *err);
+ * reloads the config) or a DAEMON_REQ_STOP. config_path may be NULL (the
+ * default config); started may be NULL. Returns 0 after a clean stop, or
+ * -1 with err when it cannot start. */
+int	daemon_run(const char *config_path, daemon_started_fn started,
+	    void *started_ctx, struct dwerr *err);
+
+/* Asks the running daemon for the DAEMON_REQ_* in req. Safe from any
+ * thread (a service control handler); it only records the request and
+ * wakes the loop. A no-op when no daemon runs. */
+void	daemon_request(unsigned req);
 
 #endif

@@ -262,7 +262,7 @@ main_run(const char *config_path, int argc, char **argv)
 	if (main_command_opts(argc, argv, run_usage, NULL, NULL) != 0 ||
 	    main_no_operands(argc, run_usage) != 0)
 		return EXIT_USAGE;
-	if (daemon_run(config_path, &err) != 0) {
+	if (daemon_run(config_path, NULL, NULL, &err) != 0) {
 		log_error("%s", err.msg);
 		return err.code == DWERR_INPUT ? EXIT_INVALID : EXIT_NOT_CONVERGED;
 	}

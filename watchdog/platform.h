@@ -62,6 +62,7 @@ const char	*platform_error_name(int code);
 
 /* Default paths and the line ending of a new hosts file. */
 const char	*platform_default_config(void);
+const char	*platform_default_control(void);	/* socket or pipe */
 const char	*platform_default_hosts(void);
 enum hosts_eol	 platform_default_eol(void);
 /* True when path is absolute on this platform. */

@@ -197,6 +197,12 @@ platform_default_config(void)
 }
 
 const char *
+platform_default_control(void)
+{
+	return "/run/dnswatchdog.sock";
+}
+
+const char *
 platform_default_hosts(void)
 {
 	return "/etc/hosts";

@@ -205,6 +205,12 @@ platform_default_config(void)
 }
 
 const char *
+platform_default_control(void)
+{
+	return "\\\\.\\pipe\\dnswatchdog";
+}
+
+const char *
 platform_default_hosts(void)
 {
 	static char	 path[MAX_PATH * 3];
