@@ -463,7 +463,7 @@ static int
 daemon_trigger_rank(const char *name)
 {
 	static const char *const order[] = { "resync", "retry", "network",
-	    "vpn-settle", "resume", "desired", "reload", "drift", "vpn",
+	    "vpn-settle", "resume", "desired", "reload", "nrpt", "drift", "vpn",
 	    "manual", "start", NULL };
 	int	 i;
 
@@ -580,6 +580,14 @@ daemon_source_cb(void *arg, enum source_kind kind, const char *detail)
 	case SOURCE_DESIRED:
 		d->desired_dirty = true;
 		daemon_trigger(d, "desired", false);
+		break;
+	case SOURCE_NRPT:
+		/* Someone (a GP refresh, a VPN client, an admin) changed the
+		 * rules; our own writes come back here too, and cost one
+		 * no-op pass. */
+		if (d->nrpt_state == ART_IN_SYNC)
+			d->nrpt_state = ART_DRIFTED;
+		daemon_trigger(d, "nrpt", false);
 		break;
 	}
 }

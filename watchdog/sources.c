@@ -34,6 +34,8 @@ sources_kind_name(enum source_kind kind)
 		return "hosts";
 	case SOURCE_DESIRED:
 		return "desired";
+	case SOURCE_NRPT:
+		return "nrpt";
 	}
 	return "unknown";
 }

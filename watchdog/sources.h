@@ -22,7 +22,8 @@ enum source_kind {
 	SOURCE_NETWORK,		/* a link, address or route changed */
 	SOURCE_VPN,		/* a VPN adapter came up or got an address */
 	SOURCE_HOSTS,		/* the hosts file changed (maybe by us) */
-	SOURCE_DESIRED		/* the desired-state file changed */
+	SOURCE_DESIRED,		/* the desired-state file changed */
+	SOURCE_NRPT		/* an NRPT table or DNS-client policy changed */
 };
 
 typedef void (*sources_fn)(void *arg, enum source_kind kind, const char *detail);
@@ -46,7 +47,7 @@ void		 sources_free(struct sources *src);
  * with one of the configured VPN prefixes. */
 int		 sources_is_vpn(const struct sources_config *cfg, const char *name);
 
-/* "network", "vpn", "hosts", "desired". */
+/* "network", "vpn", "hosts", "desired", "nrpt". */
 const char	*sources_kind_name(enum source_kind kind);
 
 #endif

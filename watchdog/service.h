@@ -1,0 +1,40 @@
+/*
+ * service: running as a system service, and managing its installation.
+ *
+ * Windows: the service "DnsWatchdog" under the SCM (service_win.c):
+ *   dnswatchdog service install|uninstall|start|stop
+ * and `run` under the SCM reports START_PENDING, RUNNING and
+ * STOP_PENDING, and turns STOP, PRESHUTDOWN, POWEREVENT (resume) and
+ * PARAMCHANGE into daemon_request calls. Elsewhere (service_none.c) the
+ * commands explain that systemd runs the daemon (packaging/).
+ */
+#ifndef SERVICE_H
+#define SERVICE_H
+
+#include <stdbool.h>
+
+#include "dwerr.h"
+
+#define SERVICE_NAME		"DnsWatchdog"
+#define SERVICE_DISPLAY_NAME	"DNS Watchdog"
+#define SERVICE_DESCRIPTION	"Keeps the split DNS of the tunnel (NRPT rules " \
+	"and a managed section of the hosts file) in line with its desired " \
+	"state, across VPN reconnects and network changes."
+
+/* `dnswatchdog service <verb>`: install, uninstall, start, stop. keep
+ * (uninstall only) leaves the NRPT rules and the hosts section in place.
+ * Returns a process exit code (0 on success) after printing what it did
+ * or why it failed. */
+int	service_command(const char *verb, const char *config_path, bool keep);
+
+/* `run`: under the service manager, runs the daemon as the service and
+ * returns 0 with *handled true; in a console, returns with *handled
+ * false so the caller runs the daemon in the foreground. */
+int	service_run(const char *config_path, bool *handled, struct dwerr *err);
+
+/* Reports a persistent failure (gave up, invalid desired state, a fight)
+ * where an administrator looks: the Windows Event Log under the
+ * "DnsWatchdog" source; a no-op elsewhere (the journal has stderr). */
+void	service_report(bool error, const char *message);
+
+#endif
