@@ -51,6 +51,7 @@
 
 #define HOSTSFILE_WTAG		L"" HOSTSFILE_TEMP_TAG
 #define HOSTSFILE_JOURNAL_SUFFIX L"journal"
+#define HOSTSFILE_READY_SUFFIX	L"ready"
 #define HOSTSFILE_RANDOM_CHARS	6u	/* after the tag in a temp file's name */
 #define HOSTSFILE_TEMP_TRIES	16u	/* random names tried before giving up */
 #define HOSTSFILE_ALPHABET	"abcdefghijklmnopqrstuvwxyz0123456789"
@@ -93,6 +94,8 @@ struct hostsfile_paths {
 	wchar_t	*target;	/* the file, with '\' separators */
 	wchar_t	*temp;		/* "<folder>.<base><tag>" + the random part */
 	wchar_t	*journal;	/* "<folder>.<base><tag>journal" */
+	wchar_t	*ready;		/* "<folder>.<base><tag>ready": a complete,
+				 * flushed new file, before it goes in place */
 	size_t	 dirlen;	/* characters of the folder, separator included */
 	size_t	 stem;		/* characters of temp before the random part */
 };
@@ -138,6 +141,7 @@ hostsfile_paths_free(struct hostsfile_paths *p)
 	free(p->target);
 	free(p->temp);
 	free(p->journal);
+	free(p->ready);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -158,14 +162,17 @@ hostsfile_paths_set(struct hostsfile_paths *p, wchar_t *target)
 	free(p->target);
 	free(p->temp);
 	free(p->journal);
+	free(p->ready);
 	p->target = target;
-	p->temp = p->journal = NULL;
+	p->temp = p->journal = p->ready = NULL;
 	if ((baselen = len - dirlen) == 0)
 		return ERROR_INVALID_NAME;
 	stem = dirlen + 1 + baselen + taglen;
 	if ((p->temp = calloc(stem + HOSTSFILE_RANDOM_CHARS + 1,
 	    sizeof(wchar_t))) == NULL ||
 	    (p->journal = calloc(stem + wcslen(HOSTSFILE_JOURNAL_SUFFIX) + 1,
+	    sizeof(wchar_t))) == NULL ||
+	    (p->ready = calloc(stem + wcslen(HOSTSFILE_READY_SUFFIX) + 1,
 	    sizeof(wchar_t))) == NULL)
 		return ERROR_NOT_ENOUGH_MEMORY;
 	wmemcpy(p->temp, target, dirlen);
@@ -174,6 +181,8 @@ hostsfile_paths_set(struct hostsfile_paths *p, wchar_t *target)
 	wmemcpy(p->temp + dirlen + 1 + baselen, HOSTSFILE_WTAG, taglen);
 	wmemcpy(p->journal, p->temp, stem);
 	wcscpy(p->journal + stem, HOSTSFILE_JOURNAL_SUFFIX);
+	wmemcpy(p->ready, p->temp, stem);
+	wcscpy(p->ready + stem, HOSTSFILE_READY_SUFFIX);
 	p->dirlen = dirlen;
 	p->stem = stem;
 	return 0;
@@ -306,6 +315,8 @@ hostsfile_in_place(HANDLE h, const char *buf, size_t len, bool *touched)
 		if (!SetFilePointerEx(h, off, NULL, FILE_BEGIN) ||
 		    !SetEndOfFile(h))
 			return GetLastError();
+		/* Cut: from here on the file has changed. */
+		*touched = true;
 	}
 	off.QuadPart = 0;
 	if (!SetFilePointerEx(h, off, NULL, FILE_BEGIN))
@@ -509,6 +520,8 @@ hostsfile_held(DWORD e)
 	    e == ERROR_UNABLE_TO_MOVE_REPLACEMENT_2;
 }
 
+static int	hostsfile_ready_restore(const struct hostsfile_paths *);
+
 int
 hostsfile_write(const char *path, const char *buf, size_t len,
     struct hostsfile_result *res, struct dwerr *err)
@@ -557,6 +570,15 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 		step = "finish the interrupted write of";
 		goto fail;
 	}
+	if (!exists && hostsfile_ready_restore(&p) > 0) {
+		/* An earlier attempt left the whole new file aside: it is in
+		 * place now, and the next attempt starts from it. */
+		e = ERROR_RETRY;
+		step = "write";
+		note = " (restored the file an interrupted write left aside)";
+		transient = 1;
+		goto fail;
+	}
 	if ((e = hostsfile_temp_create(&p, attrs & HOSTSFILE_KEPT_ATTRIBUTES,
 	    &h)) != 0) {
 		step = "create a temporary file beside";
@@ -575,6 +597,16 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 	CloseHandle(h);
 	h = INVALID_HANDLE_VALUE;
 	HOSTSFILE_CRASH("temp-flushed");
+	/* Complete and flushed: give it the ready name, so that if the
+	 * original goes missing below, the next start knows this copy is
+	 * whole and puts it in place instead of deleting it. */
+	if (!MoveFileExW(p.temp, p.ready, MOVEFILE_REPLACE_EXISTING |
+	    MOVEFILE_WRITE_THROUGH)) {
+		e = GetLastError();
+		step = "name the temporary file for";
+		goto fail;
+	}
+	wcscpy(p.temp, p.ready);
 	if (!exists) {
 		if (MoveFileExW(p.temp, p.target, MOVEFILE_WRITE_THROUGH)) {
 			res->method = "create";
@@ -601,8 +633,12 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 				res->method = "create";
 			goto done;
 		}
+		/* The ready file is now the only copy of every line: keep it;
+		 * the next attempt (or start) puts it in place. */
 		e = GetLastError();
 		step = "move the new file into place as";
+		have_temp = false;
+		transient = 1;
 		goto fail;
 	}
 	if ((attrs = GetFileAttributesW(p.target)) != INVALID_FILE_ATTRIBUTES &&
@@ -652,6 +688,21 @@ fail:
 	return -1;
 }
 
+/* Puts a left-aside ready file in place when the hosts file is missing
+ * (returns 1), or removes a stale one when the hosts file exists (the
+ * write it belonged to never replaced anything). Returns 0 otherwise. */
+static int
+hostsfile_ready_restore(const struct hostsfile_paths *p)
+{
+	if (GetFileAttributesW(p->ready) == INVALID_FILE_ATTRIBUTES)
+		return 0;
+	if (GetFileAttributesW(p->target) != INVALID_FILE_ATTRIBUTES) {
+		DeleteFileW(p->ready);
+		return 0;
+	}
+	return MoveFileExW(p->ready, p->target, MOVEFILE_WRITE_THROUGH) ? 1 : 0;
+}
+
 int
 hostsfile_cleanup(const char *path)
 {
@@ -677,6 +728,7 @@ hostsfile_cleanup(const char *path)
 	}
 	if (hostsfile_journal_recover(&p, &e) > 0)
 		n++;
+	n += hostsfile_ready_restore(&p);
 	if ((pattern = calloc(p.stem + 2, sizeof(*pattern))) == NULL) {
 		hostsfile_paths_free(&p);
 		return n;

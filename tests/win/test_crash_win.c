@@ -220,6 +220,21 @@ crash_mid_in_place_write_is_rolled_forward(void **state)
 	print_message("killed mid in-place write; the next start finished it\n");
 }
 
+static void
+crash_inside_replace_is_repaired_from_the_ready_file(void **state)
+{
+	struct fx	*fx = *state;
+	char		 ready[MAX_PATH + 32];
+
+	/* What a crash (or a failed move) inside ReplaceFileW leaves: the
+	 * original gone, the whole new file under its ready name. */
+	snprintf(ready, sizeof(ready), "%s\\.hosts.dnswatchdog-ready", fx->dir);
+	tu_put(ready, fx->new, fx->newlen);
+	assert_true(DeleteFileA(fx->hosts));
+	next_start(fx);
+	assert_int_equal(GetFileAttributesA(ready), INVALID_FILE_ATTRIBUTES);
+}
+
 int
 main(void)
 {
@@ -229,6 +244,7 @@ main(void)
 		T(crash_after_the_flush_leaves_the_old_file),
 		T(crash_after_the_journal_leaves_the_old_file),
 		T(crash_mid_in_place_write_is_rolled_forward),
+		T(crash_inside_replace_is_repaired_from_the_ready_file),
 #undef T
 	};
 
