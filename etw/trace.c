@@ -345,6 +345,15 @@ trace_nrpt_notify_failed(struct trace *t, const char *error)
 }
 
 void
+trace_nrpt_notified(struct trace *t, bool gp)
+{
+	const struct trace_field f[] = { F_BOOL("gp", gp) };
+
+	trace_emit(t, "NrptNotified", TRACE_LVL_INFO, TRACE_KW_NRPT,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
 trace_fight(struct trace *t, const char *artifact, uint32_t rewrites,
     uint32_t window_ms, uint32_t next_delay_ms)
 {

@@ -146,6 +146,7 @@ void	trace_nrpt_record_written(struct trace *t, uint32_t ids);
 void	trace_nrpt_failed(struct trace *t, const char *step, const char *id,
 	    uint32_t error_code, const char *error_name, const char *error);
 void	trace_nrpt_notify_failed(struct trace *t, const char *error);
+void	trace_nrpt_notified(struct trace *t, bool gp);
 void	trace_fight(struct trace *t, const char *artifact, uint32_t rewrites,
 	    uint32_t window_ms, uint32_t next_delay_ms);
 void	trace_daemon_started(struct trace *t, const char *config,

@@ -404,8 +404,8 @@ config_parse(const char *text, size_t len, const char *file,
 		config_ms(&v, sec, "$.daemon", "resync_ms", 0, &cfg->resync_ms);
 		config_ms(&v, sec, "$.daemon", "slow_retry_ms", 1000,
 		    &cfg->slow_retry_ms);
-		config_uint(&v, sec, "$.daemon", "fight_rewrites", 1, 1000,
-		    "rewrites", &cfg->fight_rewrites);
+		config_uint(&v, sec, "$.daemon", "fight_rewrites", 1,
+		    CONFIG_FIGHT_REWRITES_MAX, "rewrites", &cfg->fight_rewrites);
 		config_ms(&v, sec, "$.daemon", "fight_window_ms", 1,
 		    &cfg->fight_window_ms);
 		config_ms(&v, sec, "$.daemon", "fight_max_delay_ms", 1,

@@ -25,6 +25,7 @@
 #define CONFIG_SETTLE1_MS_DEFAULT	2000u	/* re-checks after a VPN came up */
 #define CONFIG_SETTLE2_MS_DEFAULT	15000u
 #define CONFIG_FIGHT_REWRITES_DEFAULT	5u	/* more rewrites than this... */
+#define CONFIG_FIGHT_REWRITES_MAX	63u	/* (the daemon remembers 64) */
 #define CONFIG_FIGHT_WINDOW_MS_DEFAULT	60000u	/* ...within this is a fight */
 #define CONFIG_FIGHT_MAX_DELAY_MS_DEFAULT 300000u
 

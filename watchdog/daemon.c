@@ -34,6 +34,7 @@
 #define DAEMON_RESUME_JUMP_MS	5000u	/* suspended longer than this: resume */
 #define DAEMON_FIGHT_FIRST_MS	1000u	/* first delay of a fight's backoff */
 #define DAEMON_RESYNC_JITTER	0.1	/* +/-10 % */
+#define DAEMON_PERMANENT_HOLDOFF_MS 30000u /* no retry of a permanent error */
 
 /* What the daemon knows of one artifact, for "status". */
 enum daemon_art {
@@ -76,6 +77,11 @@ struct daemon {
 	bool			 pending_drift;	/* a hosts drift is among them */
 	bool			 dirty;		/* trigger during a running pass */
 	const char		*dirty_trigger;
+	bool			 dirty_drift;
+	bool			 pending_retry;	/* the slow retry is among them */
+	bool			 dirty_retry;
+	bool			 reload_pending; /* asked during a pass */
+	uint64_t		 hosts_holdoff_ms; /* no write before this */
 
 	/* The running pass. */
 	bool			 in_pass;
@@ -129,6 +135,8 @@ static void	daemon_trigger(struct daemon *, const char *, bool);
 static _Atomic(struct loop_timer *) daemon_waker;
 static atomic_uint daemon_requests;
 static void	daemon_pass_end(struct daemon *);
+static int	daemon_reload(struct daemon *, struct dwerr *);
+static void	daemon_stop_now(struct daemon *);
 
 static const char *
 daemon_art_name(enum daemon_art a)
@@ -299,6 +307,9 @@ daemon_hosts_job_step(struct daemon *d)
 	} else {
 		d->hosts_state = transient ? ART_GAVE_UP : ART_FAILED;
 		daemon_set_str(&d->hosts_error, hostsjob_error(d->job)->msg);
+		if (!transient)
+			d->hosts_holdoff_ms = loop_now_ms(d->loop) +
+			    DAEMON_PERMANENT_HOLDOFF_MS;
 		d->result = daemon_worse(d->result, transient ?
 		    RECONCILE_DEGRADED : RECONCILE_FAILED);
 		/* The slow retry's pass names this one as related. */
@@ -324,7 +335,8 @@ daemon_retry_cb(void *arg)
 
 /* Starts a pass; it ends now, or when the hosts job has finished. */
 static void
-daemon_pass_start(struct daemon *d, const char *trigger, bool drift)
+daemon_pass_start(struct daemon *d, const char *trigger, bool drift,
+    bool retry)
 {
 	size_t	 i;
 
@@ -343,7 +355,7 @@ daemon_pass_start(struct daemon *d, const char *trigger, bool drift)
 	/* A retry after giving up continues that pass: say so (ETW's
 	 * related activity), so a reader can follow the file across passes. */
 	trace_activity_begin_related(d->trace, d->activity,
-	    strcmp(trigger, "retry") == 0 && d->have_gave_up ? d->gave_up : NULL);
+	    retry && d->have_gave_up ? d->gave_up : NULL);
 	trace_reconcile_start(d->trace, trigger);
 
 	if (d->desired_dirty || d->ds == NULL)
@@ -366,12 +378,24 @@ daemon_pass_start(struct daemon *d, const char *trigger, bool drift)
 		case NRPTPASS_FAILED:
 			d->nrpt_state = ART_FAILED;
 			d->result = daemon_worse(d->result, RECONCILE_FAILED);
+			/* A refused registry write is retried too: DNS is
+			 * never left broken for good. */
+			memcpy(d->gave_up, d->activity, sizeof(d->gave_up));
+			d->have_gave_up = true;
+			daemon_arm_slow_retry(d);
 			break;
 		}
 	} else
 		d->nrpt_state = ART_DISABLED;
 	if (!d->cfg->hosts_enabled) {
 		d->hosts_state = ART_DISABLED;
+		daemon_pass_end(d);
+		return;
+	}
+	if (loop_now_ms(d->loop) < d->hosts_holdoff_ms &&
+	    strcmp(trigger, "manual") != 0) {
+		/* A permanent error was reported moments ago: retrying now
+		 * cannot help (only a person asking can override). */
 		daemon_pass_end(d);
 		return;
 	}
@@ -394,6 +418,8 @@ daemon_pass_start(struct daemon *d, const char *trigger, bool drift)
 	case HOSTSPASS_FAILED:
 		d->hosts_state = ART_FAILED;
 		d->result = daemon_worse(d->result, RECONCILE_FAILED);
+		memcpy(d->gave_up, d->activity, sizeof(d->gave_up));
+		d->have_gave_up = true;
 		daemon_arm_slow_retry(d);
 		break;
 	case HOSTSPASS_WRITE:
@@ -436,10 +462,19 @@ daemon_pass_end(struct daemon *d)
 	    d->result <= RECONCILE_CONVERGED ? "true" : "false", d->trigger,
 	    d->last.result, d->writes, (unsigned long long)dur);
 	daemon_reply_all(d->wait_run, &d->nwait_run, json);
+	if (d->reload_pending && d->stop_reason == NULL) {
+		struct dwerr	 err;
+
+		d->reload_pending = false;
+		daemon_reload(d, &err);	/* triggers its own pass */
+	}
 	if (d->dirty) {
 		/* One more pass for what arrived meanwhile, coalesced anew. */
-		d->dirty = false;
-		daemon_trigger(d, d->dirty_trigger, false);
+		bool drift = d->dirty_drift, retry = d->dirty_retry;
+
+		d->dirty = d->dirty_drift = d->dirty_retry = false;
+		daemon_trigger(d, d->dirty_trigger, drift);
+		d->pending_retry |= retry;
 	}
 	if (d->stop_reason != NULL)
 		loop_stop(d->loop);
@@ -451,9 +486,12 @@ daemon_pass_cb(void *arg)
 	struct daemon	*d = arg;
 	bool		 drift = d->pending_drift;
 
+	bool		 retry = d->pending_retry;
+
 	d->pending = false;
 	d->pending_drift = false;
-	daemon_pass_start(d, d->pending_trigger, drift);
+	d->pending_retry = false;
+	daemon_pass_start(d, d->pending_trigger, drift, retry);
 }
 
 /* How telling a trigger is: a pass that several triggers caused is named
@@ -489,6 +527,8 @@ daemon_trigger(struct daemon *d, const char *name, bool drift)
 		if (d->dirty)
 			d->n.coalesced++;
 		d->dirty = true;
+		d->dirty_drift |= drift;
+		d->dirty_retry |= strcmp(name, "retry") == 0;
 		return;
 	}
 	if (d->pending) {
@@ -502,11 +542,13 @@ daemon_trigger(struct daemon *d, const char *name, bool drift)
 		d->pending_trigger = name;
 	}
 	d->pending_drift |= drift;
+	d->pending_retry |= strcmp(name, "retry") == 0;
 	due = now + d->cfg->quiet_ms;
 	if (due > d->first_ms + d->cfg->max_delay_ms)
 		due = d->first_ms + d->cfg->max_delay_ms;
 	/* Fighting another writer: repairs of drift wait their turn. */
-	if (d->pending_drift && d->fight_delay_ms != 0 && due < d->fight_until_ms)
+	if (d->pending_drift && d->fight_delay_ms != 0 &&
+	    due < d->fight_until_ms && strcmp(d->pending_trigger, "manual") != 0)
 		due = d->fight_until_ms;
 	loop_timer_schedule(d->pass_timer, due > now ? due - now : 0);
 }
@@ -659,7 +701,6 @@ daemon_status_json(struct daemon *d)
 	return s;
 }
 
-static int	daemon_reload(struct daemon *, struct dwerr *);
 
 static void
 daemon_control_cb(void *arg, struct control_client *client, const char *cmd)
@@ -738,9 +779,10 @@ daemon_reload(struct daemon *d, struct dwerr *err)
 	}
 	if (d->in_pass) {
 		/* The pass borrows the old config: swap after it. */
-		dwerr_set(err, EBUSY, "a pass is running; try again");
 		config_free(cfg);
-		return -1;
+		d->reload_pending = true;
+		log_notice("reload: after the running pass");
+		return 0;
 	}
 	config_free(d->cfg);
 	d->cfg = cfg;
@@ -754,14 +796,28 @@ daemon_reload(struct daemon *d, struct dwerr *err)
 	return 0;
 }
 
+/* Stops the loop; a pass waiting for a retry ends first, so its Start
+ * event has its Stop (nothing is half-written between attempts). */
+static void
+daemon_stop_now(struct daemon *d)
+{
+	if (d->in_pass) {
+		loop_timer_cancel(d->retry_timer);
+		hostsjob_free(d->job);
+		d->job = NULL;
+		d->result = daemon_worse(d->result, RECONCILE_DEGRADED);
+		daemon_pass_end(d);	/* stops the loop: stop_reason is set */
+	} else
+		loop_stop(d->loop);
+}
+
 static void
 daemon_sigterm_cb(void *arg)
 {
 	struct daemon	*d = arg;
 
 	d->stop_reason = "signal";
-	/* Between attempts nothing is half-written: stop now. */
-	loop_stop(d->loop);
+	daemon_stop_now(d);
 }
 
 static void
@@ -797,7 +853,7 @@ daemon_waker_cb(void *arg)
 		daemon_trigger(d, "resume", false);
 	if (req & DAEMON_REQ_STOP) {
 		d->stop_reason = "stop request";
-		loop_stop(d->loop);
+		daemon_stop_now(d);
 	}
 }
 

@@ -389,8 +389,9 @@ main_reconcile_cmd(const char *config_path, int argc, char **argv)
 		log_error("%s", err.msg);
 		return EXIT_INVALID;
 	}
-	/* The pass may retry a locked file up to its deadline. */
-	timeout = (int)(cfg->max_delay_ms + cfg->backoff.deadline_ms) +
+	/* The request may wait for a running pass (retrying a locked file
+	 * up to its deadline) and then for its own. */
+	timeout = 2 * (int)(cfg->max_delay_ms + cfg->backoff.deadline_ms) +
 	    CONTROL_TIMEOUT_MS;
 	config_free(cfg);
 	if ((rc = main_call(config_path, "reconcile", timeout, &reply)) != 0)

@@ -139,6 +139,20 @@ nrptpass_count(const struct nrpt_plan *plan, uint32_t n[6])
 		n[plan->actions[i].op]++;
 }
 
+/* Tells the DNS client; traced either way. A failure does not fail the
+ * pass: the rules are right and Windows reads them again on its own. */
+static void
+nrptpass_notify(struct nrpt_store *st, struct trace *t)
+{
+	struct dwerr	 err;
+
+	if (nrpt_store_notify(st, &err) != 0) {
+		trace_nrpt_notify_failed(t, err.msg);
+		log_debug("nrpt: %s", err.msg);
+	} else
+		trace_nrpt_notified(t, nrpt_store_gp(st));
+}
+
 enum nrptpass_result
 nrptpass_run(const struct config *cfg, const struct desired_state *ds,
     struct trace *t, bool plan_only, FILE *out, unsigned *writes)
@@ -201,18 +215,16 @@ nrptpass_run(const struct config *cfg, const struct desired_state *ds,
 	memset(&res, 0, sizeof(res));
 	if (nrpt_apply(plan, &live, &nrptpass_tracer_ops, &tr, &res, &err) != 0) {
 		*writes += (unsigned)(res.values_written + res.rules_deleted);
+		/* What was written before the failure should be seen. */
+		if (res.values_written + res.rules_deleted > 0)
+			nrptpass_notify(st, t);
 		goto fail;
 	}
 	*writes += (unsigned)(res.values_written + res.rules_deleted);
 	if (out != NULL)
 		fprintf(out, "nrpt: %zu rules written, %zu deleted (%zu values)\n",
 		    res.rules_written, res.rules_deleted, res.values_written);
-	if (nrpt_store_notify(st, &err) != 0) {
-		/* The rules are right; the DNS client may just pick them up
-		 * later. Not a failure of the pass. */
-		trace_nrpt_notify_failed(t, err.msg);
-		log_debug("nrpt: %s", err.msg);
-	}
+	nrptpass_notify(st, t);
 	r = NRPTPASS_CHANGED;
 	goto done;
 fail:

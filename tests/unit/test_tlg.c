@@ -1720,6 +1720,18 @@ tlg_encodes_nrpt_notify_failed(void **state)
 }
 
 static void
+tlg_encodes_nrpt_notified(void **state)
+{
+	struct fixture		*fx = *state;
+	static const struct xfield f[] = { XBOOL("gp", 1) };
+	static const struct xevent x = XEVENT("NrptNotified",
+	    TRACE_LVL_INFO, TRACE_OP_INFO, TRACE_KW_NRPT, f);
+
+	trace_nrpt_notified(fx->t, true);
+	check_event(fx, &x);
+}
+
+static void
 tlg_encodes_fight(void **state)
 {
 	struct fixture		*fx = *state;
@@ -2115,6 +2127,7 @@ main(void)
 		T(tlg_encodes_nrpt_record_written),
 		T(tlg_encodes_nrpt_failed),
 		T(tlg_encodes_nrpt_notify_failed),
+		T(tlg_encodes_nrpt_notified),
 		T(tlg_encodes_fight),
 		T(tlg_encodes_daemon_started),
 		T(tlg_encodes_daemon_stopped),

@@ -1,0 +1,388 @@
+/* acl: who may change the service's files, Windows (see acl.h). */
+#include "acl.h"
+
+#include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dwstr.h"
+#include "winutf.h"
+
+/* Rights that let a holder change what the file says (or, on a folder,
+ * what it holds): write, append, delete, change the DACL or the owner.
+ * FILE_ALL_ACCESS and the other composites carry one of these bits. */
+#define ACL_WRITE_RIGHTS	(FILE_WRITE_DATA | FILE_APPEND_DATA | \
+	FILE_DELETE_CHILD | DELETE | WRITE_DAC | WRITE_OWNER | \
+	GENERIC_WRITE | GENERIC_ALL)
+/* Rights on a folder that let a holder delete or replace a file in it
+ * (creating files does not replace one that exists). */
+#define ACL_REPLACE_RIGHTS	(FILE_DELETE_CHILD | DELETE | WRITE_DAC | \
+	WRITE_OWNER | GENERIC_ALL)
+
+/* Who may write: LocalSystem, Administrators, TrustedInstaller. */
+static const wchar_t *const acl_trusted[] = {
+	L"S-1-5-18",
+	L"S-1-5-32-544",
+	L"S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464",
+	NULL
+};
+
+static bool
+acl_is_sep(char c)
+{
+	return c == '\\' || c == '/';
+}
+
+/* The folder part of path, malloc'd: "C:\a" for "C:\a\b", "C:\" for
+ * "C:\b", "\\srv\share" for "\\srv\share\b", "." for a bare name; NULL
+ * for a root ("C:\", "\", "\\srv\share"). */
+static char *
+acl_parent(const char *path)
+{
+	const char	*p, *sep = NULL;
+	size_t		 n, seps = 0;
+	bool		 unc = acl_is_sep(path[0]) && acl_is_sep(path[1]);
+
+	for (p = path; *p != '\0'; p++)
+		if (acl_is_sep(*p) && p[1] != '\0')
+			sep = p;	/* a trailing one does not count */
+	if (sep == NULL)
+		return path[0] == '\0' || acl_is_sep(path[0]) || path[1] == ':' ?
+		    NULL : dwstr_dup(".");
+	n = (size_t)(sep - path);
+	/* Keep the separator of a root: "C:\", "\". */
+	if (n == 0 || (n == 2 && path[1] == ':'))
+		n++;
+	for (p = path; p < path + n; p++)
+		seps += acl_is_sep(*p);
+	if (n >= strlen(path) || (unc && seps < 3))
+		return NULL;
+	return dwstr_ndup(path, n);
+}
+
+/* "BUILTIN\Users (S-1-5-32-545)" for sid, into out. */
+static void
+acl_sid_text(PSID sid, char *out, size_t outlen)
+{
+	wchar_t		 name[256], domain[256], *str = NULL;
+	DWORD		 nn = 256, nd = 256;
+	SID_NAME_USE	 use;
+	char		*n = NULL, *d = NULL, *s = NULL;
+
+	if (ConvertSidToStringSidW(sid, &str))
+		s = winutf_narrow(str);
+	if (LookupAccountSidW(NULL, sid, name, &nn, domain, &nd, &use)) {
+		n = winutf_narrow(name);
+		d = winutf_narrow(domain);
+	}
+	if (n != NULL && d != NULL && d[0] != '\0')
+		snprintf(out, outlen, "%s\\%s (%s)", d, n, s != NULL ? s : "?");
+	else if (n != NULL)
+		snprintf(out, outlen, "%s (%s)", n, s != NULL ? s : "?");
+	else
+		snprintf(out, outlen, "%s", s != NULL ? s : "an unreadable SID");
+	free(n);
+	free(d);
+	free(s);
+	LocalFree(str);
+}
+
+static bool
+acl_is_trusted(PSID sid)
+{
+	wchar_t	*str;
+	size_t	 i;
+	bool	 ok = false;
+
+	if (!ConvertSidToStringSidW(sid, &str))
+		return false;
+	for (i = 0; acl_trusted[i] != NULL && !ok; i++)
+		ok = wcscmp(str, acl_trusted[i]) == 0;
+	LocalFree(str);
+	return ok;
+}
+
+/* The SID and access mask of an ACE that allows; NULL for one that
+ * denies. *unknown is set for a type that cannot be read. */
+static PSID
+acl_ace_sid(const ACE_HEADER *h, DWORD *mask, bool *unknown)
+{
+	const ACCESS_ALLOWED_ACE	*a = (const void *)h;
+	const ACCESS_ALLOWED_OBJECT_ACE	*o = (const void *)h;
+	const BYTE			*p;
+
+	*unknown = false;
+	switch (h->AceType) {
+	case ACCESS_ALLOWED_ACE_TYPE:
+	case ACCESS_ALLOWED_CALLBACK_ACE_TYPE:
+		*mask = a->Mask;
+		return (PSID)&a->SidStart;
+	case ACCESS_ALLOWED_OBJECT_ACE_TYPE:
+	case ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE:
+		/* The GUIDs are there only when their flags say so. */
+		*mask = o->Mask;
+		p = (const BYTE *)&o->ObjectType;
+		if (o->Flags & ACE_OBJECT_TYPE_PRESENT)
+			p += sizeof(GUID);
+		if (o->Flags & ACE_INHERITED_OBJECT_TYPE_PRESENT)
+			p += sizeof(GUID);
+		return (PSID)p;
+	case ACCESS_DENIED_ACE_TYPE:
+	case ACCESS_DENIED_OBJECT_ACE_TYPE:
+	case ACCESS_DENIED_CALLBACK_ACE_TYPE:
+	case ACCESS_DENIED_CALLBACK_OBJECT_ACE_TYPE:
+		return NULL;
+	default:
+		*unknown = true;
+		return NULL;
+	}
+}
+
+/*
+ * Fails unless the DACL of path grants none of rights to anyone untrusted.
+ * deed says what such a right would let them do ("write it"). Deny ACEs
+ * are not weighed against the allows: a deny that happens to cover an
+ * allow still fails the check, which errs on the safe side.
+ */
+static int
+acl_check_rights(const char *path, DWORD rights, const char *deed,
+    struct dwerr *err)
+{
+	PSECURITY_DESCRIPTOR	 sd = NULL;
+	ACE_HEADER		*h;
+	wchar_t			*w;
+	PACL			 dacl = NULL;
+	PSID			 sid;
+	DWORD			 e, i, mask = 0;
+	char			 who[512], msg[256];
+	bool			 unknown;
+	int			 rc = 0;
+
+	if ((w = winutf_wide(path)) == NULL) {
+		dwerr_set(err, ERROR_INVALID_NAME, "%s: not a valid UTF-8 path",
+		    path);
+		return -1;
+	}
+	e = GetNamedSecurityInfoW(w, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION,
+	    NULL, NULL, &dacl, NULL, &sd);
+	free(w);
+	if (e != ERROR_SUCCESS) {
+		winutf_message(e, msg, sizeof(msg));
+		dwerr_set(err, (int)e, "%s: cannot read its DACL: %s", path, msg);
+		return -1;
+	}
+	if (dacl == NULL) {
+		dwerr_set(err, DWERR_INPUT, "%s: has a NULL DACL, so everyone may "
+		    "%s; only SYSTEM and Administrators may", path, deed);
+		LocalFree(sd);
+		return -1;
+	}
+	for (i = 0; i < dacl->AceCount && rc == 0; i++) {
+		if (!GetAce(dacl, i, (void **)&h))
+			continue;
+		if (h->AceFlags & INHERIT_ONLY_ACE)
+			continue;	/* for what is created inside only */
+		sid = acl_ace_sid(h, &mask, &unknown);
+		if (unknown) {
+			dwerr_set(err, DWERR_INPUT, "%s: its DACL has an ACE of "
+			    "type %u that cannot be checked", path, h->AceType);
+			rc = -1;
+		} else if (sid != NULL && (mask & rights) != 0 &&
+		    (!IsValidSid(sid) || !acl_is_trusted(sid))) {
+			if (IsValidSid(sid))
+				acl_sid_text(sid, who, sizeof(who));
+			else
+				snprintf(who, sizeof(who), "an invalid SID");
+			dwerr_set(err, DWERR_INPUT, "%s: %s may %s (an ACE allows "
+			    "0x%08lx); only SYSTEM and Administrators may", path,
+			    who, deed, (unsigned long)mask);
+			rc = -1;
+		}
+	}
+	LocalFree(sd);
+	return rc;
+}
+
+int
+acl_check_private(const char *path, struct dwerr *err)
+{
+	return acl_check_rights(path, ACL_WRITE_RIGHTS, "write it", err);
+}
+
+/* The attributes of path; false with *e set when it cannot be read. */
+static bool
+acl_attributes(const char *path, DWORD *attr, DWORD *e)
+{
+	wchar_t	*w;
+
+	*e = ERROR_SUCCESS;
+	if ((w = winutf_wide(path)) == NULL) {
+		*e = ERROR_INVALID_NAME;
+		return false;
+	}
+	*attr = GetFileAttributesW(w);
+	if (*attr == INVALID_FILE_ATTRIBUTES)
+		*e = GetLastError();
+	free(w);
+	return *e == ERROR_SUCCESS;
+}
+
+static bool
+acl_missing(DWORD e)
+{
+	return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND;
+}
+
+int
+acl_check_trusted_file(const char *path, struct dwerr *err)
+{
+	char	*dir = NULL, *up, deed[1024], msg[256];
+	DWORD	 attr, e;
+	int	 rc = -1;
+
+	if (acl_attributes(path, &attr, &e)) {
+		if (acl_check_private(path, err) != 0)
+			return -1;
+		if ((dir = acl_parent(path)) == NULL)
+			return 0;
+		snprintf(deed, sizeof(deed), "delete or replace %s there", path);
+		rc = acl_check_rights(dir, ACL_REPLACE_RIGHTS, deed, err);
+		free(dir);
+		return rc;
+	}
+	if (!acl_missing(e))
+		goto fail;
+	/* Missing: whoever may create it in the nearest folder that exists
+	 * could put their own there. */
+	snprintf(deed, sizeof(deed), "create %s there", path);
+	for (dir = acl_parent(path); dir != NULL; dir = up) {
+		if (acl_attributes(dir, &attr, &e)) {
+			rc = acl_check_rights(dir, ACL_WRITE_RIGHTS, deed, err);
+			free(dir);
+			return rc;
+		}
+		if (!acl_missing(e)) {
+			free(dir);
+			goto fail;
+		}
+		up = acl_parent(dir);
+		free(dir);
+	}
+	dwerr_set(err, ERROR_PATH_NOT_FOUND, "%s: no folder of it exists", path);
+	return -1;
+fail:
+	winutf_message(e, msg, sizeof(msg));
+	dwerr_set(err, (int)e, "%s: %s", path, msg);
+	return -1;
+}
+
+/* Creates path with sa, and its missing parents first. */
+static int
+acl_mkdir(const char *path, SECURITY_ATTRIBUTES *sa, bool *existed,
+    struct dwerr *err)
+{
+	wchar_t	*w;
+	char	*dir, msg[256];
+	bool	 up_existed;
+	DWORD	 e = ERROR_SUCCESS;
+	int	 rc;
+
+	*existed = false;
+	if ((w = winutf_wide(path)) == NULL) {
+		dwerr_set(err, ERROR_INVALID_NAME, "%s: not a valid UTF-8 path",
+		    path);
+		return -1;
+	}
+	if (!CreateDirectoryW(w, sa) && (e = GetLastError()) ==
+	    ERROR_PATH_NOT_FOUND && (dir = acl_parent(path)) != NULL) {
+		rc = acl_mkdir(dir, sa, &up_existed, err);
+		free(dir);
+		if (rc != 0) {
+			free(w);
+			return -1;
+		}
+		e = CreateDirectoryW(w, sa) ? ERROR_SUCCESS : GetLastError();
+	}
+	free(w);
+	if (e == ERROR_ALREADY_EXISTS) {
+		*existed = true;
+		return 0;
+	}
+	if (e != ERROR_SUCCESS) {
+		winutf_message(e, msg, sizeof(msg));
+		dwerr_set(err, (int)e, "%s: cannot create the folder: %s", path,
+		    msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+acl_private_dir_create(const char *path, struct dwerr *err)
+{
+	SECURITY_ATTRIBUTES	 sa;
+	PSECURITY_DESCRIPTOR	 sd = NULL;
+	PACL			 dacl = NULL;
+	PSID			 owner = NULL;
+	BOOL			 present, defaulted;
+	wchar_t			*w = NULL;
+	char			 msg[256];
+	bool			 existed;
+	DWORD			 attr, e;
+	int			 rc = -1;
+
+	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
+	    L"O:BA" ACL_PRIVATE_DACL, SDDL_REVISION_1, &sd, NULL)) {
+		e = GetLastError();
+		goto fail;
+	}
+	sa.nLength = sizeof(sa);
+	sa.lpSecurityDescriptor = sd;
+	sa.bInheritHandle = FALSE;
+	if (acl_mkdir(path, &sa, &existed, err) != 0)
+		goto done;
+	if (!existed) {
+		rc = 0;
+		goto done;
+	}
+	/* It was there already, perhaps made by someone else: make sure it
+	 * is a real folder (not a link that would carry the new DACL to its
+	 * target), then take it over. */
+	if (!acl_attributes(path, &attr, &e))
+		goto fail;
+	if (!(attr & FILE_ATTRIBUTE_DIRECTORY)) {
+		dwerr_set(err, ERROR_DIRECTORY, "%s: exists and is not a folder",
+		    path);
+		goto done;
+	}
+	if (attr & FILE_ATTRIBUTE_REPARSE_POINT) {
+		dwerr_set(err, ERROR_CANT_ACCESS_FILE, "%s: is a link (a reparse "
+		    "point), not a folder; remove it and try again", path);
+		goto done;
+	}
+	if (!GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted) ||
+	    !GetSecurityDescriptorOwner(sd, &owner, &defaulted) ||
+	    (w = winutf_wide(path)) == NULL) {
+		e = ERROR_INVALID_SECURITY_DESCR;
+		goto fail;
+	}
+	e = SetNamedSecurityInfoW(w, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION |
+	    DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+	    owner, NULL, dacl, NULL);
+	if (e != ERROR_SUCCESS)
+		goto fail;
+	rc = 0;
+	goto done;
+fail:
+	winutf_message(e, msg, sizeof(msg));
+	dwerr_set(err, (int)e, "%s: cannot protect the folder: %s", path, msg);
+done:
+	free(w);
+	LocalFree(sd);
+	return rc;
+}
