@@ -26,11 +26,16 @@
 int	acl_private_dir_create(const char *path, struct dwerr *err);
 
 /* 0 when the DACL of path (a file or a folder) grants nobody but
- * LocalSystem, Administrators and TrustedInstaller a right to write,
- * append, delete, or change the DACL or owner. Otherwise -1 with err naming
- * path and the first other SID that may (a NULL DACL: everyone may), with
+ * LocalSystem, Administrators, TrustedInstaller and the account this
+ * process runs as (for the service: LocalSystem) a right to write, append,
+ * delete, or change the DACL or owner. Otherwise -1 with err naming path
+ * and the first other SID that may (a NULL DACL: everyone may), with
  * DWERR_INPUT; or the Win32 error when the DACL cannot be read. */
 int	acl_check_private(const char *path, struct dwerr *err);
+
+/* The same check on a security descriptor in SDDL text, as if path had it
+ * ("D:NO_ACCESS_CONTROL" is a NULL DACL): data in, verdict out. */
+int	acl_check_sddl(const char *path, const char *sddl, struct dwerr *err);
 
 /* acl_check_private for a file the service trusts, and for the folder that
  * holds it: nobody else may delete or replace the file there. While the

@@ -92,6 +92,26 @@ acl_sid_text(PSID sid, char *out, size_t outlen)
 	LocalFree(str);
 }
 
+/* True when sid is the account this process runs as: for the service,
+ * LocalSystem; what it may write cannot raise anyone above it. */
+static bool
+acl_is_self(PSID sid)
+{
+	union {
+		TOKEN_USER	 tu;
+		BYTE		 buf[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+	} u;
+	HANDLE	 tok;
+	DWORD	 n;
+	BOOL	 ok;
+
+	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok))
+		return false;
+	ok = GetTokenInformation(tok, TokenUser, &u, sizeof(u), &n);
+	CloseHandle(tok);
+	return ok && EqualSid(sid, u.tu.User.Sid);
+}
+
 static bool
 acl_is_trusted(PSID sid)
 {
@@ -104,7 +124,7 @@ acl_is_trusted(PSID sid)
 	for (i = 0; acl_trusted[i] != NULL && !ok; i++)
 		ok = wcscmp(str, acl_trusted[i]) == 0;
 	LocalFree(str);
-	return ok;
+	return ok || acl_is_self(sid);
 }
 
 /* The SID and access mask of an ACE that allows; NULL for one that
@@ -143,6 +163,48 @@ acl_ace_sid(const ACE_HEADER *h, DWORD *mask, bool *unknown)
 	}
 }
 
+/* The check on a DACL read from path (NULL: a NULL DACL). */
+static int
+acl_check_dacl(const char *path, const ACL *dacl, DWORD rights,
+    const char *deed, struct dwerr *err)
+{
+	ACE_HEADER	*h;
+	PSID		 sid;
+	DWORD		 i, mask = 0;
+	char		 who[512];
+	bool		 unknown;
+
+	if (dacl == NULL) {
+		dwerr_set(err, DWERR_INPUT, "%s: has a NULL DACL, so everyone may "
+		    "%s; only SYSTEM and Administrators may", path, deed);
+		return -1;
+	}
+	for (i = 0; i < dacl->AceCount; i++) {
+		if (!GetAce((PACL)dacl, i, (void **)&h))
+			continue;
+		if (h->AceFlags & INHERIT_ONLY_ACE)
+			continue;	/* for what is created inside only */
+		sid = acl_ace_sid(h, &mask, &unknown);
+		if (unknown) {
+			dwerr_set(err, DWERR_INPUT, "%s: its DACL has an ACE of "
+			    "type %u that cannot be checked", path, h->AceType);
+			return -1;
+		}
+		if (sid == NULL || (mask & rights) == 0 ||
+		    (IsValidSid(sid) && acl_is_trusted(sid)))
+			continue;
+		if (IsValidSid(sid))
+			acl_sid_text(sid, who, sizeof(who));
+		else
+			snprintf(who, sizeof(who), "an invalid SID");
+		dwerr_set(err, DWERR_INPUT, "%s: %s may %s (an ACE allows "
+		    "0x%08lx); only SYSTEM and Administrators may", path, who,
+		    deed, (unsigned long)mask);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Fails unless the DACL of path grants none of rights to anyone untrusted.
  * deed says what such a right would let them do ("write it"). Deny ACEs
@@ -154,14 +216,11 @@ acl_check_rights(const char *path, DWORD rights, const char *deed,
     struct dwerr *err)
 {
 	PSECURITY_DESCRIPTOR	 sd = NULL;
-	ACE_HEADER		*h;
 	wchar_t			*w;
 	PACL			 dacl = NULL;
-	PSID			 sid;
-	DWORD			 e, i, mask = 0;
-	char			 who[512], msg[256];
-	bool			 unknown;
-	int			 rc = 0;
+	DWORD			 e;
+	char			 msg[256];
+	int			 rc;
 
 	if ((w = winutf_wide(path)) == NULL) {
 		dwerr_set(err, ERROR_INVALID_NAME, "%s: not a valid UTF-8 path",
@@ -176,34 +235,38 @@ acl_check_rights(const char *path, DWORD rights, const char *deed,
 		dwerr_set(err, (int)e, "%s: cannot read its DACL: %s", path, msg);
 		return -1;
 	}
-	if (dacl == NULL) {
-		dwerr_set(err, DWERR_INPUT, "%s: has a NULL DACL, so everyone may "
-		    "%s; only SYSTEM and Administrators may", path, deed);
+	/* No DACL at all and a NULL DACL both let everyone in. */
+	rc = acl_check_dacl(path, dacl, rights, deed, err);
+	LocalFree(sd);
+	return rc;
+}
+
+int
+acl_check_sddl(const char *path, const char *sddl, struct dwerr *err)
+{
+	PSECURITY_DESCRIPTOR	 sd = NULL;
+	PACL			 dacl = NULL;
+	BOOL			 present = FALSE, defaulted;
+	wchar_t			*w;
+	char			 msg[256];
+	DWORD			 e;
+	int			 rc;
+
+	if ((w = winutf_wide(sddl)) == NULL ||
+	    !ConvertStringSecurityDescriptorToSecurityDescriptorW(w,
+	    SDDL_REVISION_1, &sd, NULL) ||
+	    !GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted)) {
+		e = w == NULL ? ERROR_INVALID_PARAMETER : GetLastError();
+		free(w);
 		LocalFree(sd);
+		winutf_message(e, msg, sizeof(msg));
+		dwerr_set(err, (int)e, "%s: not a security descriptor: %s", sddl,
+		    msg);
 		return -1;
 	}
-	for (i = 0; i < dacl->AceCount && rc == 0; i++) {
-		if (!GetAce(dacl, i, (void **)&h))
-			continue;
-		if (h->AceFlags & INHERIT_ONLY_ACE)
-			continue;	/* for what is created inside only */
-		sid = acl_ace_sid(h, &mask, &unknown);
-		if (unknown) {
-			dwerr_set(err, DWERR_INPUT, "%s: its DACL has an ACE of "
-			    "type %u that cannot be checked", path, h->AceType);
-			rc = -1;
-		} else if (sid != NULL && (mask & rights) != 0 &&
-		    (!IsValidSid(sid) || !acl_is_trusted(sid))) {
-			if (IsValidSid(sid))
-				acl_sid_text(sid, who, sizeof(who));
-			else
-				snprintf(who, sizeof(who), "an invalid SID");
-			dwerr_set(err, DWERR_INPUT, "%s: %s may %s (an ACE allows "
-			    "0x%08lx); only SYSTEM and Administrators may", path,
-			    who, deed, (unsigned long)mask);
-			rc = -1;
-		}
-	}
+	free(w);
+	rc = acl_check_dacl(path, present ? dacl : NULL, ACL_WRITE_RIGHTS,
+	    "write it", err);
 	LocalFree(sd);
 	return rc;
 }

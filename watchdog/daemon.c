@@ -740,14 +740,42 @@ daemon_control_cb(void *arg, struct control_client *client, const char *cmd)
 		    "command; try status, reconcile or reload\"}");
 }
 
-/* (Re)starts the event sources and the control channel for d->cfg.
- * Returns the control channel's error code (0: listening). */
+static bool
+daemon_streq(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* True when old and new watch the same things. */
+static bool
+daemon_same_sources(const struct config *a, const struct config *b)
+{
+	size_t	 i;
+
+	if (a->hosts_enabled != b->hosts_enabled ||
+	    !daemon_streq(a->hosts_path, b->hosts_path) ||
+	    !daemon_streq(a->desired_state, b->desired_state) ||
+	    a->nvpn_prefixes != b->nvpn_prefixes)
+		return false;
+	for (i = 0; i < a->nvpn_prefixes; i++)
+		if (strcmp(a->vpn_prefixes[i], b->vpn_prefixes[i]) != 0)
+			return false;
+	return true;
+}
+
+/* (Re)starts the event sources and the control channel for d->cfg; on a
+ * reload (old non-NULL) only what changed. Returns the control channel's
+ * error code (0: listening). */
 static int
-daemon_attach(struct daemon *d, struct dwerr *cerr)
+daemon_attach(struct daemon *d, const struct config *old, struct dwerr *cerr)
 {
 	struct sources_config	 sc;
 	struct dwerr		 err;
 
+	dwerr_reset(cerr);
+	if (old != NULL && d->src != NULL && daemon_same_sources(old, d->cfg))
+		goto control;
 	sources_free(d->src);
 	sc.hosts_path = d->cfg->hosts_enabled ? d->cfg->hosts_path : NULL;
 	sc.desired_path = d->cfg->desired_state;
@@ -757,8 +785,12 @@ daemon_attach(struct daemon *d, struct dwerr *cerr)
 	    &err)) == NULL)
 		log_error("event sources: %s (passes run on timers and "
 		    "requests only)", err.msg);
+control:
+	/* A client connecting during a reload must not find nobody home. */
+	if (old != NULL && d->ctl != NULL &&
+	    daemon_streq(old->control_socket, d->cfg->control_socket))
+		return 0;
 	control_free(d->ctl);
-	dwerr_reset(cerr);
 	if ((d->ctl = control_listen(d->loop, d->cfg->control_socket,
 	    daemon_control_cb, d, cerr)) == NULL)
 		log_error("control channel: %s", cerr->msg);
@@ -768,7 +800,7 @@ daemon_attach(struct daemon *d, struct dwerr *cerr)
 static int
 daemon_reload(struct daemon *d, struct dwerr *err)
 {
-	struct config	*cfg;
+	struct config	*cfg, *old;
 
 	if (config_load(d->config_path, &cfg, err) != 0) {
 		trace_config_reloaded(d->trace, d->config_path != NULL ?
@@ -784,11 +816,12 @@ daemon_reload(struct daemon *d, struct dwerr *err)
 		log_notice("reload: after the running pass");
 		return 0;
 	}
-	config_free(d->cfg);
+	old = d->cfg;
 	d->cfg = cfg;
 	trace_config_reloaded(d->trace, cfg->path != NULL ? cfg->path : "",
 	    true, "");
-	daemon_attach(d, err);
+	daemon_attach(d, old, err);
+	config_free(old);
 	dwerr_reset(err);
 	daemon_resync_arm(d);
 	d->desired_dirty = true;
@@ -938,7 +971,7 @@ daemon_run(const char *config_path, daemon_started_fn started,
 	d->boot_offset_ms = platform_boot_ms() - platform_mono_ms();
 	trace_daemon_started(d->trace, d->cfg->path != NULL ? d->cfg->path : "",
 	    DW_VERSION);
-	if (daemon_attach(d, err) == EADDRINUSE) {
+	if (daemon_attach(d, NULL, err) == EADDRINUSE) {
 		/* Another watchdog already answers there: one is enough. */
 		daemon_free(d);
 		return -1;
