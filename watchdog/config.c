@@ -466,7 +466,7 @@ config_load(const char *file, struct config **out, struct dwerr *err)
 
 	*out = NULL;
 	if (platform_read_file(path, CONFIG_MAX_BYTES, &text, &len, err) != 0) {
-		if (file == NULL && err != NULL && err->code == ENOENT) {
+		if (file == NULL && err != NULL && err->code == PLATFORM_E_NOENT) {
 			/* No config anywhere: run on the built-in defaults. */
 			dwerr_reset(err);
 			if ((*out = config_defaults(NULL)) == NULL) {

@@ -14,7 +14,7 @@ hostsfile_read(const char *path, size_t max, char **buf, size_t *len,
 	dwerr_reset(&e);
 	if (platform_read_file(path, max, buf, len, &e) == 0)
 		return 0;
-	if (e.code == ENOENT) {
+	if (e.code == PLATFORM_E_NOENT) {
 		/* A missing hosts file is normal: it reads as empty. */
 		*exists = false;
 		if ((*buf = calloc(1, 1)) == NULL) {

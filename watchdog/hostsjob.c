@@ -67,6 +67,14 @@ hostsjob_set_writer(struct hostsjob *job, hostsjob_write_fn fn, void *ctx)
 	job->write_ctx = ctx;
 }
 
+/* The OS error code for a trace's error_code field: 0 when the failure
+ * was not the OS's (bad content: DWERR_INPUT). */
+static uint32_t
+hostsjob_os_code(int code)
+{
+	return code > 0 ? (uint32_t)code : 0;
+}
+
 /* Traces a failed attempt and decides: another attempt, or give up. */
 static enum hostsjob_state
 hostsjob_failed(struct hostsjob *job, bool transient, uint64_t elapsed,
@@ -78,14 +86,14 @@ hostsjob_failed(struct hostsjob *job, bool transient, uint64_t elapsed,
 	if (transient && backoff_next(&job->policy, job->attempts, elapsed,
 	    rand01, &delay) == 0) {
 		trace_hosts_write_attempt(job->trace, job->attempts,
-		    (uint32_t)job->err.code,
+		    hostsjob_os_code(job->err.code),
 		    hostsfile_error_name(job->err.code), job->err.msg, true,
 		    delay, elapsed);
 		*next_delay_ms = delay;
 		return HOSTSJOB_RETRY;
 	}
 	trace_hosts_write_gave_up(job->trace, job->attempts, elapsed,
-	    (uint32_t)job->err.code, hostsfile_error_name(job->err.code),
+	    hostsjob_os_code(job->err.code), hostsfile_error_name(job->err.code),
 	    job->err.msg, transient);
 	return HOSTSJOB_GAVE_UP;
 }

@@ -21,6 +21,18 @@
 #define PLATFORM_SIGNAL_RELOAD	0	/* reload through the control channel */
 #endif
 
+/* The codes platform_read_file fails with for a missing file and for one
+ * over the size limit: errno values on POSIX, Win32 errors on Windows
+ * (ERROR_FILE_NOT_FOUND is 2, the same number as ENOENT). */
+#ifdef _WIN32
+#define PLATFORM_E_NOENT	2	/* ERROR_FILE_NOT_FOUND */
+#define PLATFORM_E_TOOBIG	223	/* ERROR_FILE_TOO_LARGE */
+#else
+#include <errno.h>
+#define PLATFORM_E_NOENT	ENOENT
+#define PLATFORM_E_TOOBIG	EFBIG
+#endif
+
 /* What identifies a file's content as last seen: same identity, same
  * file (unless someone went out of their way to fake it). */
 struct platform_file_id {

@@ -122,7 +122,7 @@ platform_read_file(const char *path, size_t max, char **buf, size_t *len,
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		dwerr_set(err, EFBIG, "%s: %lld bytes, over the limit of %zu",
+		dwerr_set(err, PLATFORM_E_TOOBIG, "%s: %lld bytes, over the limit of %zu",
 		    path, (long long)st.st_size, max);
 		return -1;
 	}
@@ -140,7 +140,7 @@ platform_read_file(const char *path, size_t max, char **buf, size_t *len,
 			if (cap > max + 1) {
 				close(fd);
 				free(p);
-				dwerr_set(err, EFBIG,
+				dwerr_set(err, PLATFORM_E_TOOBIG,
 				    "%s: grew over the limit of %zu bytes",
 				    path, max);
 				return -1;

@@ -95,17 +95,16 @@ platform_sleep_ms(uint32_t ms)
 	Sleep(ms);
 }
 
-/* errno for the Win32 errors a caller tests for (ENOENT, EFBIG). */
+/* The code a caller tests for a missing file is PLATFORM_E_NOENT (2,
+ * ERROR_FILE_NOT_FOUND); every other code stays the Win32 one, so traces
+ * show it as the WIN32ERROR it is. */
 static int
 platform_errno(DWORD e)
 {
 	switch (e) {
 	case ERROR_FILE_NOT_FOUND:
 	case ERROR_PATH_NOT_FOUND:
-		return ENOENT;
-	case ERROR_NOT_ENOUGH_MEMORY:
-	case ERROR_OUTOFMEMORY:
-		return ENOMEM;
+		return PLATFORM_E_NOENT;
 	default:
 		return (int)e;
 	}
@@ -145,7 +144,7 @@ platform_read_file(const char *path, size_t max, char **buf, size_t *len,
 	}
 	if ((uint64_t)size.QuadPart > max) {
 		CloseHandle(h);
-		dwerr_set(err, EFBIG, "%s: %lld bytes, over the limit of %zu",
+		dwerr_set(err, PLATFORM_E_TOOBIG, "%s: %lld bytes, over the limit of %zu",
 		    path, (long long)size.QuadPart, max);
 		return -1;
 	}

@@ -37,7 +37,7 @@ reconcile_read_desired(const char *path, struct desired_state **out,
 
 	*out = NULL;
 	if (platform_read_file(path, DESIRED_MAX_BYTES, &text, &len, err) != 0) {
-		if (err != NULL && err->code == EFBIG)
+		if (err != NULL && err->code == PLATFORM_E_TOOBIG)
 			dwerr_set(err, DWERR_INPUT, "%s: $: the file is over the "
 			    "limit of %u bytes; it was not read", path,
 			    DESIRED_MAX_BYTES);

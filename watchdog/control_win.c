@@ -1,0 +1,974 @@
+/*
+ * control: the control channel over a named pipe (see control.h).
+ *
+ * One accept thread owns the listening instances. It waits for a client
+ * (ConnectNamedPipe), makes the next instance at once, so the name never
+ * disappears between two clients, reads the request line and queues the
+ * connected handle with the line. The loop takes one queued request per
+ * wake-up, parses it and calls the daemon's handler; control_reply writes
+ * the answer from the loop thread and closes the handle. Every wait of the
+ * thread also waits for the stop event, so control_free never hangs.
+ *
+ * A reply is not followed by FlushFileBuffers and DisconnectNamedPipe: the
+ * first waits, without a timeout, until the client has read everything,
+ * and the second throws away what it has not read yet. Closing our end
+ * instead leaves the reply in the pipe: the client reads it, then sees the
+ * end of the pipe. The write itself waits at most CONTROL_WRITE_TIMEOUT_MS
+ * (replies up to CONTROL_OUT_BUFFER_BYTES do not wait at all).
+ *
+ * Only SYSTEM and Administrators may open the pipe or add an instance to
+ * it (a protected DACL), and remote clients are refused. The first
+ * instance is created with FILE_FLAG_FIRST_PIPE_INSTANCE, so a second
+ * daemon cannot join the first one's pipe. Clients still owed a reply when
+ * their channel is freed (a reload frees the channel from inside a request
+ * handler, then answers) keep their instance open; a new channel on the
+ * same name then joins those instances instead of asking to be the first.
+ */
+#include "control.h"
+
+#include <windows.h>
+#include <process.h>
+#include <sddl.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include <cjson/cJSON.h>
+
+#include "dwstr.h"
+#include "log.h"
+#include "platform.h"
+#include "winutf.h"
+
+#define CONTROL_PIPE_PREFIX	"\\\\.\\pipe\\"
+#define CONTROL_PIPE_NAME_MAX	256u	/* characters in a whole pipe name */
+/* Protected (no inherited entries); full control for SYSTEM and the
+ * Administrators group, nobody else. */
+#define CONTROL_PIPE_SDDL	L"D:P(A;;GA;;;SY)(A;;GA;;;BA)"
+#define CONTROL_PIPE_MODE	(PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | \
+				PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS)
+#define CONTROL_OUT_BUFFER_BYTES (64u << 10) /* replies that never wait */
+#define CONTROL_IN_BUFFER_BYTES	(CONTROL_REQUEST_MAX_BYTES + 2)
+#define CONTROL_READ_TIMEOUT_MS	2000u	/* a client's time to send its line */
+#define CONTROL_WRITE_TIMEOUT_MS 2000u	/* a reply's time to go out */
+#define CONTROL_ACCEPT_PAUSE_MS	1000u	/* rest when the pipe fails */
+#define CONTROL_BUSY_WAIT_MS	1000u	/* control_call's wait for a free
+					 * instance, per try */
+#define CONTROL_REPLY_MAX_BYTES	(1u << 20) /* longest reply control_call takes */
+#define CONTROL_CHUNK_BYTES	4096u	/* control_call's read size */
+#define CONTROL_MSG_BYTES	256u	/* a Win32 error's text */
+
+#define CONTROL_ERR_LONG	"{\"ok\":false,\"error\":\"request too long\"}"
+#define CONTROL_ERR_JSON	"{\"ok\":false,\"error\":\"request is not " \
+				"valid JSON\"}"
+#define CONTROL_ERR_CMD		"{\"ok\":false,\"error\":\"request needs a " \
+				"\\\"cmd\\\" string\"}"
+#define CONTROL_ERR_MEMORY	"{\"ok\":false,\"error\":\"out of memory\"}"
+
+/* What the accept thread queued. */
+enum control_kind {
+	CONTROL_REQUEST,	/* a request line to parse */
+	CONTROL_TOO_LONG,	/* no newline within the limit */
+	CONTROL_NOTE_ERROR,	/* a message for log_error, in buf */
+	CONTROL_NOTE_DEBUG	/* a message for log_debug, in buf */
+};
+
+/* Where a client is listed. */
+enum control_home {
+	CONTROL_LOOSE,		/* queued, or being refused */
+	CONTROL_OWED,		/* in its channel's list, owed a reply */
+	CONTROL_ORPHAN		/* owed a reply, its channel freed */
+};
+
+/* One operation of control_io. */
+enum control_op {
+	CONTROL_OP_CONNECT,
+	CONTROL_OP_READ,
+	CONTROL_OP_WRITE
+};
+
+/* What became of one client on the accept thread. */
+enum control_read {
+	CONTROL_READ_QUEUED,
+	CONTROL_READ_DROPPED,
+	CONTROL_READ_STOPPED
+};
+
+struct control_client {
+	struct control_client	*next;	/* in the queue or its home list */
+	struct control		*ctl;	/* while CONTROL_OWED */
+	enum control_home	 home;
+	enum control_kind	 kind;
+	HANDLE			 pipe;	/* our end; INVALID_HANDLE_VALUE
+					 * for a note */
+	size_t			 len;	/* the line, without its newline */
+	/* The line (up to the limit), its newline, and a NUL. */
+	char			 buf[CONTROL_REQUEST_MAX_BYTES + 2];
+	wchar_t			 wpath[];	/* the pipe's name */
+};
+
+struct control {
+	struct control		*next_live;	/* this process's channels */
+	struct loop		*loop;
+	char			*path;
+	wchar_t			*wpath;
+	control_request_fn	 fn;
+	void			*arg;
+	PSECURITY_DESCRIPTOR	 sd;		/* LocalAlloc'd */
+	SECURITY_ATTRIBUTES	 sa;
+	HANDLE			 first;		/* the first instance: the
+						 * thread's from its start */
+	HANDLE			 thread;
+	HANDLE			 stop;		/* set: the thread must end */
+	HANDLE			 io_event;	/* the thread's overlapped I/O */
+	struct loop_timer	*waker;
+	/* The thread's requests for the loop, guarded by lock. */
+	CRITICAL_SECTION	 lock;
+	struct control_client	*queue;
+	struct control_client	**queue_tail;
+	/* Handed to the daemon, owed a reply (loop thread only). */
+	struct control_client	*clients;
+};
+
+/*
+ * This process's channels and the clients that outlived theirs, so that
+ * control_listen can tell a name held by its own clients (join it) from a
+ * name another daemon holds (refuse).
+ */
+static SRWLOCK			 control_lock = SRWLOCK_INIT;
+static struct control		*control_live;
+static struct control_client	*control_orphans;
+
+/* Milliseconds left until deadline_ms (0: none, INFINITE). */
+static DWORD
+control_remaining_ms(uint64_t deadline_ms)
+{
+	uint64_t	 now;
+
+	if (deadline_ms == 0)
+		return INFINITE;
+	now = platform_mono_ms();
+	if (now >= deadline_ms)
+		return 0;
+	if (deadline_ms - now >= INFINITE)
+		return INFINITE - 1;
+	return (DWORD)(deadline_ms - now);
+}
+
+/*
+ * One overlapped operation on h, waited for until deadline_ms (0: none)
+ * or until stop is set (NULL: never). Returns 0 with *done bytes, or a
+ * Win32 error: ERROR_TIMEOUT, ERROR_CANCELLED (stopped), or the
+ * operation's own. An operation cut short is cancelled and waited for, so
+ * buf is free again when this returns.
+ */
+static DWORD
+control_io(enum control_op op, HANDLE h, void *buf, DWORD n, HANDLE ev,
+    HANDLE stop, uint64_t deadline_ms, DWORD *done)
+{
+	OVERLAPPED	 ov;
+	HANDLE		 w[2];
+	DWORD		 e = 0, nw = 0, rc, got = 0;
+	BOOL		 ok;
+
+	*done = 0;
+	memset(&ov, 0, sizeof(ov));
+	ov.hEvent = ev;
+	switch (op) {
+	case CONTROL_OP_CONNECT:
+		ok = ConnectNamedPipe(h, &ov);
+		break;
+	case CONTROL_OP_READ:
+		ok = ReadFile(h, buf, n, NULL, &ov);
+		break;
+	default:
+		ok = WriteFile(h, buf, n, NULL, &ov);
+		break;
+	}
+	if (!ok) {
+		e = GetLastError();
+		if (op == CONTROL_OP_CONNECT && e == ERROR_PIPE_CONNECTED)
+			return 0;	/* it came before we asked */
+		if (e != ERROR_IO_PENDING)
+			return e;
+		e = 0;
+	}
+	w[nw++] = ev;
+	if (stop != NULL)
+		w[nw++] = stop;
+	rc = WaitForMultipleObjects(nw, w, FALSE,
+	    control_remaining_ms(deadline_ms));
+	if (rc != WAIT_OBJECT_0) {
+		if (rc == WAIT_TIMEOUT)
+			e = ERROR_TIMEOUT;
+		else if (rc == WAIT_OBJECT_0 + 1)
+			e = ERROR_CANCELLED;
+		else
+			e = GetLastError();
+		(void)CancelIoEx(h, &ov);
+	}
+	if (GetOverlappedResult(h, &ov, &got, TRUE)) {
+		*done = got;	/* done, maybe just before the cancel */
+		return 0;
+	}
+	return e != 0 ? e : GetLastError();
+}
+
+/* Writes all of p to h by deadline_ms; 0 or a Win32 error. */
+static DWORD
+control_write_all(HANDLE h, const char *p, size_t n, HANDLE ev,
+    uint64_t deadline_ms)
+{
+	DWORD	 done, e;
+
+	while (n > 0) {
+		e = control_io(CONTROL_OP_WRITE, h, (void *)p,
+		    n > INT32_MAX ? INT32_MAX : (DWORD)n, ev, NULL, deadline_ms,
+		    &done);
+		if (e != 0)
+			return e;
+		if (done == 0)
+			return ERROR_NO_DATA;
+		p += done;
+		n -= done;
+	}
+	return 0;
+}
+
+/* The UTF-16 name of a local pipe path, malloc'd; NULL with err. */
+static wchar_t *
+control_pipe_name(const char *path, struct dwerr *err)
+{
+	const size_t	 plen = strlen(CONTROL_PIPE_PREFIX);
+	wchar_t		*w;
+
+	if (path[0] == '\0') {
+		dwerr_set(err, EINVAL, "the control pipe name is empty");
+		return NULL;
+	}
+	if (strlen(path) <= plen ||
+	    _strnicmp(path, CONTROL_PIPE_PREFIX, plen) != 0) {
+		dwerr_set(err, EINVAL, "the control pipe %s is not a local pipe "
+		    "name: it must start with %s and name a pipe", path,
+		    CONTROL_PIPE_PREFIX);
+		return NULL;
+	}
+	if ((w = winutf_wide(path)) == NULL) {
+		dwerr_set(err, EINVAL, "the control pipe name %s is not valid "
+		    "UTF-8", path);
+		return NULL;
+	}
+	if (wcslen(w) > CONTROL_PIPE_NAME_MAX) {
+		free(w);
+		dwerr_set(err, ENAMETOOLONG, "the control pipe name %s is "
+		    "longer than the %u characters Windows allows", path,
+		    CONTROL_PIPE_NAME_MAX);
+		return NULL;
+	}
+	return w;
+}
+
+/* A new instance of the pipe; INVALID_HANDLE_VALUE with GetLastError.
+ * Only constant fields of ctl: the accept thread calls it too. */
+static HANDLE
+control_pipe_new(const struct control *ctl, bool first)
+{
+	DWORD	 open = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED;
+
+	if (first)
+		open |= FILE_FLAG_FIRST_PIPE_INSTANCE;
+	return CreateNamedPipeW(ctl->wpath, open, CONTROL_PIPE_MODE,
+	    PIPE_UNLIMITED_INSTANCES, CONTROL_OUT_BUFFER_BYTES,
+	    CONTROL_IN_BUFFER_BYTES, CONTROL_BUSY_WAIT_MS,
+	    (LPSECURITY_ATTRIBUTES)&ctl->sa);
+}
+
+/*
+ * The accept thread. It touches only the queue (under the lock), the
+ * waker (loop_wake) and the constant fields of ctl.
+ */
+
+/* A queue entry for ctl's pipe; NULL when out of memory. */
+static struct control_client *
+control_item_new(const struct control *ctl, enum control_kind kind,
+    HANDLE pipe)
+{
+	size_t			 n = (wcslen(ctl->wpath) + 1) * sizeof(wchar_t);
+	struct control_client	*c;
+
+	if ((c = malloc(sizeof(*c) + n)) == NULL)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	c->home = CONTROL_LOOSE;
+	c->kind = kind;
+	c->pipe = pipe;
+	memcpy(c->wpath, ctl->wpath, n);
+	return c;
+}
+
+/* Queues c for the loop, waking it when the queue was empty. */
+static void
+control_enqueue(struct control *ctl, struct control_client *c)
+{
+	bool	 was_empty;
+
+	c->next = NULL;
+	EnterCriticalSection(&ctl->lock);
+	was_empty = ctl->queue == NULL;
+	*ctl->queue_tail = c;
+	ctl->queue_tail = &c->next;
+	LeaveCriticalSection(&ctl->lock);
+	if (was_empty)
+		loop_wake(ctl->waker);
+}
+
+static void	control_note(struct control *, enum control_kind, const char *,
+		    ...) DW_PRINTF(3, 4);
+
+/* A message for the loop to log: the thread does not log itself. */
+static void
+control_note(struct control *ctl, enum control_kind kind, const char *fmt,
+    ...)
+{
+	struct control_client	*c;
+	va_list			 ap;
+
+	if ((c = control_item_new(ctl, kind, INVALID_HANDLE_VALUE)) == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->buf, sizeof(c->buf), fmt, ap);
+	va_end(ap);
+	control_enqueue(ctl, c);
+}
+
+/* Waits out a pause; false when told to stop meanwhile. */
+static bool
+control_thread_pause(struct control *ctl)
+{
+	return WaitForSingleObject(ctl->stop, CONTROL_ACCEPT_PAUSE_MS) !=
+	    WAIT_OBJECT_0;
+}
+
+/* Reads the request line of the client connected on pipe and queues it;
+ * the pipe is the queue's, or closed. */
+static enum control_read
+control_thread_read(struct control *ctl, HANDLE pipe)
+{
+	const size_t		 cap = CONTROL_REQUEST_MAX_BYTES + 1;
+	uint64_t		 deadline;
+	struct control_client	*c;
+	char			*nl, msg[CONTROL_MSG_BYTES];
+	DWORD			 e, n;
+
+	if ((c = control_item_new(ctl, CONTROL_REQUEST, pipe)) == NULL) {
+		CloseHandle(pipe);
+		return CONTROL_READ_DROPPED;
+	}
+	deadline = platform_mono_ms() + CONTROL_READ_TIMEOUT_MS;
+	for (;;) {
+		e = control_io(CONTROL_OP_READ, pipe, c->buf + c->len,
+		    (DWORD)(cap - c->len), ctl->io_event, ctl->stop, deadline,
+		    &n);
+		if (e == ERROR_CANCELLED) {
+			free(c);
+			CloseHandle(pipe);
+			return CONTROL_READ_STOPPED;
+		}
+		if (e == 0) {
+			if ((nl = memchr(c->buf + c->len, '\n', n)) != NULL) {
+				c->len = (size_t)(nl - c->buf);
+				break;
+			}
+			c->len += n;
+			if (c->len == cap) {
+				c->kind = CONTROL_TOO_LONG;
+				break;
+			}
+			continue;
+		}
+		if (e == ERROR_BROKEN_PIPE || e == ERROR_PIPE_NOT_CONNECTED) {
+			/* The end of the pipe ends the line too. */
+			if (c->len > 0)
+				break;
+			control_note(ctl, CONTROL_NOTE_DEBUG, "a client of %s "
+			    "hung up without a request", ctl->path);
+		} else if (e == ERROR_TIMEOUT)
+			control_note(ctl, CONTROL_NOTE_DEBUG, "dropped a "
+			    "client of %s that sent no full request within "
+			    "%u ms", ctl->path, CONTROL_READ_TIMEOUT_MS);
+		else {
+			winutf_message(e, msg, sizeof(msg));
+			control_note(ctl, CONTROL_NOTE_DEBUG, "dropped a "
+			    "client of %s: %s", ctl->path, msg);
+		}
+		free(c);
+		(void)DisconnectNamedPipe(pipe);
+		CloseHandle(pipe);
+		return CONTROL_READ_DROPPED;
+	}
+	control_enqueue(ctl, c);
+	return CONTROL_READ_QUEUED;
+}
+
+static unsigned __stdcall
+control_thread(void *arg)
+{
+	struct control	*ctl = arg;
+	HANDLE		 pipe = ctl->first, next;
+	char		 msg[CONTROL_MSG_BYTES];
+	DWORD		 e, n;
+
+	for (;;) {
+		if (pipe == INVALID_HANDLE_VALUE &&
+		    (pipe = control_pipe_new(ctl, false)) ==
+		    INVALID_HANDLE_VALUE) {
+			winutf_message(GetLastError(), msg, sizeof(msg));
+			control_note(ctl, CONTROL_NOTE_ERROR, "cannot make a "
+			    "new instance of %s: %s; pausing for %u ms",
+			    ctl->path, msg, CONTROL_ACCEPT_PAUSE_MS);
+			if (!control_thread_pause(ctl))
+				break;
+			continue;
+		}
+		e = control_io(CONTROL_OP_CONNECT, pipe, NULL, 0,
+		    ctl->io_event, ctl->stop, 0, &n);
+		if (e == ERROR_CANCELLED)
+			break;
+		if (e == ERROR_NO_DATA) {
+			/* A client came and went before we looked. */
+			(void)DisconnectNamedPipe(pipe);
+			continue;
+		}
+		if (e != 0) {
+			winutf_message(e, msg, sizeof(msg));
+			control_note(ctl, CONTROL_NOTE_ERROR, "cannot wait for "
+			    "a client on %s: %s; pausing for %u ms", ctl->path,
+			    msg, CONTROL_ACCEPT_PAUSE_MS);
+			CloseHandle(pipe);
+			pipe = INVALID_HANDLE_VALUE;
+			if (!control_thread_pause(ctl))
+				break;
+			continue;
+		}
+		/* The next client finds an instance while this one is read
+		 * and answered (on failure, the top of the loop retries). */
+		next = control_pipe_new(ctl, false);
+		if (control_thread_read(ctl, pipe) == CONTROL_READ_STOPPED) {
+			pipe = next;
+			break;
+		}
+		pipe = next;
+	}
+	if (pipe != INVALID_HANDLE_VALUE)
+		CloseHandle(pipe);
+	return 0;
+}
+
+/*
+ * The loop side.
+ */
+
+/* Takes c out of the list it is in. */
+static void
+control_client_unlink(struct control_client *c)
+{
+	struct control_client	**pp = NULL;
+
+	if (c->home == CONTROL_ORPHAN) {
+		AcquireSRWLockExclusive(&control_lock);
+		pp = &control_orphans;
+	} else if (c->home == CONTROL_OWED)
+		pp = &c->ctl->clients;
+	for (; pp != NULL && *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	if (c->home == CONTROL_ORPHAN)
+		ReleaseSRWLockExclusive(&control_lock);
+	c->home = CONTROL_LOOSE;
+	c->ctl = NULL;
+	c->next = NULL;
+}
+
+/* Parses the line and hands the command to the daemon, or answers it. */
+static void
+control_request(struct control *ctl, struct control_client *c)
+{
+	cJSON	*root, *cmd;
+	char	*s;
+
+	c->buf[c->len] = '\0';
+	if (memchr(c->buf, '\0', c->len) != NULL ||
+	    (root = cJSON_ParseWithLengthOpts(c->buf, c->len + 1, NULL, 1)) ==
+	    NULL) {
+		log_debug("control: a request that is not JSON");
+		control_reply(c, CONTROL_ERR_JSON);
+		return;
+	}
+	cmd = cJSON_GetObjectItemCaseSensitive(root, "cmd");
+	if (!cJSON_IsObject(root) || !cJSON_IsString(cmd) ||
+	    cmd->valuestring[0] == '\0') {
+		cJSON_Delete(root);
+		log_debug("control: a request without a \"cmd\" string");
+		control_reply(c, CONTROL_ERR_CMD);
+		return;
+	}
+	s = dwstr_dup(cmd->valuestring);
+	cJSON_Delete(root);
+	if (s == NULL) {
+		log_error("control: out of memory for a request");
+		control_reply(c, CONTROL_ERR_MEMORY);
+		return;
+	}
+	log_debug("control: request \"%s\"", s);
+	c->ctl = ctl;
+	c->home = CONTROL_OWED;
+	c->next = ctl->clients;
+	ctl->clients = c;
+	/* The handler may reply (which frees c) or even free ctl (a reload
+	 * does): touch nothing after it but s. */
+	ctl->fn(ctl->arg, c, s);
+	free(s);
+}
+
+/* The accept thread queued something. */
+static void
+control_woken(void *arg)
+{
+	struct control		*ctl = arg;
+	struct control_client	*c;
+	bool			 more;
+
+	EnterCriticalSection(&ctl->lock);
+	if ((c = ctl->queue) != NULL && (ctl->queue = c->next) == NULL)
+		ctl->queue_tail = &ctl->queue;
+	more = ctl->queue != NULL;
+	LeaveCriticalSection(&ctl->lock);
+	if (c == NULL)
+		return;
+	c->next = NULL;
+	/* One entry per wake-up, as the handler may free ctl; the next
+	 * wake-up takes the rest. */
+	if (more)
+		loop_wake(ctl->waker);
+	switch (c->kind) {
+	case CONTROL_NOTE_ERROR:
+		log_error("control: %s", c->buf);
+		free(c);
+		break;
+	case CONTROL_NOTE_DEBUG:
+		log_debug("control: %s", c->buf);
+		free(c);
+		break;
+	case CONTROL_TOO_LONG:
+		log_debug("control: refused a request over %u bytes",
+		    CONTROL_REQUEST_MAX_BYTES);
+		control_reply(c, CONTROL_ERR_LONG);
+		break;
+	case CONTROL_REQUEST:
+		control_request(ctl, c);
+		break;
+	}
+}
+
+/* True when a live channel of this process is on wpath; under
+ * control_lock. */
+static bool
+control_live_on(const wchar_t *wpath)
+{
+	const struct control	*ctl;
+
+	for (ctl = control_live; ctl != NULL; ctl = ctl->next_live)
+		if (_wcsicmp(ctl->wpath, wpath) == 0)
+			return true;
+	return false;
+}
+
+/* True when a client that outlived its channel holds an instance of
+ * wpath; under control_lock. */
+static bool
+control_orphans_on(const wchar_t *wpath)
+{
+	const struct control_client	*c;
+
+	for (c = control_orphans; c != NULL; c = c->next)
+		if (_wcsicmp(c->wpath, wpath) == 0)
+			return true;
+	return false;
+}
+
+/* Makes the first instance and lists ctl as live; -1 with err. */
+static int
+control_claim(struct control *ctl, struct dwerr *err)
+{
+	char	 msg[CONTROL_MSG_BYTES];
+	DWORD	 e = 0;
+	bool	 in_use;
+
+	AcquireSRWLockExclusive(&control_lock);
+	if (!(in_use = control_live_on(ctl->wpath))) {
+		/* Our own clients, still owed a reply, may hold the name
+		 * after a reload: join their instances. Otherwise the name
+		 * must be new, or another daemon has it. */
+		ctl->first = control_pipe_new(ctl,
+		    !control_orphans_on(ctl->wpath));
+		if (ctl->first == INVALID_HANDLE_VALUE)
+			e = GetLastError();
+		else {
+			ctl->next_live = control_live;
+			control_live = ctl;
+		}
+	}
+	ReleaseSRWLockExclusive(&control_lock);
+	if (in_use || e == ERROR_ACCESS_DENIED || e == ERROR_PIPE_BUSY ||
+	    e == ERROR_ALREADY_EXISTS) {
+		dwerr_set(err, EADDRINUSE, "another dnswatchdog is already "
+		    "listening on %s", ctl->path);
+		return -1;
+	}
+	if (e != 0) {
+		winutf_message(e, msg, sizeof(msg));
+		dwerr_set(err, (int)e, "cannot create the control pipe %s: %s",
+		    ctl->path, msg);
+		return -1;
+	}
+	return 0;
+}
+
+struct control *
+control_listen(struct loop *loop, const char *path, control_request_fn fn,
+    void *arg, struct dwerr *err)
+{
+	struct control	*ctl;
+	wchar_t		*wpath;
+	uintptr_t	 th;
+	char		 msg[CONTROL_MSG_BYTES];
+	int		 e;
+
+	if ((wpath = control_pipe_name(path, err)) == NULL)
+		return NULL;
+	if ((ctl = calloc(1, sizeof(*ctl))) == NULL ||
+	    (ctl->path = dwstr_dup(path)) == NULL) {
+		free(ctl);
+		free(wpath);
+		dwerr_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	ctl->wpath = wpath;
+	ctl->loop = loop;
+	ctl->fn = fn;
+	ctl->arg = arg;
+	ctl->first = INVALID_HANDLE_VALUE;
+	ctl->queue_tail = &ctl->queue;
+	InitializeCriticalSection(&ctl->lock);
+	if ((ctl->stop = CreateEventW(NULL, TRUE, FALSE, NULL)) == NULL ||
+	    (ctl->io_event = CreateEventW(NULL, TRUE, FALSE, NULL)) == NULL ||
+	    !ConvertStringSecurityDescriptorToSecurityDescriptorW(
+	    CONTROL_PIPE_SDDL, SDDL_REVISION_1, &ctl->sd, NULL)) {
+		e = (int)GetLastError();
+		winutf_message((unsigned long)e, msg, sizeof(msg));
+		dwerr_set(err, e, "cannot set up the control pipe %s: %s", path,
+		    msg);
+		goto fail;
+	}
+	ctl->sa.nLength = sizeof(ctl->sa);
+	ctl->sa.lpSecurityDescriptor = ctl->sd;
+	ctl->sa.bInheritHandle = FALSE;
+	if ((ctl->waker = loop_waker_new(loop, control_woken, ctl)) == NULL) {
+		dwerr_set(err, ENOMEM, "cannot watch %s", path);
+		goto fail;
+	}
+	if (control_claim(ctl, err) != 0)
+		goto fail;
+	if ((th = _beginthreadex(NULL, 0, control_thread, ctl, 0, NULL)) ==
+	    0) {
+		e = errno;
+		dwerr_set(err, e, "cannot start the thread that serves %s: %s",
+		    path, strerror(e));
+		goto fail;
+	}
+	ctl->thread = (HANDLE)th;
+	return ctl;
+fail:
+	control_free(ctl);
+	return NULL;
+}
+
+void
+control_free(struct control *ctl)
+{
+	struct control_client	*c, *next;
+	struct control		**lp;
+
+	if (ctl == NULL)
+		return;
+	if (ctl->thread != NULL) {
+		SetEvent(ctl->stop);
+		WaitForSingleObject(ctl->thread, INFINITE);
+		CloseHandle(ctl->thread);
+	} else if (ctl->first != INVALID_HANDLE_VALUE)
+		CloseHandle(ctl->first);
+	/* Read but not handed over yet: nobody owes these a reply. */
+	for (c = ctl->queue; c != NULL; c = next) {
+		next = c->next;
+		if (c->kind == CONTROL_NOTE_ERROR)
+			log_error("control: %s", c->buf);
+		else if (c->pipe != INVALID_HANDLE_VALUE) {
+			log_debug("control: closed a client of %s with its "
+			    "channel", ctl->path);
+			CloseHandle(c->pipe);
+		}
+		free(c);
+	}
+	AcquireSRWLockExclusive(&control_lock);
+	for (lp = &control_live; *lp != NULL; lp = &(*lp)->next_live) {
+		if (*lp == ctl) {
+			*lp = ctl->next_live;
+			break;
+		}
+	}
+	/* Still owed a reply (a reload answers after making a new
+	 * channel): control_reply frees them. */
+	for (c = ctl->clients; c != NULL; c = next) {
+		next = c->next;
+		c->ctl = NULL;
+		c->home = CONTROL_ORPHAN;
+		c->next = control_orphans;
+		control_orphans = c;
+	}
+	ReleaseSRWLockExclusive(&control_lock);
+	loop_timer_free(ctl->waker);
+	if (ctl->io_event != NULL)
+		CloseHandle(ctl->io_event);
+	if (ctl->stop != NULL)
+		CloseHandle(ctl->stop);
+	DeleteCriticalSection(&ctl->lock);
+	LocalFree(ctl->sd);
+	free(ctl->wpath);
+	free(ctl->path);
+	free(ctl);
+}
+
+void
+control_reply(struct control_client *c, const char *json)
+{
+	char	 msg[CONTROL_MSG_BYTES];
+	HANDLE	 ev;
+	DWORD	 e;
+	uint64_t deadline;
+
+	if (c == NULL)
+		return;
+	control_client_unlink(c);
+	/* A reply that fits the pipe's buffer goes out at once; a longer
+	 * one waits for the client to read, but not for long. */
+	deadline = platform_mono_ms() + CONTROL_WRITE_TIMEOUT_MS;
+	if ((ev = CreateEventW(NULL, TRUE, FALSE, NULL)) == NULL)
+		e = GetLastError();
+	else if ((e = control_write_all(c->pipe, json, strlen(json), ev,
+	    deadline)) == 0)
+		e = control_write_all(c->pipe, "\n", 1, ev, deadline);
+	if (e == ERROR_TIMEOUT)
+		log_error("control: dropped a client that does not read its "
+		    "reply");
+	else if (e != 0) {
+		winutf_message(e, msg, sizeof(msg));
+		log_debug("control: the client left before its reply: %s",
+		    msg);
+	}
+	if (ev != NULL)
+		CloseHandle(ev);
+	/* Closing without DisconnectNamedPipe keeps the unread reply for
+	 * the client (see the top of the file). */
+	CloseHandle(c->pipe);
+	free(c);
+}
+
+/*
+ * Client side.
+ */
+
+/* Opens the pipe, waiting for a free instance until deadline_ms (0:
+ * none); the handle, or INVALID_HANDLE_VALUE with err. */
+static HANDLE
+control_open(const char *path, const wchar_t *wpath, uint64_t deadline_ms,
+    struct dwerr *err)
+{
+	char	 msg[CONTROL_MSG_BYTES];
+	HANDLE	 h;
+	DWORD	 e, ms;
+
+	for (;;) {
+		/* Identification only: a server squatting on the name
+		 * cannot act as the caller. */
+		h = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE, 0, NULL,
+		    OPEN_EXISTING, FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT |
+		    SECURITY_IDENTIFICATION, NULL);
+		if (h != INVALID_HANDLE_VALUE)
+			return h;
+		if ((e = GetLastError()) != ERROR_PIPE_BUSY)
+			break;
+		/* Every instance has a client: wait for a free one. */
+		if ((ms = control_remaining_ms(deadline_ms)) == 0)
+			break;
+		if (ms > CONTROL_BUSY_WAIT_MS)
+			ms = CONTROL_BUSY_WAIT_MS;
+		(void)WaitNamedPipeW(wpath, ms);
+	}
+	switch (e) {
+	case ERROR_FILE_NOT_FOUND:
+	case ERROR_PATH_NOT_FOUND:
+		dwerr_set(err, ENOENT, "no dnswatchdog is running on %s", path);
+		break;
+	case ERROR_PIPE_BUSY:
+		dwerr_set(err, EAGAIN, "the dnswatchdog on %s is too busy to "
+		    "take a connection", path);
+		break;
+	case ERROR_ACCESS_DENIED:
+		dwerr_set(err, EACCES, "cannot open %s: only SYSTEM and "
+		    "Administrators may use it (run this from an elevated "
+		    "prompt)", path);
+		break;
+	default:
+		winutf_message(e, msg, sizeof(msg));
+		dwerr_set(err, (int)e, "cannot connect to %s: %s", path, msg);
+		break;
+	}
+	return INVALID_HANDLE_VALUE;
+}
+
+/* {"cmd":cmd} and a newline, malloc'd; NULL when out of memory. */
+static char *
+control_request_line(const char *cmd)
+{
+	cJSON	*o;
+	char	*s, *line = NULL;
+	size_t	 n;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (cJSON_AddStringToObject(o, "cmd", cmd) != NULL &&
+	    (s = cJSON_PrintUnformatted(o)) != NULL) {
+		n = strlen(s);
+		if ((line = malloc(n + 2)) != NULL) {
+			memcpy(line, s, n);
+			memcpy(line + n, "\n", 2);
+		}
+		cJSON_free(s);
+	}
+	cJSON_Delete(o);
+	return line;
+}
+
+/* Reads the reply line into a malloc'd *out; 0 or a Win32 error
+ * (ERROR_MORE_DATA: over CONTROL_REPLY_MAX_BYTES). */
+static DWORD
+control_read_line(HANDLE h, HANDLE ev, uint64_t deadline_ms, char **out)
+{
+	char	*buf = NULL, *nb, *nl;
+	size_t	 len = 0, cap = 0;
+	DWORD	 e, n;
+
+	for (;;) {
+		if (cap - len < CONTROL_CHUNK_BYTES) {
+			if (cap >= CONTROL_REPLY_MAX_BYTES) {
+				e = ERROR_MORE_DATA;
+				break;
+			}
+			cap = cap == 0 ? CONTROL_CHUNK_BYTES * 2 : cap * 2;
+			if ((nb = realloc(buf, cap + 1)) == NULL) {
+				e = ERROR_NOT_ENOUGH_MEMORY;
+				break;
+			}
+			buf = nb;
+		}
+		e = control_io(CONTROL_OP_READ, h, buf + len,
+		    (DWORD)(cap - len), ev, NULL, deadline_ms, &n);
+		if (e != 0)
+			break;
+		if ((nl = memchr(buf + len, '\n', n)) != NULL) {
+			*nl = '\0';
+			*out = buf;
+			return 0;
+		}
+		len += n;
+	}
+	free(buf);
+	return e;
+}
+
+int
+control_call(const char *path, const char *cmd, int timeout_ms, char **reply,
+    struct dwerr *err)
+{
+	uint64_t	 deadline = 0;
+	wchar_t		*wpath;
+	HANDLE		 h = INVALID_HANDLE_VALUE, ev = NULL;
+	char		*req = NULL, msg[CONTROL_MSG_BYTES];
+	DWORD		 e;
+	int		 rc = -1;
+
+	*reply = NULL;
+	if (timeout_ms >= 0)
+		deadline = platform_mono_ms() + (uint64_t)timeout_ms + 1;
+	if ((wpath = control_pipe_name(path, err)) == NULL)
+		return -1;
+	if ((req = control_request_line(cmd)) == NULL) {
+		dwerr_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((ev = CreateEventW(NULL, TRUE, FALSE, NULL)) == NULL) {
+		e = GetLastError();
+		winutf_message(e, msg, sizeof(msg));
+		dwerr_set(err, (int)e, "cannot talk to %s: %s", path, msg);
+		goto out;
+	}
+	if ((h = control_open(path, wpath, deadline, err)) ==
+	    INVALID_HANDLE_VALUE)
+		goto out;
+	if ((e = control_write_all(h, req, strlen(req), ev, deadline)) == 0 &&
+	    (e = control_read_line(h, ev, deadline, reply)) == 0) {
+		rc = 0;
+		goto out;
+	}
+	switch (e) {
+	case ERROR_BROKEN_PIPE:
+	case ERROR_PIPE_NOT_CONNECTED:
+	case ERROR_NO_DATA:
+		dwerr_set(err, ECONNRESET, "the dnswatchdog on %s closed the "
+		    "connection without a full reply", path);
+		break;
+	case ERROR_TIMEOUT:
+		dwerr_set(err, ETIMEDOUT, "no reply from the dnswatchdog on %s "
+		    "within %d ms", path, timeout_ms);
+		break;
+	case ERROR_MORE_DATA:
+		dwerr_set(err, EMSGSIZE, "the reply from %s is over %u bytes",
+		    path, CONTROL_REPLY_MAX_BYTES);
+		break;
+	case ERROR_NOT_ENOUGH_MEMORY:
+		dwerr_set(err, ENOMEM, "out of memory");
+		break;
+	default:
+		winutf_message(e, msg, sizeof(msg));
+		dwerr_set(err, (int)e, "talking to the dnswatchdog on %s: %s",
+		    path, msg);
+		break;
+	}
+out:
+	if (h != INVALID_HANDLE_VALUE)
+		CloseHandle(h);
+	if (ev != NULL)
+		CloseHandle(ev);
+	free(req);
+	free(wpath);
+	return rc;
+}
