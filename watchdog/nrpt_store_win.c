@@ -108,6 +108,9 @@ static void	 nrpt_rule_intersect(struct nrpt_rule *,
 static int	 nrpt_live_merge(struct nrpt_live *, struct nrpt_live *);
 static int	 nrpt_record_read(struct nrpt_store *, struct nrpt_live *,
 		    struct dwerr *);
+static bool	 nrpt_gp_empty(void);
+static void	 nrpt_gp_mark_found_empty(struct nrpt_store *);
+static bool	 nrpt_gp_take_found_empty(struct nrpt_store *);
 static int	 nrpt_table_write(const struct nrpt_table *, bool, const char *,
 		    const wchar_t *, const struct nrpt_value_out *, size_t,
 		    unsigned, struct dwerr *);
@@ -813,6 +816,8 @@ nrpt_op_rule_write(void *ctx, const struct nrpt_rule *rule, unsigned values,
 		goto done;
 	if (st->gp) {
 		st->gp_dirty = true;
+		if (nrpt_gp_empty())
+			nrpt_gp_mark_found_empty(st);
 		if (nrpt_table_write(&nrpt_gp, true, rule->id, wid, vals, 6,
 		    values, err) == -1)
 			goto done;
@@ -825,6 +830,62 @@ done:
 	free(comment);
 	free(ipsec);
 	return ret;
+}
+
+#define NRPT_GP_FOUND_EMPTY	L"GPTableFoundEmpty"	/* in the record key */
+
+/* True when the GP table exists and holds no rule and no value. */
+static bool
+nrpt_gp_empty(void)
+{
+	HKEY	 k;
+	DWORD	 nsub = 1, nval = 1;
+
+	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, nrpt_gp.wpath, 0,
+	    KEY_READ | NRPT_VIEW, &k) != ERROR_SUCCESS)
+		return false;
+	RegQueryInfoKeyW(k, NULL, NULL, NULL, &nsub, NULL, NULL, &nval, NULL,
+	    NULL, NULL, NULL);
+	RegCloseKey(k);
+	return nsub == 0 && nval == 0;
+}
+
+/* Remembers (in the record key) that the GP table was empty before our
+ * first rule went in, so that emptying it again never deletes a table we
+ * did not make empty. Best effort: without the mark, the table goes when
+ * we empty it, as before. */
+static void
+nrpt_gp_mark_found_empty(struct nrpt_store *st)
+{
+	HKEY	 k;
+	DWORD	 one = 1;
+
+	if (RegCreateKeyExW(HKEY_LOCAL_MACHINE, st->wrecord_key, 0, NULL,
+	    REG_OPTION_NON_VOLATILE, KEY_SET_VALUE | NRPT_VIEW, NULL, &k,
+	    NULL) != ERROR_SUCCESS)
+		return;
+	RegSetValueExW(k, NRPT_GP_FOUND_EMPTY, 0, REG_DWORD,
+	    (const BYTE *)&one, sizeof(one));
+	RegCloseKey(k);
+}
+
+/* Reads and clears that mark. */
+static bool
+nrpt_gp_take_found_empty(struct nrpt_store *st)
+{
+	HKEY	 k;
+	DWORD	 v = 0, size = sizeof(v), type = 0;
+	bool	 set;
+
+	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, st->wrecord_key, 0,
+	    KEY_QUERY_VALUE | KEY_SET_VALUE | NRPT_VIEW, &k) != ERROR_SUCCESS)
+		return false;
+	set = RegQueryValueExW(k, NRPT_GP_FOUND_EMPTY, NULL, &type,
+	    (BYTE *)&v, &size) == ERROR_SUCCESS && type == REG_DWORD && v == 1;
+	if (set)
+		RegDeleteValueW(k, NRPT_GP_FOUND_EMPTY);
+	RegCloseKey(k);
+	return set;
 }
 
 /* Deletes rule key wid from table t; a missing key or table is no error.
@@ -866,6 +927,12 @@ nrpt_table_delete(struct nrpt_store *st, const struct nrpt_table *t, bool gp,
 		return nrpt_store_fail(err, rc, "inspect", t->path, NULL);
 	}
 	if (nsub > 0 || nval > 0) {
+		RegCloseKey(table);
+		return 0;
+	}
+	if (nrpt_gp_take_found_empty(st)) {
+		/* It was empty when we first wrote into it (a GPO's own empty
+		 * table): empty again is how we found it, so it stays. */
 		RegCloseKey(table);
 		return 0;
 	}

@@ -932,10 +932,12 @@ store_does_not_adopt_foreign_rule_held_by_one_table_only(void **state)
 }
 
 static void
-store_deletes_gp_table_it_emptied(void **state)
+store_keeps_a_gp_table_it_found_empty(void **state)
 {
 	struct tctx	*t = *state;
 
+	/* A GPO's own empty table: Windows ignores local rules because of
+	 * it. We write into it, and emptying it again leaves it as found. */
 	reg_mkkey(GP);
 	want_rule(t, 0, 0, 2, "coder", "10.0.0.53", NULL);
 	pass(t);
@@ -944,11 +946,36 @@ store_deletes_gp_table_it_emptied(void **state)
 	want_nothing(t);
 	pass(t);
 	assert_int_equal(t->cnt.deletes, 1);
-	assert_false(reg_exists(GP));
-	assert_true(reg_exists(GP_PARENT));
+	assert_true(reg_exists(GP));
+	assert_int_equal(reg_subkeys(GP), 0);
 	assert_int_equal(reg_subkeys(LOCAL), 0);
 	/* An empty record is an empty REG_MULTI_SZ, not a missing value. */
 	assert_record(RECORD_KEY, NRPT_RECORD_VALUE_DEFAULT, NULL, 0);
+}
+
+static void
+store_deletes_gp_table_it_emptied(void **state)
+{
+	struct tctx	*t = *state;
+	char		 p[TEST_PATH];
+
+	/* The table held a GPO's rule when ours went in; the GPO's rule
+	 * went away later; removing ours empties the table: it goes, or
+	 * Windows would keep ignoring every local rule. */
+	reg_mkkey(GP);
+	add_foreign(GP, FOREIGN_ID, (const char *const[]){ ".gpo.example" },
+	    1, "10.9.0.53");
+	want_rule(t, 0, 0, 2, "coder", "10.0.0.53", NULL);
+	pass(t);
+	assert_int_equal(reg_subkeys(GP), 2);
+	rule_path(p, GP, FOREIGN_ID);
+	reg_wipe(p);
+
+	want_nothing(t);
+	pass(t);
+	assert_false(reg_exists(GP));
+	assert_true(reg_exists(GP_PARENT));
+	assert_int_equal(reg_subkeys(LOCAL), 0);
 
 	pass(t);
 	assert_false(nrpt_store_gp(t->st));
@@ -1204,6 +1231,7 @@ main(void)
 		T(store_copies_rules_to_gp_table_that_appears_later),
 		T(store_rewrites_stale_gp_copy_of_an_owned_rule),
 		T(store_does_not_adopt_foreign_rule_held_by_one_table_only),
+		T(store_keeps_a_gp_table_it_found_empty),
 		T(store_deletes_gp_table_it_emptied),
 		T(store_keeps_gp_table_holding_a_foreign_rule),
 		T(store_keeps_empty_gp_table_it_did_not_empty),
