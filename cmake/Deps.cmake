@@ -34,7 +34,10 @@ if(WIN32)
 	target_compile_definitions(dw_cjson INTERFACE CJSON_HIDE_SYMBOLS)
 endif()
 dw_require(dw_event libevent_core libevent libevent-dev libevent::core)
-if(NOT WIN32)
+if(WIN32)
+	# A static libevent needs Winsock and the IP Helper after it.
+	target_link_libraries(dw_event INTERFACE ws2_32 iphlpapi)
+else()
 	# evthread_use_pthreads, for loop_wake from other threads.
 	dw_require(dw_event_pthreads libevent_pthreads libevent libevent-dev
 		libevent::pthreads)

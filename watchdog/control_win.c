@@ -60,6 +60,7 @@
 #define CONTROL_ACCEPT_PAUSE_MS	1000u	/* rest when the pipe fails */
 #define CONTROL_BUSY_WAIT_MS	1000u	/* control_call's wait for a free
 					 * instance, per try */
+#define CONTROL_PROBE_WAIT_MS	1u	/* control_listen's look for others */
 #define CONTROL_REPLY_MAX_BYTES	(1u << 20) /* longest reply control_call takes */
 #define CONTROL_CHUNK_BYTES	4096u	/* control_call's read size */
 #define CONTROL_MSG_BYTES	256u	/* a Win32 error's text */
@@ -254,8 +255,8 @@ control_pipe_name(const char *path, struct dwerr *err)
 	}
 	if (strlen(path) <= plen ||
 	    _strnicmp(path, CONTROL_PIPE_PREFIX, plen) != 0) {
-		dwerr_set(err, EINVAL, "the control pipe %s is not a local pipe "
-		    "name: it must start with %s and name a pipe", path,
+		dwerr_set(err, EINVAL, "the control pipe %s is not a local "
+		    "pipe name: it must start with %s and name a pipe", path,
 		    CONTROL_PIPE_PREFIX);
 		return NULL;
 	}
@@ -299,9 +300,10 @@ static struct control_client *
 control_item_new(const struct control *ctl, enum control_kind kind,
     HANDLE pipe)
 {
-	size_t			 n = (wcslen(ctl->wpath) + 1) * sizeof(wchar_t);
+	size_t			 n = wcslen(ctl->wpath) + 1;
 	struct control_client	*c;
 
+	n *= sizeof(wchar_t);
 	if ((c = malloc(sizeof(*c) + n)) == NULL)
 		return NULL;
 	memset(c, 0, sizeof(*c));
@@ -328,8 +330,8 @@ control_enqueue(struct control *ctl, struct control_client *c)
 		loop_wake(ctl->waker);
 }
 
-static void	control_note(struct control *, enum control_kind, const char *,
-		    ...) DW_PRINTF(3, 4);
+static void	control_note(struct control *, enum control_kind,
+		    const char *, ...) DW_PRINTF(3, 4);
 
 /* A message for the loop to log: the thread does not log itself. */
 static void
@@ -440,11 +442,10 @@ control_thread(void *arg)
 		    ctl->io_event, ctl->stop, 0, &n);
 		if (e == ERROR_CANCELLED)
 			break;
-		if (e == ERROR_NO_DATA) {
-			/* A client came and went before we looked. */
-			(void)DisconnectNamedPipe(pipe);
-			continue;
-		}
+		/* A client that came and went before we looked may have
+		 * left its request: read what is there. */
+		if (e == ERROR_NO_DATA)
+			e = 0;
 		if (e != 0) {
 			winutf_message(e, msg, sizeof(msg));
 			control_note(ctl, CONTROL_NOTE_ERROR, "cannot wait for "
@@ -605,21 +606,35 @@ control_orphans_on(const wchar_t *wpath)
 	return false;
 }
 
+/*
+ * True when the name has instances already (listening or busy). Looking
+ * does not connect, so the daemon that holds the name sees nothing. The
+ * first-instance flag is what settles a race; this look also refuses
+ * where the flag is not honoured (Wine ignores it).
+ */
+static bool
+control_name_taken(const wchar_t *wpath)
+{
+	return WaitNamedPipeW(wpath, CONTROL_PROBE_WAIT_MS) ||
+	    GetLastError() == ERROR_SEM_TIMEOUT;
+}
+
 /* Makes the first instance and lists ctl as live; -1 with err. */
 static int
 control_claim(struct control *ctl, struct dwerr *err)
 {
 	char	 msg[CONTROL_MSG_BYTES];
 	DWORD	 e = 0;
-	bool	 in_use;
+	bool	 in_use, first;
 
 	AcquireSRWLockExclusive(&control_lock);
-	if (!(in_use = control_live_on(ctl->wpath))) {
-		/* Our own clients, still owed a reply, may hold the name
-		 * after a reload: join their instances. Otherwise the name
-		 * must be new, or another daemon has it. */
-		ctl->first = control_pipe_new(ctl,
-		    !control_orphans_on(ctl->wpath));
+	/* Our own clients, still owed a reply, may hold the name after a
+	 * reload: join their instances. Otherwise the name must be new, or
+	 * another daemon has it. */
+	first = !control_orphans_on(ctl->wpath);
+	if (!(in_use = control_live_on(ctl->wpath) ||
+	    (first && control_name_taken(ctl->wpath)))) {
+		ctl->first = control_pipe_new(ctl, first);
 		if (ctl->first == INVALID_HANDLE_VALUE)
 			e = GetLastError();
 		else {
@@ -810,8 +825,8 @@ control_open(const char *path, const wchar_t *wpath, uint64_t deadline_ms,
 		/* Identification only: a server squatting on the name
 		 * cannot act as the caller. */
 		h = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE, 0, NULL,
-		    OPEN_EXISTING, FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT |
-		    SECURITY_IDENTIFICATION, NULL);
+		    OPEN_EXISTING, FILE_FLAG_OVERLAPPED |
+		    SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, NULL);
 		if (h != INVALID_HANDLE_VALUE)
 			return h;
 		if ((e = GetLastError()) != ERROR_PIPE_BUSY)

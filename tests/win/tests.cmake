@@ -39,3 +39,8 @@ dw_unit_test(test_etw_win ${WT}/test_etw_win.c ${TESTUTIL}
 	${HOSTSFILE} ${W}/nrptpass.c ${W}/nrpt_store_win.c ${W}/log.c ${PLATFORM}
 	${P}/backoff.c ${P}/desired.c ${P}/dnsname.c ${P}/dwerr.c ${P}/dwstr.c
 	${P}/hosts.c ${P}/journal.c ${P}/jsonv.c ${P}/nrpt.c)
+
+# The named-pipe control channel.
+dw_unit_test(test_control_win ${WT}/test_control_win.c ${W}/control_win.c
+	${W}/loop.c ${W}/log.c ${PLATFORM} ${P}/dwerr.c ${P}/dwstr.c)
+target_link_libraries(test_control_win PRIVATE dw_event)
