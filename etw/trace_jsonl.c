@@ -16,6 +16,8 @@
 
 #define TRACE_JSONL_TS_BYTES 32u	/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" + NUL */
 
+static const uint8_t trace_jsonl_zero[16];
+
 struct trace_jsonl {
 	FILE	*fp;
 	char	*path;
@@ -138,8 +140,12 @@ trace_jsonl_emit(void *ctx, const struct trace_record *rec)
 	trace_guid_format(rec->activity, act);
 	fprintf(j->fp, "{\"ts\":\"%s\",\"event\":", ts);
 	trace_jsonl_string(j->fp, rec->name);
-	fprintf(j->fp, ",\"activity\":\"%s\",\"level\":\"%s\"", act,
-	    trace_jsonl_level(rec->level));
+	fprintf(j->fp, ",\"activity\":\"%s\"", act);
+	if (memcmp(rec->related, trace_jsonl_zero, sizeof(rec->related)) != 0) {
+		trace_guid_format(rec->related, act);
+		fprintf(j->fp, ",\"related\":\"%s\"", act);
+	}
+	fprintf(j->fp, ",\"level\":\"%s\"", trace_jsonl_level(rec->level));
 	for (i = 0; i < rec->nfields; i++) {
 		const struct trace_field *f = &rec->fields[i];
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The `make run` demo: a scratch hosts file, a sample desired state and a
-# config under DIR; shows one plan and one pass, then runs the daemon in the
+# config under DIR; shows validate and plan, then runs the daemon in the
 # foreground on them. Never touches /etc/hosts.
 set -eu
 bin=${1:?usage: demo.sh DNSWATCHDOG DIR}
