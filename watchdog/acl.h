@@ -33,9 +33,10 @@ int	acl_private_dir_create(const char *path, struct dwerr *err);
  * DWERR_INPUT; or the Win32 error when the DACL cannot be read. */
 int	acl_check_private(const char *path, struct dwerr *err);
 
-/* The same check on a security descriptor in SDDL text, as if path had it
- * ("D:NO_ACCESS_CONTROL" is a NULL DACL): data in, verdict out. */
-int	acl_check_sddl(const char *path, const char *sddl, struct dwerr *err);
+/* The same check on a security descriptor (a SECURITY_DESCRIPTOR, absolute
+ * or self-relative) as if path had it: data in, verdict out. */
+int	acl_check_descriptor(const char *path, const void *sd,
+	    struct dwerr *err);
 
 /* acl_check_private for a file the service trusts, and for the folder that
  * holds it: nobody else may delete or replace the file there. While the

@@ -242,33 +242,23 @@ acl_check_rights(const char *path, DWORD rights, const char *deed,
 }
 
 int
-acl_check_sddl(const char *path, const char *sddl, struct dwerr *err)
+acl_check_descriptor(const char *path, const void *sd, struct dwerr *err)
 {
-	PSECURITY_DESCRIPTOR	 sd = NULL;
-	PACL			 dacl = NULL;
-	BOOL			 present = FALSE, defaulted;
-	wchar_t			*w;
-	char			 msg[256];
-	DWORD			 e;
-	int			 rc;
+	PACL	 dacl = NULL;
+	BOOL	 present = FALSE, defaulted;
+	char	 msg[256];
+	DWORD	 e;
 
-	if ((w = winutf_wide(sddl)) == NULL ||
-	    !ConvertStringSecurityDescriptorToSecurityDescriptorW(w,
-	    SDDL_REVISION_1, &sd, NULL) ||
-	    !GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted)) {
-		e = w == NULL ? ERROR_INVALID_PARAMETER : GetLastError();
-		free(w);
-		LocalFree(sd);
+	if (!GetSecurityDescriptorDacl((PSECURITY_DESCRIPTOR)sd, &present,
+	    &dacl, &defaulted)) {
+		e = GetLastError();
 		winutf_message(e, msg, sizeof(msg));
-		dwerr_set(err, (int)e, "%s: not a security descriptor: %s", sddl,
+		dwerr_set(err, (int)e, "%s: not a security descriptor: %s", path,
 		    msg);
 		return -1;
 	}
-	free(w);
-	rc = acl_check_dacl(path, present ? dacl : NULL, ACL_WRITE_RIGHTS,
+	return acl_check_dacl(path, present ? dacl : NULL, ACL_WRITE_RIGHTS,
 	    "write it", err);
-	LocalFree(sd);
-	return rc;
 }
 
 int

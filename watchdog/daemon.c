@@ -21,6 +21,7 @@
 #include "nrptpass.h"
 #include "platform.h"
 #include "reconcile.h"
+#include "service.h"
 #include "sources.h"
 #include "trace.h"
 #include "trace_etw.h"
@@ -233,6 +234,7 @@ daemon_load_desired(struct daemon *d)
 		log_error("%s%s", err.msg, d->ds != NULL ?
 		    "\n(the last good desired state stays in force)" : "");
 		daemon_set_str(&d->desired_error, err.msg);
+		service_report(true, err.msg);
 		return;
 	}
 	desired_free(d->ds);
@@ -271,6 +273,15 @@ daemon_note_drift_write(struct daemon *d, uint64_t now)
 	log_error("%s: another program keeps rewriting it (%zu times in %u ms);"
 	    " the next repair waits %u ms", cfg->hosts_path, recent,
 	    cfg->fight_window_ms, d->fight_delay_ms);
+	{
+		char	 msg[512];
+
+		snprintf(msg, sizeof(msg), "%s: another program keeps "
+		    "rewriting it (%zu times in %u ms); the next repair waits "
+		    "%u ms", cfg->hosts_path, recent, cfg->fight_window_ms,
+		    d->fight_delay_ms);
+		service_report(false, msg);
+	}
 }
 
 /* Arms the slow retry after a give-up (DNS is never left broken for good). */
@@ -307,6 +318,7 @@ daemon_hosts_job_step(struct daemon *d)
 	} else {
 		d->hosts_state = transient ? ART_GAVE_UP : ART_FAILED;
 		daemon_set_str(&d->hosts_error, hostsjob_error(d->job)->msg);
+		service_report(true, hostsjob_error(d->job)->msg);
 		if (!transient)
 			d->hosts_holdoff_ms = loop_now_ms(d->loop) +
 			    DAEMON_PERMANENT_HOLDOFF_MS;
@@ -395,7 +407,12 @@ daemon_pass_start(struct daemon *d, const char *trigger, bool drift,
 	if (loop_now_ms(d->loop) < d->hosts_holdoff_ms &&
 	    strcmp(trigger, "manual") != 0) {
 		/* A permanent error was reported moments ago: retrying now
-		 * cannot help (only a person asking can override). */
+		 * cannot help (only a person asking can override). The slow
+		 * retry comes back when the hold-off ends. */
+		d->result = daemon_worse(d->result, RECONCILE_FAILED);
+		if (!loop_timer_pending(d->slow_timer))
+			loop_timer_schedule(d->slow_timer, d->hosts_holdoff_ms -
+			    loop_now_ms(d->loop));
 		daemon_pass_end(d);
 		return;
 	}
@@ -594,8 +611,8 @@ daemon_source_cb(void *arg, enum source_kind kind, const char *detail)
 	struct daemon		*d = arg;
 	size_t			 i;
 
+	(void)detail;	/* the source logged it (with -v) */
 	daemon_check_resume(d);
-	log_debug("event: %s %s", sources_kind_name(kind), detail);
 	switch (kind) {
 	case SOURCE_NETWORK:
 		daemon_trigger(d, "network", false);
@@ -969,13 +986,13 @@ daemon_run(const char *config_path, daemon_started_fn started,
 		    daemon_sighup_cb, d);
 	d->started_ms = loop_now_ms(d->loop);
 	d->boot_offset_ms = platform_boot_ms() - platform_mono_ms();
-	trace_daemon_started(d->trace, d->cfg->path != NULL ? d->cfg->path : "",
-	    DW_VERSION);
 	if (daemon_attach(d, NULL, err) == EADDRINUSE) {
 		/* Another watchdog already answers there: one is enough. */
 		daemon_free(d);
 		return -1;
 	}
+	trace_daemon_started(d->trace, d->cfg->path != NULL ? d->cfg->path : "",
+	    DW_VERSION);
 	daemon_resync_arm(d);
 	d->desired_dirty = true;
 	daemon_trigger(d, "start", false);

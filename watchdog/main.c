@@ -31,6 +31,7 @@
 #include "log.h"
 #include "platform.h"
 #include "reconcile.h"
+#include "service.h"
 #include "trace.h"
 #include "trace_etw.h"
 
@@ -55,6 +56,7 @@ static const char main_usage[] =
 "  once [--dry-run]   run one reconcile pass, then exit\n"
 "  status [--json]    ask the running daemon how things stand\n"
 "  reconcile          ask the running daemon for a pass now\n"
+"  service VERB       install, uninstall, start or stop the Windows service\n"
 "  plan               print what 'once' would change; change nothing\n"
 "  validate FILE      check a desired-state file\n"
 "  version            print the version\n"
@@ -89,6 +91,20 @@ static const char status_usage[] =
 "  -j, --json  print the daemon's reply as it is (one JSON object)\n"
 "\n"
 "exit: 0 answered, 3 no daemon answered.\n";
+
+static const char service_usage[] =
+"usage: dnswatchdog [--config FILE] service install|uninstall|start|stop\n"
+"       dnswatchdog [--config FILE] service --keep uninstall\n"
+"\n"
+"Windows: installs the DnsWatchdog service (automatic start, LocalSystem,\n"
+"after Dnscache, restarted after 1 s, 5 s and 30 s on failure), removes it,\n"
+"starts or stops it. Uninstall first removes the NRPT rules and the hosts\n"
+"section the watchdog manages, unless --keep. Elsewhere systemd runs the\n"
+"daemon: see packaging/dnswatchdog.service.\n"
+"\n"
+"  -k, --keep  uninstall only: leave the rules and the section in place\n"
+"\n"
+"exit: 0 done, 1 failed, 64 usage.\n";
 
 static const char reconcile_usage[] =
 "usage: dnswatchdog [--config FILE] reconcile\n"
@@ -258,10 +274,19 @@ static int
 main_run(const char *config_path, int argc, char **argv)
 {
 	struct dwerr	 err;
+	bool		 handled;
+	int		 rc;
 
 	if (main_command_opts(argc, argv, run_usage, NULL, NULL) != 0 ||
 	    main_no_operands(argc, run_usage) != 0)
 		return EXIT_USAGE;
+	/* Under the service manager, the service runs the daemon. */
+	rc = service_run(config_path, &handled, &err);
+	if (handled) {
+		if (rc != 0)
+			log_error("%s", err.msg);
+		return rc;
+	}
 	if (daemon_run(config_path, NULL, NULL, &err) != 0) {
 		log_error("%s", err.msg);
 		return err.code == DWERR_INPUT ? EXIT_INVALID : EXIT_NOT_CONVERGED;
@@ -406,6 +431,20 @@ main_reconcile_cmd(const char *config_path, int argc, char **argv)
 }
 
 static int
+main_service(const char *config_path, int argc, char **argv)
+{
+	bool	 keep = false;
+
+	if (main_command_opts(argc, argv, service_usage, "keep", &keep) != 0)
+		return EXIT_USAGE;
+	if (argc - optind != 1) {
+		fputs(service_usage, stderr);
+		return EXIT_USAGE;
+	}
+	return service_command(argv[optind], config_path, keep);
+}
+
+static int
 main_help(const char *cmd)
 {
 	if (cmd == NULL)
@@ -424,6 +463,8 @@ main_help(const char *cmd)
 		fputs(status_usage, stdout);
 	else if (strcmp(cmd, "reconcile") == 0)
 		fputs(reconcile_usage, stdout);
+	else if (strcmp(cmd, "service") == 0)
+		fputs(service_usage, stdout);
 	else {
 		fprintf(stderr, "dnswatchdog: no command '%s'\n", cmd);
 		return EXIT_USAGE;
@@ -481,6 +522,8 @@ main(int argc, char **argv)
 		return main_status(config_path, argc, argv);
 	if (strcmp(cmd, "reconcile") == 0)
 		return main_reconcile_cmd(config_path, argc, argv);
+	if (strcmp(cmd, "service") == 0)
+		return main_service(config_path, argc, argv);
 	if (strcmp(cmd, "version") == 0) {
 		if (main_command_opts(argc, argv, version_usage, NULL, NULL) != 0 ||
 		    main_no_operands(argc, version_usage) != 0)
