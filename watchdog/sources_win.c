@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -1227,6 +1228,16 @@ sources_destroy(struct sources *src)
 	free(src);
 }
 
+/* The sources the process made last: the seam a whole-daemon test uses
+ * to drive the IP Helper callbacks of a daemon it runs in-process. */
+static _Atomic(struct sources *) sources_win_last;
+
+struct sources *
+sources_win_current(void)
+{
+	return atomic_load(&sources_win_last);
+}
+
 struct sources *
 sources_new(struct loop *loop, const struct sources_config *cfg,
     sources_fn fn, void *arg, struct dwerr *err)
@@ -1269,6 +1280,7 @@ sources_new(struct loop *loop, const struct sources_config *cfg,
 	for (i = 0; i < SOURCES_DIR_COUNT; i++)
 		sources_dir_open(src, &src->dir[i]);
 	sources_gp_open(src);
+	atomic_store(&sources_win_last, src);
 	return src;
 fail:
 	sources_destroy(src);
@@ -1280,6 +1292,8 @@ sources_free(struct sources *src)
 {
 	if (src == NULL)
 		return;
+	atomic_compare_exchange_strong(&sources_win_last, &(struct sources *){ src },
+	    NULL);
 	/* Called from fn: the drain frees it once fn returns. */
 	if (src->in_fn) {
 		src->dying = true;

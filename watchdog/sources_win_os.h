@@ -34,4 +34,9 @@ VOID WINAPI	sources_win_on_address(PVOID ctx, PMIB_UNICASTIPADDRESS_ROW row,
 VOID WINAPI	sources_win_on_route(PVOID ctx, PMIB_IPFORWARD_ROW2 row,
 		    MIB_NOTIFICATION_TYPE type);
 
+/* The struct sources the process made last (NULL after its free): how a
+ * test that runs the whole daemon in-process reaches the callbacks above. */
+struct sources;
+struct sources	*sources_win_current(void);
+
 #endif

@@ -67,3 +67,15 @@ target_compile_definitions(test_service_win PRIVATE
 	DW_BINARY="$<TARGET_FILE:dnswatchdog>")
 add_dependencies(test_service_win dnswatchdog)
 set_tests_properties(test_service_win PROPERTIES RESOURCE_LOCK wine_registry)
+
+# The Windows daemon end to end, in-process under Wine.
+dw_unit_test(test_daemon_win ${WT}/test_daemon_win.c ${WT}/winrun.c
+	${TESTUTIL} ${W}/service_win.c ${W}/acl_win.c ${W}/config.c
+	${W}/daemon.c ${W}/hostsjob.c ${W}/hostspass.c ${HOSTSFILE} ${W}/log.c
+	${W}/loop.c ${W}/nrptpass.c ${W}/nrpt_store_win.c ${W}/reconcile.c
+	${W}/sources.c ${W}/sources_win.c ${W}/control_win.c ${PLATFORM}
+	${E}/tlg.c ${E}/trace.c ${E}/trace_jsonl.c ${E}/trace_etw_win.c
+	${P}/backoff.c ${P}/desired.c ${P}/dnsname.c ${P}/dwerr.c ${P}/dwstr.c
+	${P}/hosts.c ${P}/journal.c ${P}/jsonv.c ${P}/nrpt.c)
+target_link_libraries(test_daemon_win PRIVATE dw_event)
+set_tests_properties(test_daemon_win PROPERTIES RESOURCE_LOCK wine_registry)
