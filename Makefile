@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO := build/demo
 
 .PHONY: all deps build test test-native test-windows test-asan build-windows \
-	deps-windows run clean
+	deps-windows run clean memcheck lint
 
 all: build
 
@@ -37,6 +37,20 @@ test-asan: deps
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
+
+# The native tests, the CLI's processes and a daemon session under
+# valgrind memcheck: no invalid access, no definite or indirect leak.
+memcheck: build
+	@sh scripts/deps.sh valgrind
+	sh scripts/memcheck.sh build/dev
+
+# Static analysis (cppcheck: warning, performance and portability
+# checks over all the product's code), clean.
+lint:
+	@sh scripts/deps.sh cppcheck
+	cppcheck --quiet --enable=warning,performance,portability --std=c11 \
+		--inline-suppr --error-exitcode=1 --suppress=missingIncludeSystem \
+		-I policy -I etw -I watchdog policy etw watchdog
 
 # Runs the watchdog on an embedded demo: a scratch hosts file and a sample
 # desired state under build/demo. It never touches /etc/hosts.

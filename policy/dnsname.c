@@ -165,7 +165,7 @@ ipaddr_hex(char c)
 static int
 ipaddr_parse6(const char *in, size_t len, unsigned short g[8])
 {
-	unsigned short	 head[8], tail[8];
+	unsigned short	 head[8] = { 0 }, tail[8] = { 0 };
 	size_t		 nhead = 0, ntail = 0, i = 0;
 	bool		 gap = false;
 

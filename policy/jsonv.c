@@ -88,11 +88,11 @@ jsonv_keys(struct jsonv *v, const cJSON *obj, const char *path,
 	 * allowed list, and only allowed keys can be duplicates worth naming
 	 * (an unknown key is an error already). */
 	cJSON_ArrayForEach(a, obj) {
-		for (k = 0; allowed[k] != NULL && k < JSONV_MAX_KEYS; k++)
+		for (k = 0; k < JSONV_MAX_KEYS && allowed[k] != NULL; k++)
 			if (strcmp(a->string, allowed[k]) == 0)
 				break;
 		jsonv_show(a->string, show);
-		if (allowed[k] == NULL || k == JSONV_MAX_KEYS)
+		if (k == JSONV_MAX_KEYS || allowed[k] == NULL)
 			jsonv_fail(v, path, "unknown key %s", show);
 		else if (seen[k]++ == 1)
 			jsonv_fail(v, path, "duplicate key %s", show);

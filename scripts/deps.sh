@@ -3,7 +3,9 @@
 # they are missing. Safe to run again: it installs nothing when all are there.
 set -eu
 
-pkgs="build-essential cmake pkg-config libevent-dev libcjson-dev libcmocka-dev"
+# Extra package names on the command line are installed too (the memory
+# and static checks add valgrind and cppcheck).
+pkgs="build-essential cmake pkg-config libevent-dev libcjson-dev libcmocka-dev $*"
 
 missing=""
 for p in $pkgs; do
