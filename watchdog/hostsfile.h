@@ -51,6 +51,12 @@ bool	hostsfile_transient(int code);
  * or "" when unknown. */
 const char *hostsfile_error_name(int code);
 
+/* An interrupted in-place rewrite whose journal could not be finished yet
+ * (the disk is still full...): returns a transient error code (EAGAIN,
+ * ERROR_RETRY) while its journal is still beside path, 0 otherwise. The
+ * file is then not to be read as content: it may be half old, half new. */
+int	hostsfile_journal_pending(const char *path);
+
 /* Repairs what a crashed writer left beside path: removes temp files (their
  * names carry HOSTSFILE_TEMP_TAG, so they are provably ours) and, on
  * Windows, finishes an interrupted journaled write. Returns how many files

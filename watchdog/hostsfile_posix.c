@@ -46,6 +46,8 @@ hostsfile_transient(int code)
 	}
 }
 
+static int	hostsfile_recover(const char *, const char *, const char *);
+
 /* Writes all of buf to fd. */
 static int
 hostsfile_write_all(int fd, const char *buf, size_t len)
@@ -189,6 +191,15 @@ hostsfile_in_place(const char *target, const char *dir, const char *base,
 
 	if ((jpath = hostsfile_sibling(dir, base, "journal")) == NULL) {
 		errno = ENOMEM;
+		return -1;
+	}
+	/* An earlier rewrite that failed part-way: finish it first, or the
+	 * half-written file would be taken for the old content. */
+	if (access(jpath, F_OK) == 0 &&
+	    (hostsfile_recover(target, dir, base) <= 0 ||
+	    access(jpath, F_OK) == 0)) {
+		free(jpath);
+		errno = EAGAIN;
 		return -1;
 	}
 	if (platform_read_file(target, HOSTS_MAX_BYTES, &old, &oldlen,
@@ -363,6 +374,24 @@ hostsfile_recover(const char *target, const char *dir, const char *base)
 	free(j);
 	free(jpath);
 	return n;
+}
+
+int
+hostsfile_journal_pending(const char *path)
+{
+	const char	*base;
+	char		*target, *dir = NULL, *jpath = NULL;
+	int		 pending = 0;
+
+	if ((target = hostsfile_target(path)) != NULL &&
+	    (dir = hostsfile_dir(target, &base)) != NULL &&
+	    (jpath = hostsfile_sibling(dir, base, "journal")) != NULL &&
+	    access(jpath, F_OK) == 0)
+		pending = EAGAIN;
+	free(jpath);
+	free(dir);
+	free(target);
+	return pending;
 }
 
 int

@@ -117,6 +117,7 @@ hostsfile_transient(int code)
 	case ERROR_NOT_ENOUGH_MEMORY:
 	case ERROR_OUTOFMEMORY:
 	case ERROR_TOO_MANY_OPEN_FILES:
+	case ERROR_RETRY:
 		return true;
 	default:
 		return false;
@@ -701,6 +702,19 @@ hostsfile_ready_restore(const struct hostsfile_paths *p)
 		return 0;
 	}
 	return MoveFileExW(p->ready, p->target, MOVEFILE_WRITE_THROUGH) ? 1 : 0;
+}
+
+int
+hostsfile_journal_pending(const char *path)
+{
+	struct hostsfile_paths	 p;
+	int			 pending = 0;
+
+	if (hostsfile_paths_open(&p, path) == 0 &&
+	    GetFileAttributesW(p.journal) != INVALID_FILE_ATTRIBUTES)
+		pending = ERROR_RETRY;
+	hostsfile_paths_free(&p);
+	return pending;
 }
 
 int

@@ -13,6 +13,7 @@ struct hostspass {
 	const struct config		*cfg;
 	const struct desired_state	*ds;
 	struct trace			*trace;
+	bool				 plan;	/* change nothing, not even leftovers */
 	char				*old;		/* the file as last read */
 	size_t				 oldlen;
 	bool				 exists;
@@ -121,11 +122,21 @@ hostspass_render(void *arg, char **buf, size_t *len, bool *changed,
 	struct hostspass	*hp = arg;
 	struct hosts_markers	 m = { hp->cfg->begin_marker, hp->cfg->end_marker };
 	struct hosts_doc	*doc = NULL;
-	int			 rc = -1;
+	int			 rc = -1, pending;
 
 	free(hp->old);
 	hp->old = NULL;
 	*buf = NULL;
+	/* A write that failed part-way left a journal: finish it before the
+	 * file is read as content, or wait (transient) until that works. */
+	if (!hp->plan)
+		hostsfile_cleanup(hp->cfg->hosts_path);
+	if ((pending = hostsfile_journal_pending(hp->cfg->hosts_path)) != 0) {
+		dwerr_set(err, pending, "%s: an interrupted rewrite could not be "
+		    "finished yet; the file is not read until it is",
+		    hp->cfg->hosts_path);
+		return -1;
+	}
 	/* Identity first, content second: a change between the two then
 	 * shows as a different identity, never as one we have seen. */
 	hp->have_id = platform_file_id(hp->cfg->hosts_path, &hp->id);
@@ -153,6 +164,7 @@ hostspass_check(struct hostspass *hp, bool plan, FILE *out)
 	size_t			 newlen = 0;
 	bool			 changed;
 
+	hp->plan = plan;
 	if (hostspass_render(hp, &new, &newlen, &changed, &err) != 0) {
 		bool held = err.code != DWERR_INPUT &&
 		    hostsfile_transient(err.code);
@@ -209,7 +221,7 @@ hostspass_seen_id(const struct hostspass *hp, struct platform_file_id *id)
 struct hostsjob *
 hostspass_job(struct hostspass *hp, uint64_t start_ms)
 {
-	hostsfile_cleanup(hp->cfg->hosts_path);
+	/* Every render starts with the crash clean-up (hostspass_render). */
 	return hostsjob_new(hp->cfg->hosts_path, hostspass_render, hp,
 	    &hp->cfg->backoff, hp->trace, start_ms);
 }
