@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO := build/demo
 
 .PHONY: all deps build test test-native test-windows test-asan build-windows \
-	deps-windows run clean memcheck lint
+	deps-windows run clean memcheck lint bench fuzz
 
 all: build
 
@@ -51,6 +51,16 @@ lint:
 	cppcheck --quiet --enable=warning,performance,portability --std=c11 \
 		--inline-suppr --error-exitcode=1 --suppress=missingIncludeSystem \
 		-I policy -I etw -I watchdog policy etw watchdog
+
+# libFuzzer targets (clang, ASan, UBSan), FUZZ_SECONDS each (default 60).
+fuzz: deps
+	@sh scripts/deps.sh clang libclang-rt-dev
+	@sh scripts/fuzz.sh
+
+# Benchmarks (Linux): Release build in build/bench, a table on stdout and
+# build/bench/results.json; see docs/performance.md.
+bench: deps
+	@sh scripts/bench.sh
 
 # Runs the watchdog on an embedded demo: a scratch hosts file and a sample
 # desired state under build/demo. It never touches /etc/hosts.

@@ -244,11 +244,13 @@ hosts_classify(const struct hosts_doc *doc, size_t start, size_t end)
 	const char	*s = doc->buf;
 	size_t		 n;
 
-	if (end > start && s[end - 1] == '\r')
-		end--;
+	/* Trailing CRs count as white space: a line reads the same with or
+	 * without the terminator a render may add after it ("X\r" and
+	 * "X\r\n"), so a marker stays a marker whatever endings it got. */
 	while (start < end && (s[start] == ' ' || s[start] == '\t'))
 		start++;
-	while (end > start && (s[end - 1] == ' ' || s[end - 1] == '\t'))
+	while (end > start && (s[end - 1] == ' ' || s[end - 1] == '\t' ||
+	    s[end - 1] == '\r'))
 		end--;
 	n = end - start;
 	if (n == doc->beginlen && memcmp(s + start, doc->begin, n) == 0)
@@ -290,7 +292,11 @@ hosts_parse(const char *buf, size_t len, const struct hosts_markers *m,
 	struct hosts_doc	*doc;
 	const char		*nl;
 	size_t			 pos, next, cstart, cend, ncrlf, nlf;
+	size_t			 pcrlf, plf;	/* endings after a pending begin */
+	size_t			 tcrlf, tlf;	/* endings of all lines, ours too */
+	size_t			 lstart;	/* where a line that is ours starts */
 	size_t			 pstart, pend;	/* pending begin line */
+	bool			 crlf;
 	bool			 pending;
 	enum hosts_kind		 kind;
 
@@ -307,7 +313,7 @@ hosts_parse(const char *buf, size_t len, const struct hosts_markers *m,
 	if ((doc = hosts_doc_new(buf, len, m)) == NULL)
 		goto nomem;
 
-	ncrlf = nlf = 0;
+	ncrlf = nlf = pcrlf = plf = tcrlf = tlf = 0;
 	pstart = pend = 0;
 	pending = false;
 	for (pos = 0; pos < len; pos = next) {
@@ -315,32 +321,47 @@ hosts_parse(const char *buf, size_t len, const struct hosts_markers *m,
 		 * cstart: where the line starts once a UTF-8 BOM is set
 		 * aside; the BOM stays foreign even on a line that is ours.
 		 */
+		/* A BOM is set aside for matching on any line (a line can
+		 * move to the top of the file when an orphan marker before it
+		 * goes); only the file's own first BOM stays foreign. */
 		cstart = pos;
-		if (pos == 0 && len >= HOSTS_BOM_BYTES &&
-		    memcmp(buf, HOSTS_BOM, HOSTS_BOM_BYTES) == 0)
-			cstart = HOSTS_BOM_BYTES;
+		if (len - pos >= HOSTS_BOM_BYTES &&
+		    memcmp(buf + pos, HOSTS_BOM, HOSTS_BOM_BYTES) == 0)
+			cstart = pos + HOSTS_BOM_BYTES;
+		lstart = pos == 0 ? cstart : pos;
+		crlf = false;
 		if ((nl = memchr(buf + pos, '\n', len - pos)) != NULL) {
 			cend = (size_t)(nl - buf);
 			next = cend + 1;
 			if (cend > pos && buf[cend - 1] == '\r') {
 				cend--;
-				ncrlf++;
-			} else
-				nlf++;
+				crlf = true;
+			}
 		} else {
 			cend = len;
 			next = len;
 		}
+		/* An unterminated last line ending in '\r' ends in CRLF once
+		 * a render adds either terminator after it: count it so. */
+		if (nl == NULL && cend > pos && buf[cend - 1] == '\r')
+			crlf = true;
+		if (nl != NULL || crlf)
+			crlf ? tcrlf++ : tlf++;
 
 		kind = hosts_classify(doc, cstart, cend);
 		if (kind == HOSTS_KIND_BEGIN) {
 			if (pending) {
+				/* The earlier begin was an orphan: the lines
+				 * since are foreign after all. */
 				if (hosts_span_add(doc, pstart, pend) == -1)
 					goto nomem;
 				doc->orphans++;
+				ncrlf += pcrlf;
+				nlf += plf;
 			}
 			pending = true;
-			pstart = cstart;
+			pcrlf = plf = 0;
+			pstart = lstart;
 			pend = next;
 		} else if (kind == HOSTS_KIND_END) {
 			if (pending) {
@@ -350,23 +371,37 @@ hosts_parse(const char *buf, size_t len, const struct hosts_markers *m,
 					doc->insert = pstart;
 				pending = false;
 			} else {
-				if (hosts_span_add(doc, cstart, next) == -1)
+				if (hosts_span_add(doc, lstart, next) == -1)
 					goto nomem;
 				doc->orphans++;
 			}
-		} else if (nl == NULL)
-			doc->tailopen = true;
+		} else {
+			/* Only foreign lines decide the file's line ending:
+			 * ours change with every render. */
+			if (nl != NULL || crlf) {
+				if (pending)
+					crlf ? pcrlf++ : plf++;
+				else
+					crlf ? ncrlf++ : nlf++;
+			}
+			if (nl == NULL)
+				doc->tailopen = true;
+		}
 	}
 	if (pending) {
 		if (hosts_span_add(doc, pstart, pend) == -1)
 			goto nomem;
 		doc->orphans++;
+		ncrlf += pcrlf;
+		nlf += plf;
 	}
 
-	if (ncrlf > nlf)
-		doc->eol = HOSTS_EOL_CRLF;
-	else if (nlf > ncrlf)
-		doc->eol = HOSTS_EOL_LF;
+	/* The foreign lines' dominant ending; on a tie (a file of nothing
+	 * but our section, say), every line's; then the default. */
+	if (ncrlf != nlf)
+		doc->eol = ncrlf > nlf ? HOSTS_EOL_CRLF : HOSTS_EOL_LF;
+	else if (tcrlf != tlf)
+		doc->eol = tcrlf > tlf ? HOSTS_EOL_CRLF : HOSTS_EOL_LF;
 	else
 		doc->eol = eol_default;
 	*out = doc;

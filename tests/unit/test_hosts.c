@@ -939,7 +939,7 @@ hosts_matches_markers_case_sensitively_and_whole(void **state)
 static void
 hosts_treats_lone_cr_as_content(void **state)
 {
-	const char	*in = "10.0.0.1 a\rb\n" BEGIN "\rX\n" END "\r \n";
+	const char	*in = "10.0.0.1 a\rb\n" BEGIN "\rX\n" END "\rY\n";
 	struct hosts_doc *doc = NULL;
 	struct tbuf	 out = { 0 };
 	bool		 changed;
