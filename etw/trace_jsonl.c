@@ -49,10 +49,12 @@ trace_jsonl_ts(uint64_t ts_us, char *out)
 
 	trace_jsonl_civil((int64_t)(secs / 86400u), &y, &m, &d);
 	day_s = secs % 86400u;
-	snprintf(out, TRACE_JSONL_TS_BYTES, "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ",
-	    (long long)y, m, d, (unsigned)(day_s / 3600u),
-	    (unsigned)(day_s / 60u % 60u), (unsigned)(day_s % 60u),
-	    (unsigned)(ts_us % 1000000u));
+	/* Years past 9999 would not fit: they do not occur in a trace. */
+	if (snprintf(out, TRACE_JSONL_TS_BYTES,
+	    "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ", (long long)y, m, d,
+	    (unsigned)(day_s / 3600u), (unsigned)(day_s / 60u % 60u),
+	    (unsigned)(day_s % 60u), (unsigned)(ts_us % 1000000u)) < 0)
+		out[0] = '\0';
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */

@@ -154,7 +154,9 @@ desired_strings(struct jsonv *ctx, const cJSON *arr, const char *path,
 		return NULL;
 	}
 	cJSON_ArrayForEach(v, arr) {
-		snprintf(p, sizeof(p), "%s[%zu]", path, i);
+		/* A cut path only shortens a message. */
+		if (snprintf(p, sizeof(p), "%s[%zu]", path, i) < 0)
+			p[0] = '\0';
 		out[i++] = desired_value(ctx, v->valuestring, p, what, fn);
 	}
 	return out;

@@ -682,9 +682,10 @@ netns_ip(void)
 static int
 netns_run(const char *ip, const char *args)
 {
-	char	 cmd[512];
+	char	 cmd[1024];
 
-	snprintf(cmd, sizeof(cmd), "%s %s", ip, args);
+	if (snprintf(cmd, sizeof(cmd), "%s %s", ip, args) >= (int)sizeof(cmd))
+		return -1;
 	return system(cmd);
 }
 
