@@ -215,8 +215,12 @@ hosts_refuse(const char *buf, size_t len, struct dwerr *err)
 		    HOSTS_MAX_BYTES);
 		return -1;
 	}
+	/* A UTF-16 (or UTF-32) file has NUL bytes in every ASCII character;
+	 * the two mark bytes alone, with no NUL after them, are just the
+	 * first bytes of an 8-bit file (a line starting with them may move
+	 * to the top when an orphan marker before it goes). */
 	if (len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) ||
-	    (u[0] == 0xfe && u[1] == 0xff))) {
+	    (u[0] == 0xfe && u[1] == 0xff)) && memchr(buf, '\0', len) != NULL) {
 		dwerr_set(err, DWERR_INPUT, "the hosts file starts with a "
 		    "UTF-16 byte order mark; UTF-16 files are left untouched");
 		return -1;

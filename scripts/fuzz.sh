@@ -50,7 +50,10 @@ for t in $targets; do
 	cp tests/fuzz/corpus/"${t#fuzz_}"/* "$corpus"/
 	echo "fuzz.sh: running $t for $seconds s (log: $log)"
 	rc=0
+	# A fixed seed (FUZZ_SEED, default 1) makes a failing run easier to
+	# repeat; FUZZ_SEED=0 lets libFuzzer pick one.
 	"$bindir/$t" -max_total_time="$seconds" -timeout=10 \
+	    -seed="${FUZZ_SEED:-1}" \
 	    -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix="$build/artifacts/$t-" "$corpus" >"$log" 2>&1 ||
 	    rc=$?
