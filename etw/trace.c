@@ -224,16 +224,31 @@ trace_hosts_write_attempt(struct trace *t, uint32_t attempt,
 
 void
 trace_hosts_write_succeeded(struct trace *t, uint32_t attempts,
-    uint64_t elapsed_ms, uint64_t bytes, const char *method)
+    uint64_t elapsed_ms, uint64_t bytes, const char *method, const char *guard)
 {
 	const struct trace_field f[] = {
 		F_U32("attempts", attempts),
 		F_U64("elapsed_ms", elapsed_ms),
 		F_U64("bytes", bytes),
-		F_STR("method", method)
+		F_STR("method", method),
+		F_STR("guard", guard)
 	};
 
 	trace_emit(t, "HostsWriteSucceeded", TRACE_LVL_INFO, TRACE_KW_HOSTS,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_hosts_carried(struct trace *t, const char *path, uint64_t bytes,
+    uint64_t waited_ms)
+{
+	const struct trace_field f[] = {
+		F_STR("path", path),
+		F_U64("bytes", bytes),
+		F_U64("waited_ms", waited_ms)
+	};
+
+	trace_emit(t, "HostsCarried", TRACE_LVL_WARNING, TRACE_KW_HOSTS,
 	    TRACE_OP_INFO, f, NFIELDS(f));
 }
 

@@ -131,7 +131,10 @@ void	trace_hosts_write_attempt(struct trace *t, uint32_t attempt,
 	    uint32_t error_code, const char *error_name, const char *error,
 	    bool transient, uint32_t next_delay_ms, uint64_t elapsed_ms);
 void	trace_hosts_write_succeeded(struct trace *t, uint32_t attempts,
-	    uint64_t elapsed_ms, uint64_t bytes, const char *method);
+	    uint64_t elapsed_ms, uint64_t bytes, const char *method,
+	    const char *guard);
+void	trace_hosts_carried(struct trace *t, const char *path, uint64_t bytes,
+	    uint64_t waited_ms);
 void	trace_hosts_write_gave_up(struct trace *t, uint32_t attempts,
 	    uint64_t elapsed_ms, uint32_t error_code, const char *error_name,
 	    const char *error, bool transient);

@@ -90,3 +90,94 @@ journal_decode(const char *buf, size_t len, const char **old, size_t *oldlen,
 	*newlen = (size_t)ln;
 	return 0;
 }
+
+int
+journal_matches(const char *cur, size_t curlen, const char *old,
+    size_t oldlen, const char *new, size_t newlen)
+{
+	size_t	 lo = oldlen < newlen ? oldlen : newlen;
+	size_t	 hi = oldlen < newlen ? newlen : oldlen, i;
+
+	if (curlen < lo || curlen > hi)
+		return 0;
+	for (i = 0; i < curlen; i++) {
+		if ((i < newlen && cur[i] == new[i]) ||
+		    (i < oldlen && cur[i] == old[i]) ||
+		    (i >= lo && cur[i] == '\0'))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* True when the line [p, p + n) (terminator included) is one of buf's. */
+static int
+journal_has_line(const char *buf, size_t len, const char *p, size_t n)
+{
+	const char	*q = buf, *end = buf + len, *nl;
+	size_t		 m;
+
+	while (q < end) {
+		nl = memchr(q, '\n', (size_t)(end - q));
+		m = nl != NULL ? (size_t)(nl + 1 - q) : (size_t)(end - q);
+		if (m == n && memcmp(q, p, n) == 0)
+			return 1;
+		q += m;
+	}
+	return 0;
+}
+
+/* Appends [p, p + n) to the buffer at *out (room for it was made). */
+static void
+journal_put(char *out, size_t *at, const char *p, size_t n)
+{
+	memcpy(out + *at, p, n);
+	*at += n;
+}
+
+int
+journal_merge_late(const char *cur, size_t curlen, const char *read,
+    size_t readlen, const char *written, size_t writtenlen,
+    const char *late, size_t latelen, char **out, size_t *outlen)
+{
+	const char	*more = late, *end = late + latelen, *nl;
+	size_t		 at = 0, n;
+	int		 whole = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (latelen == readlen && memcmp(late, read, readlen) == 0)
+		return 0;
+	if (latelen > readlen && memcmp(late, read, readlen) == 0)
+		more = late + readlen;		/* appended to */
+	else if (curlen == writtenlen && memcmp(cur, written, curlen) == 0)
+		whole = 1;			/* rewritten; ours is still there */
+	if (whole) {
+		if ((*out = malloc(latelen + 1)) == NULL)
+			return -1;
+		journal_put(*out, &at, late, latelen);
+		*outlen = at;
+		return 0;
+	}
+	/* Room for cur, a terminator and every late byte. */
+	if ((*out = malloc(curlen + 2 + latelen + 1)) == NULL)
+		return -1;
+	journal_put(*out, &at, cur, curlen);
+	if (curlen > 0 && cur[curlen - 1] != '\n')
+		journal_put(*out, &at, "\n", 1);
+	if (more != late) {
+		journal_put(*out, &at, more, (size_t)(end - more));
+		*outlen = at;
+		return 0;
+	}
+	/* Both changed: keep every line of theirs that cur lacks. */
+	while (more < end) {
+		nl = memchr(more, '\n', (size_t)(end - more));
+		n = nl != NULL ? (size_t)(nl + 1 - more) : (size_t)(end - more);
+		if (!journal_has_line(cur, curlen, more, n))
+			journal_put(*out, &at, more, n);
+		more += n;
+	}
+	*outlen = at;
+	return 0;
+}

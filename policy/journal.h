@@ -31,4 +31,25 @@ int	journal_encode(const char *old, size_t oldlen, const char *new,
 int	journal_decode(const char *buf, size_t len, const char **old,
 	    size_t *oldlen, const char **new, size_t *newlen);
 
+/* True when cur can be what an interrupted rewrite of old into new (or its
+ * undoing) left behind: its length lies between theirs and every byte is
+ * the old or the new one at its offset, or zero where the file grew. Only
+ * then may a journal be replayed: anything else changed since. */
+int	journal_matches(const char *cur, size_t curlen, const char *old,
+	    size_t oldlen, const char *new, size_t newlen);
+
+/*
+ * The bytes another writer left in a file we replaced, put into the file
+ * as it is now (cur). read is what our write was computed from, written
+ * what we put in its place, late what the replaced file held at the end.
+ * late = read + more: more is appended to cur (after a line terminator
+ * when cur lacks one). Otherwise the other writer rewrote it: when cur is
+ * still ours, late becomes the file; when not, late's lines that cur does
+ * not have are appended. *out is malloc'd (NULL when late == read).
+ * Returns 0, or -1 when memory runs out.
+ */
+int	journal_merge_late(const char *cur, size_t curlen, const char *read,
+	    size_t readlen, const char *written, size_t writtenlen,
+	    const char *late, size_t latelen, char **out, size_t *outlen);
+
 #endif

@@ -301,6 +301,10 @@ daemon_hosts_job_step(struct daemon *d)
 	st = hostsjob_attempt(d->job, loop_now_ms(d->loop), platform_random01(),
 	    &delay);
 	if (st == HOSTSJOB_RETRY) {
+		/* Written, and now watching the replaced file: the write
+		 * itself must not come back as drift meanwhile. */
+		if (hostsjob_wrote(d->job))
+			daemon_hosts_seen(d);
 		d->hosts_state = ART_PENDING_RETRY;
 		daemon_set_str(&d->hosts_error, hostsjob_error(d->job)->msg);
 		loop_timer_schedule(d->retry_timer, delay);

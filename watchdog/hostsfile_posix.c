@@ -1,6 +1,7 @@
 /* hostsfile: POSIX implementation (see hostsfile.h). */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 
 #include "hostsfile.h"
 
@@ -11,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "dwstr.h"
@@ -21,6 +25,9 @@
 
 #define HOSTSFILE_NEW_MODE	0644	/* mode of a hosts file we create */
 #define HOSTSFILE_TEMP_RANDOM	6u	/* mkstemp's XXXXXX */
+#define HOSTSFILE_CARRY_SETTLE_MS 250u	/* a replaced file is watched this long */
+#define HOSTSFILE_CARRY_POLL_MS	25u	/* between two looks at it */
+#define HOSTSFILE_CARRY_DRAIN_MS 30000u	/* most we wait for its writers */
 
 bool
 hostsfile_transient(int code)
@@ -121,22 +128,60 @@ hostsfile_target(const char *path)
 	return dwstr_dup(path);
 }
 
-/* Writes buf over the file at target through its own inode. */
+/* Reads the whole file behind fd from offset 0, up to max bytes (one more
+ * tells it is over). Returns 0 or -1 with errno. */
 static int
-hostsfile_overwrite(const char *target, const char *buf, size_t len)
+hostsfile_read_fd(int fd, size_t max, char **buf, size_t *len)
 {
-	int	 fd, e;
+	size_t	 cap = 4096, n = 0;
+	ssize_t	 r;
+	char	*p = NULL, *q;
 
-	if ((fd = open(target, O_WRONLY | O_CLOEXEC)) < 0)
-		return -1;
-	if (hostsfile_write_all(fd, buf, len) != 0 ||
-	    ftruncate(fd, (off_t)len) != 0 || fsync(fd) != 0) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return -1;
+	for (;;) {
+		if (n == cap || p == NULL) {
+			if (p != NULL)
+				cap *= 2;
+			if ((q = realloc(p, cap + 1)) == NULL) {
+				free(p);
+				errno = ENOMEM;
+				return -1;
+			}
+			p = q;
+		}
+		r = pread(fd, p + n, cap - n, (off_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+
+			free(p);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max) {
+			free(p);
+			errno = EFBIG;
+			return -1;
+		}
 	}
-	return close(fd);
+	p[n] = '\0';
+	*buf = p;
+	*len = n;
+	return 0;
+}
+
+/* Writes buf over the file behind fd from offset 0, cuts it to len and
+ * flushes it. */
+static int
+hostsfile_overwrite_fd(int fd, const char *buf, size_t len)
+{
+	if (lseek(fd, 0, SEEK_SET) != 0 || hostsfile_write_all(fd, buf, len) != 0 ||
+	    ftruncate(fd, (off_t)len) != 0 || fsync(fd) != 0)
+		return -1;
+	return 0;
 }
 
 /* Creates the journal file holding old and new content, durably. */
@@ -152,8 +197,8 @@ hostsfile_journal_write(const char *jpath, const char *dir, const char *old,
 		errno = ENOMEM;
 		return -1;
 	}
-	if ((fd = open(jpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) < 0) {
+	if ((fd = open(jpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) < 0) {
 		e = errno;
 		free(j);
 		errno = e;
@@ -174,95 +219,466 @@ hostsfile_journal_write(const char *jpath, const char *dir, const char *old,
 }
 
 /*
- * The fallback when the file cannot be replaced by a rename (a bind mount,
- * as in containers): a journaled rewrite in place. The journal holds the
- * old and the new content and is on disk before the file is touched, so a
- * crash mid-write is finished by hostsfile_cleanup at the next start. A
- * write that fails part-way (disk full) puts the old bytes back.
+ * Leases tell us of other writers: a read lease is refused while another
+ * process has the file open for writing and broken by any open for writing
+ * or truncation, while readers leave it alone. The kernel signals the
+ * break (SIGIO, which would end the process); we look with F_GETLEASE
+ * instead, so the signal is ignored unless someone chose a handler.
  */
-static int
-hostsfile_in_place(const char *target, const char *dir, const char *base,
-    const char *buf, size_t len)
+static void
+hostsfile_quiet_sigio(void)
 {
-	struct dwerr	 rerr;
-	char		*old = NULL, *jpath;
-	size_t		 oldlen;
-	int		 e;
+	static bool		 done;
+	struct sigaction	 sa;
 
-	if ((jpath = hostsfile_sibling(dir, base, "journal")) == NULL) {
-		errno = ENOMEM;
-		return -1;
+	if (done)
+		return;
+	done = true;
+	if (sigaction(SIGIO, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_IGN;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGIO, &sa, NULL);
 	}
-	/* An earlier rewrite that failed part-way: finish it first, or the
-	 * half-written file would be taken for the old content. */
-	if (access(jpath, F_OK) == 0 &&
-	    (hostsfile_recover(target, dir, base) <= 0 ||
-	    access(jpath, F_OK) == 0)) {
-		free(jpath);
+}
+
+/* Takes a lease of type on fd: 1 taken, 0 leases unavailable here (the
+ * file system, or no right to lease a file we do not own), -1 with errno
+ * EAGAIN when another process holds the file open in a conflicting way. */
+static int
+hostsfile_lease(int fd, int type)
+{
+	hostsfile_quiet_sigio();
+	if (fcntl(fd, F_SETLEASE, type) == 0)
+		return 1;
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
 		errno = EAGAIN;
 		return -1;
 	}
-	if (platform_read_file(target, HOSTS_MAX_BYTES, &old, &oldlen,
-	    &rerr) != 0) {
-		free(jpath);
-		errno = rerr.code > 0 ? rerr.code : EIO;
+	return 0;
+}
+
+/* Whether the lease of type on fd is intact (no one asked to break it). */
+static bool
+hostsfile_lease_intact(int fd, int type)
+{
+	return fcntl(fd, F_GETLEASE) == type;
+}
+
+static void
+hostsfile_unlease(int fd)
+{
+	(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+}
+
+/*
+ * Gives the temp file exactly the extended attributes of the original:
+ * its POSIX ACL (system.posix_acl_access), SELinux label (security.*) and
+ * user.* attributes, and none it does not have. Returns 0 when the copy is
+ * exact, -1 when it cannot be (the caller then does not rename).
+ */
+static int
+hostsfile_copy_xattrs(int from, int to)
+{
+	char	*names = NULL, *tnames = NULL, *val = NULL, *p;
+	ssize_t	 n, tn, v;
+	int	 rc = -1;
+
+	if ((n = flistxattr(from, NULL, 0)) < 0) {
+		if (errno != ENOTSUP)
+			return -1;
+		n = 0;
+	}
+	if (n > 0 && ((names = malloc((size_t)n)) == NULL ||
+	    (n = flistxattr(from, names, (size_t)n)) < 0))
+		goto done;
+	for (p = names; p != NULL && p < names + n; p += strlen(p) + 1) {
+		if ((v = fgetxattr(from, p, NULL, 0)) < 0)
+			goto done;
+		free(val);
+		if ((val = malloc((size_t)v + 1)) == NULL ||
+		    (v = fgetxattr(from, p, val, (size_t)v)) < 0 ||
+		    fsetxattr(to, p, val, (size_t)v, 0) != 0)
+			goto done;
+	}
+	/* What the temp file got by itself (a folder's default ACL). */
+	if ((tn = flistxattr(to, NULL, 0)) < 0) {
+		rc = errno == ENOTSUP && n == 0 ? 0 : -1;
+		goto done;
+	}
+	if (tn > 0 && ((tnames = malloc((size_t)tn)) == NULL ||
+	    (tn = flistxattr(to, tnames, (size_t)tn)) < 0))
+		goto done;
+	for (p = tnames; p != NULL && p < tnames + tn; p += strlen(p) + 1) {
+		const char	*q;
+		bool		 theirs = false;
+
+		for (q = names; q != NULL && q < names + n; q += strlen(q) + 1)
+			if (strcmp(p, q) == 0)
+				theirs = true;
+		if (!theirs && fremovexattr(to, p) != 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	free(val);
+	free(tnames);
+	free(names);
+	return rc;
+}
+
+/*
+ * The fallback when the file cannot be replaced by a rename (a bind mount,
+ * as in containers, or attributes that a new file cannot carry): a
+ * journaled rewrite in place. The file is opened for writing first (a
+ * read-only mount or an immutable file fails here, and no journal is
+ * made), then held under a write lease (every other open waits for us; on
+ * file systems without leases, a re-read is the guard) while its bytes are
+ * checked against what the write was computed from. The journal holds old
+ * and new content and is on disk before the file is touched, so a crash
+ * mid-write is finished by hostsfile_cleanup at the next start. A write
+ * that fails part-way puts the old bytes back.
+ */
+static int
+hostsfile_in_place(const char *target, const char *dir, const char *base,
+    const char *old, size_t oldlen, const char *buf, size_t len,
+    const char **guard)
+{
+	char		*jpath = NULL, *now = NULL;
+	size_t		 nowlen;
+	int		 fd, e, leased;
+
+	if ((fd = open(target, O_RDWR | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return -1;
+	if ((leased = hostsfile_lease(fd, F_WRLCK)) < 0)
+		goto fail;
+	*guard = leased ? "lease" : "reread";
+	if (hostsfile_read_fd(fd, HOSTS_MAX_BYTES, &now, &nowlen) != 0)
+		goto fail;
+	if (nowlen != oldlen || memcmp(now, old, oldlen) != 0) {
+		errno = EAGAIN;
+		goto changed;
+	}
+	if ((jpath = hostsfile_sibling(dir, base, "journal")) == NULL) {
+		errno = ENOMEM;
+		goto fail;
 	}
 	if (hostsfile_journal_write(jpath, dir, old, oldlen, buf, len) != 0)
 		goto fail;
-	if (hostsfile_overwrite(target, buf, len) != 0) {
+	if (leased && !hostsfile_lease_intact(fd, F_WRLCK)) {
+		unlink(jpath);
+		goto changed;
+	}
+	if (hostsfile_overwrite_fd(fd, buf, len) != 0) {
 		e = errno;
 		/* Put the old bytes back; if even that fails, the journal
 		 * stays and the next start finishes the job. */
-		if (hostsfile_overwrite(target, old, oldlen) == 0)
+		if (hostsfile_overwrite_fd(fd, old, oldlen) == 0)
 			unlink(jpath);
 		errno = e;
 		goto fail;
 	}
 	unlink(jpath);
 	hostsfile_sync_dir(dir);
-	free(old);
+	if (leased)
+		hostsfile_unlease(fd);
+	close(fd);
+	free(now);
 	free(jpath);
 	return 0;
+changed:
+	errno = HOSTSFILE_CHANGED;
 fail:
 	e = errno;
-	free(old);
+	if (leased > 0)
+		hostsfile_unlease(fd);
+	close(fd);
+	free(now);
 	free(jpath);
 	errno = e;
 	return -1;
 }
 
+/* The lock file that serialises writers of target across processes: an
+ * open descriptor holding an exclusive flock, or -1 with errno
+ * (EWOULDBLOCK when another process holds it). The OS drops the lock when
+ * its holder exits or crashes. */
+static int
+hostsfile_lock(const char *dir, const char *base)
+{
+	char	*lpath;
+	int	 fd, e;
+
+	if ((lpath = hostsfile_sibling(dir, base, "lock")) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK, 0600);
+	e = errno;
+	free(lpath);
+	if (fd < 0) {
+		errno = e;
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		e = errno == EWOULDBLOCK ? EWOULDBLOCK : errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static int	hostsfile_sweep(const char *, const char *, const char *);
+
+/* A replaced file being watched (see hostsfile.h). */
+struct hostsfile_carry {
+	int		 fd;		/* the replaced file (its old inode) */
+	bool		 leased;	/* fd holds a read lease */
+	bool		 draining;	/* lease broken: waiting for writers */
+	bool		 settled;
+	bool		 started;
+	uint64_t	 since_ms;	/* first step: the watch began */
+	uint64_t	 drain_ms;	/* when the lease was found broken */
+	char		*read;		/* what the write was computed from */
+	size_t		 readlen;
+	char		*written;	/* what took its place */
+	size_t		 writtenlen;
+	char		*late;		/* its bytes once settled */
+	size_t		 latelen;
+};
+
+static struct hostsfile_carry *
+hostsfile_carry_new(int fd, bool leased, const char *read, size_t readlen,
+    const char *written, size_t writtenlen)
+{
+	struct hostsfile_carry	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->read = malloc(readlen + 1)) == NULL ||
+	    (c->written = malloc(writtenlen + 1)) == NULL) {
+		free(c->read);
+		free(c);
+		return NULL;
+	}
+	memcpy(c->read, read, readlen);
+	c->readlen = readlen;
+	memcpy(c->written, written, writtenlen);
+	c->writtenlen = writtenlen;
+	c->fd = fd;
+	c->leased = leased;
+	return c;
+}
+
+/* Takes the replaced file's final bytes. */
+static int
+hostsfile_carry_settle(struct hostsfile_carry *c)
+{
+	c->settled = true;
+	if (c->leased)
+		hostsfile_unlease(c->fd);
+	c->leased = false;
+	if (hostsfile_read_fd(c->fd, HOSTS_MAX_BYTES, &c->late,
+	    &c->latelen) != 0) {
+		c->late = NULL;
+		c->latelen = 0;
+	}
+	close(c->fd);
+	c->fd = -1;
+	return 1;
+}
+
+/* At most this long between two looks at a replaced file. */
+static uint32_t
+hostsfile_carry_wait(uint64_t left)
+{
+	return left < HOSTSFILE_CARRY_POLL_MS ? (uint32_t)left :
+	    HOSTSFILE_CARRY_POLL_MS;
+}
+
 int
-hostsfile_write(const char *path, const char *buf, size_t len,
-    struct hostsfile_result *res, struct dwerr *err)
+hostsfile_carry_step(struct hostsfile_carry *c, uint64_t now_ms,
+    uint32_t *next_ms)
+{
+	uint64_t	 age;
+
+	*next_ms = 0;
+	if (c->settled)
+		return 1;
+	if (!c->started) {
+		c->started = true;
+		c->since_ms = now_ms;
+	}
+	age = now_ms >= c->since_ms ? now_ms - c->since_ms : 0;
+	if (c->draining) {
+		/* A writer came in through the old name: once no one holds
+		 * the file open for writing any more, what it wrote is all
+		 * there (the lease is refused until then). */
+		if (hostsfile_lease(c->fd, F_RDLCK) > 0) {
+			c->leased = true;
+			return hostsfile_carry_settle(c);
+		}
+		if (now_ms - c->drain_ms >= HOSTSFILE_CARRY_DRAIN_MS)
+			return hostsfile_carry_settle(c);
+		*next_ms = HOSTSFILE_CARRY_POLL_MS;
+		return 0;
+	}
+	if (c->leased && !hostsfile_lease_intact(c->fd, F_RDLCK)) {
+		/* Someone opened it for writing and waits for us: let it in,
+		 * then wait until it is done. */
+		hostsfile_unlease(c->fd);
+		c->leased = false;
+		c->draining = true;
+		c->drain_ms = now_ms;
+		*next_ms = HOSTSFILE_CARRY_POLL_MS;
+		return 0;
+	}
+	if (age < HOSTSFILE_CARRY_SETTLE_MS) {
+		*next_ms = hostsfile_carry_wait(HOSTSFILE_CARRY_SETTLE_MS - age);
+		return 0;
+	}
+	return hostsfile_carry_settle(c);
+}
+
+int
+hostsfile_carry_merge(const struct hostsfile_carry *c, const char *cur,
+    size_t curlen, char **out, size_t *outlen)
+{
+	*out = NULL;
+	*outlen = 0;
+	if (c == NULL || !c->settled || c->late == NULL)
+		return 0;
+	return journal_merge_late(cur, curlen, c->read, c->readlen, c->written,
+	    c->writtenlen, c->late, c->latelen, out, outlen);
+}
+
+size_t
+hostsfile_carry_bytes(const struct hostsfile_carry *c)
+{
+	if (c == NULL || !c->settled || c->late == NULL ||
+	    (c->latelen == c->readlen &&
+	    memcmp(c->late, c->read, c->readlen) == 0))
+		return 0;
+	return c->latelen > c->readlen &&
+	    memcmp(c->late, c->read, c->readlen) == 0 ?
+	    c->latelen - c->readlen : c->latelen;
+}
+
+void
+hostsfile_carry_free(struct hostsfile_carry *c)
+{
+	if (c == NULL)
+		return;
+	if (c->fd >= 0) {
+		if (c->leased)
+			hostsfile_unlease(c->fd);
+		close(c->fd);
+	}
+	free(c->read);
+	free(c->written);
+	free(c->late);
+	free(c);
+}
+
+/* Puts the temp file at target: rename over it, or for a new file a link
+ * that fails rather than replace one someone created meanwhile. */
+static int
+hostsfile_put(const char *tmp, const char *target, bool exists)
+{
+	if (exists)
+		return rename(tmp, target);
+	if (link(tmp, target) == 0) {
+		unlink(tmp);
+		return 0;
+	}
+	if (errno == EEXIST) {
+		errno = HOSTSFILE_CHANGED;
+		return -1;
+	}
+	/* A file system without hard links. */
+	return rename(tmp, target);
+}
+
+int
+hostsfile_write(const char *path, const struct hostsfile_expect *expect,
+    const char *buf, size_t len, struct hostsfile_result *res,
+    struct dwerr *err)
 {
 	struct stat	 st;
-	char		*target = NULL, *dir = NULL, *tmp = NULL;
-	const char	*base, *step = "write";
-	bool		 exists = true;
-	int		 fd = -1, e;
+	char		*target = NULL, *dir = NULL, *tmp = NULL, *cur = NULL;
+	char		*again = NULL;
+	const char	*base, *step = "write", *note = "";
+	size_t		 curlen = 0, againlen;
+	bool		 exists = true, in_place = false;
+	int		 fd = -1, rfd = -1, lockfd = -1, e, leased = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->method = "rename";
+	res->guard = "none";
 	if ((target = hostsfile_target(path)) == NULL) {
 		e = errno != 0 ? errno : ENOMEM;
 		step = "resolve the link of";
 		goto fail;
 	}
-	if (stat(target, &st) != 0) {
-		if (errno != ENOENT) {
-			e = errno;
-			step = "stat";
+	if ((dir = hostsfile_dir(target, &base)) == NULL) {
+		e = ENOMEM;
+		goto fail;
+	}
+	/* One writer at a time, in this process or another. */
+	if ((lockfd = hostsfile_lock(dir, base)) < 0) {
+		e = errno;
+		step = "lock";
+		if (e == EWOULDBLOCK)
+			note = " (another dnswatchdog is writing it)";
+		goto fail;
+	}
+	/* With the lock held, every temp file is a dead writer's. */
+	(void)hostsfile_sweep(target, dir, base);
+	if ((e = hostsfile_journal_pending(target)) != 0) {
+		step = "finish the interrupted rewrite of";
+		goto fail;
+	}
+	if ((rfd = open(target, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
+		if ((e = errno) != ENOENT) {
+			step = "open";
 			goto fail;
 		}
 		exists = false;
+	} else if (fstat(rfd, &st) != 0) {
+		e = errno;
+		step = "stat";
+		goto fail;
 	} else if (!S_ISREG(st.st_mode)) {
 		e = EINVAL;
 		step = "replace (not a regular file)";
 		goto fail;
 	}
-	if ((dir = hostsfile_dir(target, &base)) == NULL ||
-	    (tmp = hostsfile_sibling(dir, base, "XXXXXX")) == NULL) {
+	if (exists) {
+		/* The guard: held from this read until the new file is in
+		 * place, so no other writer's bytes go to the old file. */
+		if ((leased = hostsfile_lease(rfd, F_RDLCK)) < 0) {
+			e = EAGAIN;
+			step = "guard";
+			note = " (another process has it open for writing)";
+			goto fail;
+		}
+		res->guard = leased ? "lease" : "reread";
+		if (hostsfile_read_fd(rfd, HOSTS_MAX_BYTES, &cur, &curlen) != 0) {
+			e = errno;
+			step = "read";
+			goto fail;
+		}
+	}
+	if (expect != NULL && (expect->exists != exists || (exists &&
+	    (expect->len != curlen || memcmp(expect->buf, cur, curlen) != 0)))) {
+		e = HOSTSFILE_CHANGED;
+		step = "write";
+		note = " (it changed since it was read)";
+		goto fail;
+	}
+	if ((tmp = hostsfile_sibling(dir, base, "XXXXXX")) == NULL) {
 		e = ENOMEM;
 		goto fail;
 	}
@@ -285,18 +701,24 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 		step = "keep the owner and group of";
 		goto fail;
 	}
-	if (hostsfile_write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
-		e = errno;
-		goto fail;
-	}
-	/* The identity the file will have once renamed into place. */
-	if (fstat(fd, &st) == 0) {
-		res->have_id = true;
-		res->id.volume = (uint64_t)st.st_dev;
-		res->id.inode = (uint64_t)st.st_ino;
-		res->id.size = (uint64_t)st.st_size;
-		res->id.mtime_s = (int64_t)st.st_mtim.tv_sec;
-		res->id.mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+	/* An ACL, label or attribute the new file cannot carry exactly:
+	 * rewrite the file itself instead. */
+	if (exists && hostsfile_copy_xattrs(rfd, fd) != 0)
+		in_place = true;
+	if (!in_place) {
+		if (hostsfile_write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
+			e = errno;
+			goto fail;
+		}
+		/* The identity the file will have once renamed into place. */
+		if (fstat(fd, &st) == 0) {
+			res->have_id = true;
+			res->id.volume = (uint64_t)st.st_dev;
+			res->id.inode = (uint64_t)st.st_ino;
+			res->id.size = (uint64_t)st.st_size;
+			res->id.mtime_s = (int64_t)st.st_mtim.tv_sec;
+			res->id.mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+		}
 	}
 	if (close(fd) != 0) {
 		fd = -1;
@@ -304,18 +726,42 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, target) != 0) {
+	if (!in_place && exists) {
+		/* The last look before the rename. */
+		if (leased > 0 ? !hostsfile_lease_intact(rfd, F_RDLCK) :
+		    (hostsfile_read_fd(rfd, HOSTS_MAX_BYTES, &again,
+		    &againlen) != 0 || againlen != curlen ||
+		    memcmp(again, cur, curlen) != 0)) {
+			e = HOSTSFILE_CHANGED;
+			note = " (another process opened it for writing)";
+			goto fail;
+		}
+	}
+	if (!in_place && hostsfile_put(tmp, target, exists) != 0) {
 		e = errno;
 		if (!exists || (e != EBUSY && e != EXDEV)) {
-			step = "rename over";
+			step = exists ? "rename over" : "create";
+			if (e == HOSTSFILE_CHANGED)
+				note = " (someone created it meanwhile)";
 			goto fail;
 		}
 		/* A bind-mounted file (containers) cannot be replaced. */
+		in_place = true;
+	}
+	if (in_place) {
 		res->have_id = false;
 		unlink(tmp);
-		if (hostsfile_in_place(target, dir, base, buf, len) != 0) {
+		if (leased > 0)
+			hostsfile_unlease(rfd);
+		leased = 0;
+		close(rfd);
+		rfd = -1;
+		if (hostsfile_in_place(target, dir, base, cur, curlen, buf, len,
+		    &res->guard) != 0) {
 			e = errno;
 			step = "rewrite in place";
+			if (e == HOSTSFILE_CHANGED)
+				note = " (another process opened it meanwhile)";
 			goto fail;
 		}
 		res->method = "in-place-journaled";
@@ -323,35 +769,66 @@ hostsfile_write(const char *path, const char *buf, size_t len,
 		if (!exists)
 			res->method = "create";
 		hostsfile_sync_dir(dir);
+		/* A writer that opened the old name just before the rename
+		 * writes into the old file: watch it (see hostsfile.h). */
+		if (exists && (res->carry = hostsfile_carry_new(rfd, leased > 0,
+		    cur, curlen, buf, len)) != NULL) {
+			rfd = -1;
+			leased = 0;
+		}
 	}
+	if (rfd >= 0) {
+		if (leased > 0)
+			hostsfile_unlease(rfd);
+		close(rfd);
+	}
+	close(lockfd);
 	free(target);
 	free(dir);
 	free(tmp);
+	free(cur);
+	free(again);
 	return 0;
 fail:
 	if (fd >= 0)
 		close(fd);
 	if (tmp != NULL)
 		unlink(tmp);
-	res->transient = hostsfile_transient(e);
-	dwerr_set(err, e, "cannot %s %s: %s", step,
-	    target != NULL ? target : path, strerror(e));
+	if (rfd >= 0) {
+		if (leased > 0)
+			hostsfile_unlease(rfd);
+		close(rfd);
+	}
+	if (lockfd >= 0)
+		close(lockfd);
+	res->transient = e == HOSTSFILE_CHANGED || hostsfile_transient(e);
+	if (e == HOSTSFILE_CHANGED)
+		dwerr_set(err, e, "cannot %s %s%s", step,
+		    target != NULL ? target : path, note);
+	else
+		dwerr_set(err, e, "cannot %s %s%s: %s", step,
+		    target != NULL ? target : path, note, strerror(e));
 	free(target);
 	free(dir);
 	free(tmp);
+	free(cur);
+	free(again);
 	return -1;
 }
 
-/* Finishes an interrupted journaled rewrite; returns 1 when a journal was
- * found and dealt with, 0 when there was none. */
+/* Finishes an interrupted journaled rewrite (the caller holds the lock);
+ * returns 1 when a journal was found and dealt with, 0 when there was none
+ * or it cannot be dealt with yet. A journal is replayed only over what the
+ * interrupted write can have left (journal_matches); a file changed since
+ * keeps its bytes, and the journal is set aside as "journal-stale". */
 static int
 hostsfile_recover(const char *target, const char *dir, const char *base)
 {
 	struct dwerr	 rerr;
 	const char	*old, *new;
-	char		*jpath, *j = NULL;
-	size_t		 jlen, oldlen, newlen;
-	int		 n = 0;
+	char		*jpath, *spath = NULL, *j = NULL, *cur = NULL;
+	size_t		 jlen, oldlen, newlen, curlen;
+	int		 n = 0, fd = -1;
 
 	if ((jpath = hostsfile_sibling(dir, base, "journal")) == NULL)
 		return 0;
@@ -364,14 +841,32 @@ hostsfile_recover(const char *target, const char *dir, const char *base)
 		/* Incomplete: the crash came before the file was touched. */
 		unlink(jpath);
 		n = 1;
-	} else if (hostsfile_overwrite(target, new, newlen) == 0 ||
-	    hostsfile_overwrite(target, old, oldlen) == 0) {
-		/* Either complete content will do; the next pass decides. */
+		goto done;
+	}
+	if ((fd = open(target, O_RDWR | O_CLOEXEC | O_NONBLOCK)) < 0 ||
+	    hostsfile_read_fd(fd, HOSTS_MAX_BYTES, &cur, &curlen) != 0)
+		goto done;
+	if ((curlen == newlen && memcmp(cur, new, newlen) == 0) ||
+	    (curlen == oldlen && memcmp(cur, old, oldlen) == 0)) {
+		/* Complete content either way; the next pass decides. */
 		unlink(jpath);
 		n = 1;
-	}
+	} else if (journal_matches(cur, curlen, old, oldlen, new, newlen)) {
+		if (hostsfile_overwrite_fd(fd, new, newlen) == 0 ||
+		    hostsfile_overwrite_fd(fd, old, oldlen) == 0) {
+			unlink(jpath);
+			n = 1;
+		}
+	} else if ((spath = hostsfile_sibling(dir, base,
+	    "journal-stale")) != NULL && rename(jpath, spath) == 0)
+		n = 1;
+done:
+	if (fd >= 0)
+		close(fd);
 	hostsfile_sync_dir(dir);
+	free(cur);
 	free(j);
+	free(spath);
 	free(jpath);
 	return n;
 }
@@ -394,24 +889,23 @@ hostsfile_journal_pending(const char *path)
 	return pending;
 }
 
-int
-hostsfile_cleanup(const char *path)
+/* Removes what dead writers left beside target; the caller holds the lock. */
+static int
+hostsfile_sweep(const char *target, const char *dir, const char *base)
 {
-	const char	*base;
-	char		*target, *dir = NULL, *prefix = NULL, *full;
+	char		*prefix, *full;
 	struct dirent	*de;
-	DIR		*d = NULL;
+	DIR		*d;
 	size_t		 plen;
 	int		 n = 0;
 
-	/* Temp files and the journal sit beside the file a link points to. */
-	if ((target = hostsfile_target(path)) == NULL ||
-	    (dir = hostsfile_dir(target, &base)) == NULL ||
-	    (prefix = hostsfile_sibling("", base, "")) == NULL)
-		goto done;
 	n += hostsfile_recover(target, dir, base);
-	if ((d = opendir(dir)) == NULL)
-		goto done;
+	if ((prefix = hostsfile_sibling("", base, "")) == NULL)
+		return n;
+	if ((d = opendir(dir)) == NULL) {
+		free(prefix);
+		return n;
+	}
 	/* prefix is "/.<base>.dnswatchdog-": compare without the slash. */
 	plen = strlen(prefix + 1);
 	while ((de = readdir(d)) != NULL) {
@@ -426,10 +920,26 @@ hostsfile_cleanup(const char *path)
 			n++;
 		free(full);
 	}
-done:
-	if (d != NULL)
-		closedir(d);
+	closedir(d);
 	free(prefix);
+	return n;
+}
+
+int
+hostsfile_cleanup(const char *path)
+{
+	const char	*base;
+	char		*target, *dir = NULL;
+	int		 n = 0, lockfd;
+
+	/* Temp files and the journal sit beside the file a link points to;
+	 * a held lock means their writer is at work. */
+	if ((target = hostsfile_target(path)) != NULL &&
+	    (dir = hostsfile_dir(target, &base)) != NULL &&
+	    (lockfd = hostsfile_lock(dir, base)) >= 0) {
+		n = hostsfile_sweep(target, dir, base);
+		close(lockfd);
+	}
 	free(dir);
 	free(target);
 	return n;

@@ -19,15 +19,19 @@ struct hostsjob {
 	void			*write_ctx;
 	bool			 transient;	/* of the last failure */
 	bool			 wrote;
-	struct hostsfile_result	 res;		/* of the successful write */
+	struct hostsfile_result	 res;		/* of the last successful write */
+	struct hostsfile_carry	*carry;		/* a replaced file to watch */
+	bool			 settled;	/* carry has settled: merge it */
+	uint64_t		 carry_ms;	/* when the watch began */
 };
 
 static int
-hostsjob_default_write(void *ctx, const char *path, const char *buf,
-    size_t len, struct hostsfile_result *res, struct dwerr *err)
+hostsjob_default_write(void *ctx, const char *path,
+    const struct hostsfile_expect *expect, const char *buf, size_t len,
+    struct hostsfile_result *res, struct dwerr *err)
 {
 	(void)ctx;
-	return hostsfile_write(path, buf, len, res, err);
+	return hostsfile_write(path, expect, buf, len, res, err);
 }
 
 struct hostsjob *
@@ -56,6 +60,7 @@ hostsjob_free(struct hostsjob *job)
 {
 	if (job == NULL)
 		return;
+	hostsfile_carry_free(job->carry);
 	free(job->path);
 	free(job);
 }
@@ -98,23 +103,51 @@ hostsjob_failed(struct hostsjob *job, bool transient, uint64_t elapsed,
 	return HOSTSJOB_GAVE_UP;
 }
 
+/* Drops the watch of a replaced file: what arrived in it is in the file. */
+static void
+hostsjob_carry_done(struct hostsjob *job)
+{
+	hostsfile_carry_free(job->carry);
+	job->carry = NULL;
+	job->settled = false;
+}
+
 enum hostsjob_state
 hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
     uint32_t *next_delay_ms)
 {
 	struct hostsfile_result	 res;
+	struct hostsfile_expect	 expect;
 	uint64_t		 elapsed;
+	uint32_t		 next;
 	char			*buf = NULL;
 	size_t			 len = 0;
 	bool			 changed = true;
 	int			 rc;
 
 	memset(&res, 0, sizeof(res));
+	memset(&expect, 0, sizeof(expect));
 	elapsed = now_ms >= job->start_ms ? now_ms - job->start_ms : 0;
 	*next_delay_ms = 0;
+	if (job->carry != NULL && !job->settled) {
+		/* Watching the file we replaced: not an attempt yet. */
+		if (hostsfile_carry_step(job->carry, now_ms, &next) == 0) {
+			*next_delay_ms = next;
+			return HOSTSJOB_RETRY;
+		}
+		if (hostsfile_carry_bytes(job->carry) == 0) {
+			hostsjob_carry_done(job);
+			return HOSTSJOB_DONE;
+		}
+		job->settled = true;
+		trace_hosts_carried(job->trace, job->path,
+		    hostsfile_carry_bytes(job->carry),
+		    now_ms >= job->carry_ms ? now_ms - job->carry_ms : 0);
+	}
 	job->attempts++;
 	dwerr_reset(&job->err);
-	if (job->render(job->render_ctx, &buf, &len, &changed, &job->err) != 0) {
+	if (job->render(job->render_ctx, job->settled ? job->carry : NULL,
+	    &expect, &buf, &len, &changed, &job->err) != 0) {
 		/* The file could not be read (a holder that shares nothing:
 		 * retry), or it became unmanageable (UTF-16: give up). */
 		return hostsjob_failed(job, job->err.code != DWERR_INPUT &&
@@ -124,18 +157,40 @@ hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
 	if (!changed) {
 		/* Someone else put the right content there meanwhile. */
 		free(buf);
+		hostsjob_carry_done(job);
 		trace_hosts_unchanged(job->trace, job->path);
 		return HOSTSJOB_DONE;
 	}
-	rc = job->write(job->write_ctx, job->path, buf, len, &res, &job->err);
+	rc = job->write(job->write_ctx, job->path, &expect, buf, len, &res,
+	    &job->err);
 	free(buf);
 	if (rc == 0) {
 		job->transient = false;
 		job->wrote = true;
 		job->res = res;
+		job->res.carry = NULL;
 		trace_hosts_write_succeeded(job->trace, job->attempts, elapsed,
-		    len, res.method);
-		return HOSTSJOB_DONE;
+		    len, res.method, res.guard);
+		/* What arrived in the file replaced before is in this one. */
+		hostsjob_carry_done(job);
+		if (res.carry == NULL)
+			return HOSTSJOB_DONE;
+		/* Another writer may still add to the file we replaced. */
+		job->carry = res.carry;
+		job->carry_ms = now_ms;
+		if (hostsfile_carry_step(job->carry, now_ms, &next) == 0) {
+			*next_delay_ms = next;
+			return HOSTSJOB_RETRY;
+		}
+		if (hostsfile_carry_bytes(job->carry) == 0) {
+			hostsjob_carry_done(job);
+			return HOSTSJOB_DONE;
+		}
+		/* Bytes arrived already: the caller calls again at once. */
+		job->settled = true;
+		trace_hosts_carried(job->trace, job->path,
+		    hostsfile_carry_bytes(job->carry), 0);
+		return HOSTSJOB_RETRY;
 	}
 	return hostsjob_failed(job, res.transient, elapsed, rand01,
 	    next_delay_ms);

@@ -10,7 +10,12 @@
  *
  * Every attempt renders the new file again from the file as it is then,
  * so an edit someone made while the file was locked is kept, not
- * overwritten with bytes computed before it.
+ * overwritten with bytes computed before it; the write goes ahead only
+ * while the file still holds what the render read (hostsfile_expect).
+ * When the writer hands back a replaced file that another process may
+ * still be writing into (hostsfile_carry), the job watches it through
+ * further calls (not attempts: they trace nothing until bytes arrived) and
+ * writes again with what arrived carried into the file (HostsCarried).
  */
 #ifndef HOSTSJOB_H
 #define HOSTSJOB_H
@@ -31,14 +36,19 @@ enum hostsjob_state {
 };
 
 /* Produces the whole new file from the file as it is now: *buf (malloc'd,
- * the job frees it) and *len, or *changed false when nothing needs writing.
+ * the job frees it) and *len, or *changed false when nothing needs writing;
+ * *expect says what was read (valid until the next render). carry, when
+ * not NULL, holds bytes another writer left in a replaced file: the render
+ * merges them (hostsfile_carry_merge) into what it read before rendering.
  * Returns 0, or -1 with err when the file cannot be managed (permanent). */
-typedef int (*hostsjob_render_fn)(void *ctx, char **buf, size_t *len,
-    bool *changed, struct dwerr *err);
+typedef int (*hostsjob_render_fn)(void *ctx,
+    const struct hostsfile_carry *carry, struct hostsfile_expect *expect,
+    char **buf, size_t *len, bool *changed, struct dwerr *err);
 
 /* The write itself (hostsfile_write by default; tests inject failures). */
-typedef int (*hostsjob_write_fn)(void *ctx, const char *path, const char *buf,
-    size_t len, struct hostsfile_result *res, struct dwerr *err);
+typedef int (*hostsjob_write_fn)(void *ctx, const char *path,
+    const struct hostsfile_expect *expect, const char *buf, size_t len,
+    struct hostsfile_result *res, struct dwerr *err);
 
 struct hostsjob;
 
@@ -59,7 +69,7 @@ void		 hostsjob_set_writer(struct hostsjob *job, hostsjob_write_fn fn,
 enum hostsjob_state hostsjob_attempt(struct hostsjob *job, uint64_t now_ms,
 		    double rand01, uint32_t *next_delay_ms);
 
-/* Attempts made so far. */
+/* Attempts made so far (watching a replaced file is not one). */
 unsigned	 hostsjob_attempts(const struct hostsjob *job);
 /* True when the job wrote the file (false: it was already right). */
 bool		 hostsjob_wrote(const struct hostsjob *job);

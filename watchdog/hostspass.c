@@ -1,6 +1,7 @@
 /* hostspass: the hosts-file part of a reconcile pass (see hostspass.h). */
 #include "hostspass.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,17 +117,21 @@ hostspass_free(struct hostspass *hp)
 
 /* The render callback of the write job, and the first look. */
 static int
-hostspass_render(void *arg, char **buf, size_t *len, bool *changed,
+hostspass_render(void *arg, const struct hostsfile_carry *carry,
+    struct hostsfile_expect *expect, char **buf, size_t *len, bool *changed,
     struct dwerr *err)
 {
 	struct hostspass	*hp = arg;
 	struct hosts_markers	 m = { hp->cfg->begin_marker, hp->cfg->end_marker };
 	struct hosts_doc	*doc = NULL;
+	char			*merged = NULL;
+	size_t			 mlen = 0;
 	int			 rc = -1, pending;
 
 	free(hp->old);
 	hp->old = NULL;
 	*buf = NULL;
+	memset(expect, 0, sizeof(*expect));
 	/* A write that failed part-way left a journal: finish it before the
 	 * file is read as content, or wait (transient) until that works. */
 	if (!hp->plan)
@@ -141,16 +146,40 @@ hostspass_render(void *arg, char **buf, size_t *len, bool *changed,
 	 * shows as a different identity, never as one we have seen. */
 	hp->have_id = platform_file_id(hp->cfg->hosts_path, &hp->id);
 	if (hostsfile_read(hp->cfg->hosts_path, HOSTS_MAX_BYTES, &hp->old,
-	    &hp->oldlen, &hp->exists, err) == 0 &&
-	    hosts_parse(hp->old, hp->oldlen, &m, platform_default_eol(), &doc,
-	    err) == 0 &&
+	    &hp->oldlen, &hp->exists, err) != 0)
+		return -1;
+	expect->buf = hp->old;
+	expect->len = hp->oldlen;
+	expect->exists = hp->exists;
+	/* Lines another writer left in the file we replaced go back in. */
+	if (carry != NULL && hostsfile_carry_merge(carry, hp->old, hp->oldlen,
+	    &merged, &mlen) != 0) {
+		dwerr_set(err, ENOMEM, "out of memory");
+		return -1;
+	}
+	if (hosts_parse(merged != NULL ? merged : hp->old,
+	    merged != NULL ? mlen : hp->oldlen, &m, platform_default_eol(),
+	    &doc, err) == 0 &&
 	    hosts_render(doc, hp->ds, buf, len, changed, err) == 0) {
 		hp->sections = hosts_doc_sections(doc);
 		hp->orphans = hosts_doc_orphan_markers(doc);
 		rc = 0;
+		if (merged != NULL)
+			*changed = *len != hp->oldlen ||
+			    memcmp(*buf, hp->old, *len) != 0;
+		/* Never write what no later pass could read back. */
+		if (*changed && *len > HOSTS_MAX_BYTES) {
+			dwerr_set(err, DWERR_INPUT, "%s: with the managed section "
+			    "the file would be %zu bytes, over the limit of %u",
+			    hp->cfg->hosts_path, *len, HOSTS_MAX_BYTES);
+			free(*buf);
+			*buf = NULL;
+			rc = -1;
+		}
 	} else if (err != NULL && err->code == DWERR_INPUT)
 		dwerr_prefix(err, "%s: ", hp->cfg->hosts_path);
 	hosts_doc_free(doc);
+	free(merged);
 	return rc;
 }
 
@@ -159,13 +188,15 @@ hostspass_check(struct hostspass *hp, bool plan, FILE *out)
 {
 	const struct config	*cfg = hp->cfg;
 	enum hostspass_check	 r;
+	struct hostsfile_expect	 expect;
 	struct dwerr		 err;
 	char			*new = NULL;
 	size_t			 newlen = 0;
 	bool			 changed;
 
 	hp->plan = plan;
-	if (hostspass_render(hp, &new, &newlen, &changed, &err) != 0) {
+	if (hostspass_render(hp, NULL, &expect, &new, &newlen, &changed,
+	    &err) != 0) {
 		bool held = err.code != DWERR_INPUT &&
 		    hostsfile_transient(err.code);
 

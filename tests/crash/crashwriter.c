@@ -137,7 +137,7 @@ main(int argc, char **argv)
 
 		if (status != NULL)
 			status[0] = i + 1;
-		if (hostsfile_write(argv[0], w->buf, w->len, &res, &err) != 0) {
+		if (hostsfile_write(argv[0], NULL, w->buf, w->len, &res, &err) != 0) {
 			fprintf(stderr, "%s: write %lu: %s\n",
 			    hostsfile_error_name(err.code), i + 1, err.msg);
 			return 1;

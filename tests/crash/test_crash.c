@@ -71,6 +71,7 @@ struct fx {
 	char	 err[96];
 	char	 fired[96];
 	char	 journal[128];
+	char	 lock[64];	/* the lock file's name */
 	char	*ca;		/* content A */
 	size_t	 calen;
 	char	*cb;		/* content B */
@@ -153,6 +154,7 @@ fx_setup(void **state)
 	snprintf(fx->hosts, sizeof(fx->hosts), "%s/hosts", fx->etc);
 	snprintf(fx->journal, sizeof(fx->journal), "%s/.hosts%sjournal",
 	    fx->etc, HOSTSFILE_TEMP_TAG);
+	snprintf(fx->lock, sizeof(fx->lock), ".hosts%slock", HOSTSFILE_TEMP_TAG);
 	snprintf(fx->a, sizeof(fx->a), "%s/a", fx->dir);
 	snprintf(fx->b, sizeof(fx->b), "%s/b", fx->dir);
 	snprintf(fx->status, sizeof(fx->status), "%s/status", fx->dir);
@@ -226,8 +228,9 @@ leftovers(struct fx *fx)
 	snprintf(temp, sizeof(temp), ".hosts%s", HOSTSFILE_TEMP_TAG);
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-		    strcmp(de->d_name, "hosts") == 0)
-			continue;
+		    strcmp(de->d_name, "hosts") == 0 ||
+		    strcmp(de->d_name, fx->lock) == 0)
+			continue;	/* the writers' lock file stays for good */
 		if (strcmp(de->d_name, strrchr(fx->journal, '/') + 1) == 0)
 			l.journal = true;
 		else if (strncmp(de->d_name, temp, strlen(temp)) == 0)

@@ -31,11 +31,16 @@ struct script {
 };
 
 static int
-script_render(void *ctx, char **buf, size_t *len, bool *changed,
+script_render(void *ctx, const struct hostsfile_carry *carry,
+    struct hostsfile_expect *expect, char **buf, size_t *len, bool *changed,
     struct dwerr *err)
 {
 	struct script	*s = ctx;
 
+	assert_null(carry);
+	expect->buf = "read";
+	expect->len = 4;
+	expect->exists = true;
 	s->renders++;
 	if (s->render_fails) {
 		dwerr_set(err, DWERR_INPUT, "hosts: UTF-16 now");
@@ -49,12 +54,17 @@ script_render(void *ctx, char **buf, size_t *len, bool *changed,
 }
 
 static int
-script_write(void *ctx, const char *path, const char *buf, size_t len,
-    struct hostsfile_result *res, struct dwerr *err)
+script_write(void *ctx, const char *path, const struct hostsfile_expect *expect,
+    const char *buf, size_t len, struct hostsfile_result *res,
+    struct dwerr *err)
 {
 	struct script	*s = ctx;
 	int		 code = s->calls < s->ncodes ? s->codes[s->calls] : 0;
 
+	/* The write is conditional on what the render read. */
+	assert_non_null(expect);
+	assert_int_equal(expect->len, 4);
+	assert_memory_equal(expect->buf, "read", 4);
 	s->calls++;
 	s->last_len = len;
 	assert_true(len < sizeof(s->last));

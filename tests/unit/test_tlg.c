@@ -1572,12 +1572,30 @@ tlg_encodes_hosts_write_succeeded(void **state)
 		XU32("attempts", 0x00c0ffeeu),
 		XU64("elapsed_ms", V64A),
 		XU64("bytes", V64B),
-		XSTR("method", S_UTF8)
+		XSTR("method", S_UTF8),
+		XSTR("guard", "lease")
 	};
 	static const struct xevent x = XEVENT("HostsWriteSucceeded",
 	    TRACE_LVL_INFO, TRACE_OP_INFO, TRACE_KW_HOSTS, f);
 
-	trace_hosts_write_succeeded(fx->t, 0x00c0ffeeu, V64A, V64B, S_UTF8);
+	trace_hosts_write_succeeded(fx->t, 0x00c0ffeeu, V64A, V64B, S_UTF8,
+	    "lease");
+	check_event(fx, &x);
+}
+
+static void
+tlg_encodes_hosts_carried(void **state)
+{
+	struct fixture		*fx = *state;
+	static const struct xfield f[] = {
+		XSTR("path", S_UTF8),
+		XU64("bytes", V64B),
+		XU64("waited_ms", V64A)
+	};
+	static const struct xevent x = XEVENT("HostsCarried",
+	    TRACE_LVL_WARNING, TRACE_OP_INFO, TRACE_KW_HOSTS, f);
+
+	trace_hosts_carried(fx->t, S_UTF8, V64B, V64A);
 	check_event(fx, &x);
 }
 
@@ -2119,6 +2137,7 @@ main(void)
 		T(tlg_encodes_hosts_file_rejected),
 		T(tlg_encodes_hosts_write_attempt),
 		T(tlg_encodes_hosts_write_succeeded),
+		T(tlg_encodes_hosts_carried),
 		T(tlg_encodes_hosts_write_gave_up),
 		T(tlg_encodes_nrpt_planned),
 		T(tlg_encodes_nrpt_unchanged),

@@ -153,7 +153,7 @@ trace_jsonl_writes_one_exact_object_per_line(void **state)
 	trace_hosts_write_attempt(t, 2, 32, "ERROR_SHARING_VIOLATION",
 	    "sharing violation", true, 100, 51);
 	now += 1999999;
-	trace_hosts_write_succeeded(t, 3, 152, 4096, "rename");
+	trace_hosts_write_succeeded(t, 3, 152, 4096, "rename", "lease");
 	trace_free(t);
 	got = tu_slurp(path, NULL);
 	assert_string_equal(got,
@@ -164,7 +164,7 @@ trace_jsonl_writes_one_exact_object_per_line(void **state)
 	    "\"transient\":true,\"next_delay_ms\":100,\"elapsed_ms\":51}\n"
 	    "{\"ts\":\"2026-11-25T08:00:02.000041Z\",\"event\":\"HostsWriteSucceeded\","
 	    "\"activity\":\"11223344-5566-4788-99aa-bbccddeeff00\",\"level\":\"info\","
-	    "\"attempts\":3,\"elapsed_ms\":152,\"bytes\":4096,\"method\":\"rename\"}\n");
+	    "\"attempts\":3,\"elapsed_ms\":152,\"bytes\":4096,\"method\":\"rename\",\"guard\":\"lease\"}\n");
 	free(got);
 	unlink(path);
 }

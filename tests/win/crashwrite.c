@@ -33,7 +33,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err.msg);
 		return 2;
 	}
-	if (hostsfile_write(argv[2], buf, len, &res, &err) != 0) {
+	if (hostsfile_write(argv[2], NULL, buf, len, &res, &err) != 0) {
 		fprintf(stderr, "%s\n", err.msg);
 		free(buf);
 		return 1;

@@ -471,13 +471,13 @@ hostsfile_replace_writes_exact_bytes_and_leaves_no_temp_file(void **state)
 	struct dwerr	 err;
 
 	put(fx->path, OLD, LEN(OLD));
-	assert_int_equal(hostsfile_write(fx->path, NEW, LEN(NEW), &res, &err), 0);
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res, &err), 0);
 	assert_string_equal(res.method, "replace");
 	assert_bytes(fx->path, NEW, LEN(NEW));
 	assert_int_equal(entries(fx->dir), 1);
 	/* The temp file's dot name does not make the result hidden. */
 	assert_false(attributes(fx->path) & FILE_ATTRIBUTE_HIDDEN);
-	assert_int_equal(hostsfile_write(fx->path, SHORT, LEN(SHORT), &res,
+	assert_int_equal(hostsfile_write(fx->path, NULL, SHORT, LEN(SHORT), &res,
 	    &err), 0);
 	assert_string_equal(res.method, "replace");
 	assert_bytes(fx->path, SHORT, LEN(SHORT));
@@ -495,7 +495,7 @@ hostsfile_replace_keeps_hidden_and_archive_attributes(void **state)
 	put(fx->path, OLD, LEN(OLD));
 	set_attributes(fx->path, kept);
 	assert_int_equal(attributes(fx->path) & kept, kept);
-	assert_int_equal(hostsfile_write(fx->path, NEW, LEN(NEW), &res, &err), 0);
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res, &err), 0);
 	assert_string_equal(res.method, "replace");
 	assert_int_equal(attributes(fx->path) & kept, kept);
 	assert_bytes(fx->path, NEW, LEN(NEW));
@@ -518,7 +518,7 @@ hostsfile_creates_a_missing_file_that_read_saw_as_empty(void **state)
 	assert_int_equal(len, 0);
 	assert_string_equal(buf, "");
 	free(buf);
-	assert_int_equal(hostsfile_write(fx->path, NEW, LEN(NEW), &res, &err), 0);
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res, &err), 0);
 	assert_string_equal(res.method, "create");
 	assert_bytes(fx->path, NEW, LEN(NEW));
 	assert_int_equal(entries(fx->dir), 1);
@@ -543,7 +543,7 @@ hostsfile_accepts_forward_slashes(void **state)
 	for (c = slashed; *c != '\0'; c++)
 		if (*c == '\\')
 			*c = '/';
-	assert_int_equal(hostsfile_write(slashed, NEW, LEN(NEW), &res, &err), 0);
+	assert_int_equal(hostsfile_write(slashed, NULL, NEW, LEN(NEW), &res, &err), 0);
 	assert_string_equal(res.method, "replace");
 	assert_bytes(fx->path, NEW, LEN(NEW));
 	assert_int_equal(entries(fx->dir), 1);
@@ -562,7 +562,7 @@ hostsfile_missing_folder_is_a_permanent_error(void **state)
 	char		 path[PATH_BYTES];
 
 	in_dir(fx, "nope\\hosts", path, sizeof(path));
-	assert_int_equal(hostsfile_write(path, NEW, LEN(NEW), &res, &err), -1);
+	assert_int_equal(hostsfile_write(path, NULL, NEW, LEN(NEW), &res, &err), -1);
 	assert_int_equal(err.code, ERROR_PATH_NOT_FOUND);
 	assert_false(res.transient);
 	assert_string_equal(hostsfile_error_name(err.code),
@@ -586,7 +586,7 @@ hostsfile_share_mode_0_holder_fails_transiently_keeping_the_original(
 
 	put(fx->path, OLD, LEN(OLD));
 	h = hold(fx->path, 0);
-	assert_int_equal(hostsfile_write(fx->path, NEW, LEN(NEW), &res, &err), -1);
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res, &err), -1);
 	assert_int_equal(err.code, ERROR_SHARING_VIOLATION);
 	assert_true(res.transient);
 	assert_string_equal(hostsfile_error_name(err.code),
@@ -615,12 +615,12 @@ hostsfile_holder_without_delete_sharing_gets_an_in_place_rewrite(
 	put(fx->path, OLD, LEN(OLD));
 	h = hold(fx->path, FILE_SHARE_READ | FILE_SHARE_WRITE);
 	/* Shrinking, then growing, while the scanner keeps its handle. */
-	assert_int_equal(hostsfile_write(fx->path, SHORT, LEN(SHORT), &res,
+	assert_int_equal(hostsfile_write(fx->path, NULL, SHORT, LEN(SHORT), &res,
 	    &err), 0);
 	assert_string_equal(res.method, "in-place-journaled");
 	assert_bytes(fx->path, SHORT, LEN(SHORT));
 	assert_int_equal(entries(fx->dir), 1);	/* no temp, no journal */
-	assert_int_equal(hostsfile_write(fx->path, NEW, LEN(NEW), &res, &err), 0);
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res, &err), 0);
 	assert_string_equal(res.method, "in-place-journaled");
 	assert_bytes(fx->path, NEW, LEN(NEW));
 	assert_int_equal(entries(fx->dir), 1);
@@ -651,7 +651,7 @@ hostsfile_mapped_view_refusing_to_shrink_keeps_the_original(void **state)
 	    NULL));
 	assert_non_null(view = MapViewOfFile(map, FILE_MAP_READ, 0, 0, 0));
 	Sleep(20);	/* so that a write would show in the time stamp */
-	assert_int_equal(hostsfile_write(fx->path, SHORT, LEN(SHORT), &res,
+	assert_int_equal(hostsfile_write(fx->path, NULL, SHORT, LEN(SHORT), &res,
 	    &err), -1);
 	assert_int_equal(err.code, ERROR_USER_MAPPED_FILE);
 	assert_true(res.transient);
@@ -661,7 +661,7 @@ hostsfile_mapped_view_refusing_to_shrink_keeps_the_original(void **state)
 	assert_int_equal(last_write(fx->path), written);
 	assert_int_equal(entries(fx->dir), 1);	/* no temp, no journal */
 	/* Growing is allowed under a view. */
-	assert_int_equal(hostsfile_write(fx->path, NEW, LEN(NEW), &res, &err), 0);
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res, &err), 0);
 	assert_string_equal(res.method, "in-place-journaled");
 	assert_bytes(fx->path, NEW, LEN(NEW));
 	assert_int_equal(entries(fx->dir), 1);
@@ -680,7 +680,7 @@ hostsfile_read_only_attribute_is_a_permanent_error(void **state)
 
 	put(fx->path, OLD, LEN(OLD));
 	set_attributes(fx->path, FILE_ATTRIBUTE_READONLY);
-	assert_int_equal(hostsfile_write(fx->path, NEW, LEN(NEW), &res, &err), -1);
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res, &err), -1);
 	assert_int_equal(err.code, ERROR_ACCESS_DENIED);
 	assert_false(res.transient);
 	snprintf(want, sizeof(want), "cannot replace %s (read-only attribute): ",
@@ -818,7 +818,7 @@ hostsfile_write_finishes_a_pending_journal_before_writing(void **state)
 	put_journal(j, OLD, LEN(OLD), NEW, LEN(NEW), SIZE_MAX);
 	/* While the journal cannot be finished, nothing else is written. */
 	h = hold(fx->path, 0);
-	assert_int_equal(hostsfile_write(fx->path, SHORT, LEN(SHORT), &res,
+	assert_int_equal(hostsfile_write(fx->path, NULL, SHORT, LEN(SHORT), &res,
 	    &err), -1);
 	assert_int_equal(err.code, ERROR_SHARING_VIOLATION);
 	assert_true(res.transient);
@@ -829,7 +829,7 @@ hostsfile_write_finishes_a_pending_journal_before_writing(void **state)
 	assert_int_equal(entries(fx->dir), 2);
 	CloseHandle(h);
 	assert_bytes(fx->path, partial, LEN(OLD));
-	assert_int_equal(hostsfile_write(fx->path, SHORT, LEN(SHORT), &res,
+	assert_int_equal(hostsfile_write(fx->path, NULL, SHORT, LEN(SHORT), &res,
 	    &err), 0);
 	assert_string_equal(res.method, "replace");
 	assert_bytes(fx->path, SHORT, LEN(SHORT));
