@@ -32,5 +32,7 @@ hostsfile_read(const char *path, size_t max, char **buf, size_t *len,
 const char *
 hostsfile_error_name(int code)
 {
+	if (code == HOSTSFILE_CHANGED)
+		return "CHANGED";
 	return platform_error_name(code);
 }
