@@ -159,12 +159,27 @@ journal_merge_late(const char *cur, size_t curlen, const char *read,
 		*outlen = at;
 		return 0;
 	}
-	/* Room for cur, a terminator and every late byte. */
-	if ((*out = malloc(curlen + 2 + latelen + 1)) == NULL)
+	/* Room for cur, two terminators and every late byte. */
+	if ((*out = malloc(curlen + 3 + latelen + 1)) == NULL)
 		return -1;
 	journal_put(*out, &at, cur, curlen);
 	if (curlen > 0 && cur[curlen - 1] != '\n')
 		journal_put(*out, &at, "\n", 1);
+	if (more != late && curlen >= writtenlen &&
+	    memcmp(cur, written, writtenlen) == 0) {
+		/* Where the writer put them: before what others appended to
+		 * the new file since. */
+		at = 0;
+		journal_put(*out, &at, written, writtenlen);
+		if (writtenlen > 0 && written[writtenlen - 1] != '\n')
+			journal_put(*out, &at, "\n", 1);
+		journal_put(*out, &at, more, (size_t)(end - more));
+		if (at > 0 && (*out)[at - 1] != '\n' && curlen > writtenlen)
+			journal_put(*out, &at, "\n", 1);
+		journal_put(*out, &at, cur + writtenlen, curlen - writtenlen);
+		*outlen = at;
+		return 0;
+	}
 	if (more != late) {
 		journal_put(*out, &at, more, (size_t)(end - more));
 		*outlen = at;

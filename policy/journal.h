@@ -42,8 +42,9 @@ int	journal_matches(const char *cur, size_t curlen, const char *old,
  * The bytes another writer left in a file we replaced, put into the file
  * as it is now (cur). read is what our write was computed from, written
  * what we put in its place, late what the replaced file held at the end.
- * late = read + more: more is appended to cur (after a line terminator
- * when cur lacks one). Otherwise the other writer rewrote it: when cur is
+ * late = read + more: more goes where its writer put it, right after
+ * written when cur still starts with it (before lines appended since),
+ * else at the end of cur (after a line terminator when cur lacks one). Otherwise the other writer rewrote it: when cur is
  * still ours, late becomes the file; when not, late's lines that cur does
  * not have are appended. *out is malloc'd (NULL when late == read).
  * Returns 0, or -1 when memory runs out.

@@ -63,7 +63,8 @@ struct hostsfile_result {
  * Replaces the file at path with len bytes of buf, keeping its owner,
  * group, mode, ACL and extended attributes (POSIX) or ACL and attributes
  * (Windows), or creates it. When expect is not NULL the write goes ahead
- * only while the file holds exactly expect's bytes, checked under a guard
+ * only while the file holds exactly expect's bytes (or those and lines
+ * appended after them, which then follow buf), checked under a guard
  * that keeps other writers out until the new file is in place (POSIX: a
  * read lease, or a re-read where leases are unavailable; Windows: a handle
  * that denies writers); otherwise it fails with HOSTSFILE_CHANGED. Writers
@@ -90,6 +91,9 @@ int	hostsfile_carry_merge(const struct hostsfile_carry *c, const char *cur,
 	    size_t curlen, char **out, size_t *outlen);
 /* How many bytes arrived in the replaced file (after a settled step). */
 size_t	hostsfile_carry_bytes(const struct hostsfile_carry *c);
+/* True when the watch put them into the new file itself (it held the new
+ * file while their writer finished): nothing is left to merge. */
+bool	hostsfile_carry_applied(const struct hostsfile_carry *c);
 /* Releases the watch; NULL is a no-op. */
 void	hostsfile_carry_free(struct hostsfile_carry *c);
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -25,9 +26,13 @@
 
 #define HOSTSFILE_NEW_MODE	0644	/* mode of a hosts file we create */
 #define HOSTSFILE_TEMP_RANDOM	6u	/* mkstemp's XXXXXX */
-#define HOSTSFILE_CARRY_SETTLE_MS 250u	/* a replaced file is watched this long */
-#define HOSTSFILE_CARRY_POLL_MS	25u	/* between two looks at it */
+#define HOSTSFILE_CARRY_SETTLE_MS 100u	/* a replaced file is watched this long */
+#define HOSTSFILE_CARRY_POLL_MS	20u	/* between two looks at it */
+#define HOSTSFILE_CARRY_DRAIN_POLL_MS 2u /* while its writer finishes */
 #define HOSTSFILE_CARRY_DRAIN_MS 30000u	/* most we wait for its writers */
+#define HOSTSFILE_CARRY_HOLD_MS	1000u	/* most the new file is held for it */
+#define HOSTSFILE_LEASE_TRIES	64u	/* lease attempts in one write */
+#define HOSTSFILE_LEASE_PAUSE_NS 50000L	/* between two of them */
 
 bool
 hostsfile_transient(int code)
@@ -258,6 +263,22 @@ hostsfile_lease(int fd, int type)
 	return 0;
 }
 
+/* hostsfile_lease, tried a few times over a few milliseconds: a writer
+ * that appends in a loop has the file open most of the time, and between
+ * two of its opens is the moment we need. */
+static int
+hostsfile_lease_soon(int fd, int type)
+{
+	struct timespec	 ts = { 0, HOSTSFILE_LEASE_PAUSE_NS };
+	unsigned	 i;
+	int		 r = -1;
+
+	for (i = 0; i < HOSTSFILE_LEASE_TRIES && (r = hostsfile_lease(fd,
+	    type)) < 0; i++)
+		(void)nanosleep(&ts, NULL);
+	return r;
+}
+
 /* Whether the lease of type on fd is intact (no one asked to break it). */
 static bool
 hostsfile_lease_intact(int fd, int type)
@@ -350,7 +371,7 @@ hostsfile_in_place(const char *target, const char *dir, const char *base,
 
 	if ((fd = open(target, O_RDWR | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return -1;
-	if ((leased = hostsfile_lease(fd, F_WRLCK)) < 0)
+	if ((leased = hostsfile_lease_soon(fd, F_WRLCK)) < 0)
 		goto fail;
 	*guard = leased ? "lease" : "reread";
 	if (hostsfile_read_fd(fd, HOSTS_MAX_BYTES, &now, &nowlen) != 0)
@@ -365,10 +386,8 @@ hostsfile_in_place(const char *target, const char *dir, const char *base,
 	}
 	if (hostsfile_journal_write(jpath, dir, old, oldlen, buf, len) != 0)
 		goto fail;
-	if (leased && !hostsfile_lease_intact(fd, F_WRLCK)) {
-		unlink(jpath);
-		goto changed;
-	}
+	/* From here on, whoever opens the file waits until it is whole
+	 * again (its lease break): nothing to give up for them. */
 	if (hostsfile_overwrite_fd(fd, buf, len) != 0) {
 		e = errno;
 		/* Put the old bytes back; if even that fails, the journal
@@ -432,13 +451,25 @@ hostsfile_lock(const char *dir, const char *base)
 
 static int	hostsfile_sweep(const char *, const char *, const char *);
 
-/* A replaced file being watched (see hostsfile.h). */
+/*
+ * A replaced file being watched (see hostsfile.h). A writer that opened
+ * the file's name before our rename writes into the old inode. With a
+ * read lease we know of it: its open broke the lease and waits for us. We
+ * then hold the new file under a write lease (every open of it waits, so
+ * the waiting writer's next lines cannot overtake the ones it writes into
+ * the old file), let it in, wait until no one has the old file open for
+ * writing, and append what it wrote to the new file before anyone else
+ * gets at it. Without a lease, or when the new file cannot be held, what
+ * arrived is handed to the caller to merge with a guarded write.
+ */
 struct hostsfile_carry {
 	int		 fd;		/* the replaced file (its old inode) */
+	int		 nfd;		/* the new file, held under a write lease */
 	bool		 leased;	/* fd holds a read lease */
 	bool		 draining;	/* lease broken: waiting for writers */
 	bool		 settled;
 	bool		 started;
+	bool		 applied;	/* late bytes already appended to nfd's file */
 	uint64_t	 since_ms;	/* first step: the watch began */
 	uint64_t	 drain_ms;	/* when the lease was found broken */
 	char		*read;		/* what the write was computed from */
@@ -468,8 +499,68 @@ hostsfile_carry_new(int fd, bool leased, const char *read, size_t readlen,
 	memcpy(c->written, written, writtenlen);
 	c->writtenlen = writtenlen;
 	c->fd = fd;
+	c->nfd = -1;
 	c->leased = leased;
 	return c;
+}
+
+/* Lets go of the new file: the openers waiting on it go ahead. */
+static void
+hostsfile_carry_unhold(struct hostsfile_carry *c)
+{
+	if (c->nfd < 0)
+		return;
+	hostsfile_unlease(c->nfd);
+	close(c->nfd);
+	c->nfd = -1;
+}
+
+/*
+ * A writer waits on the replaced file: hold the new one (ino is the inode
+ * we renamed into place) under a write lease before letting it in. Fails
+ * quietly when the new file is already open elsewhere or was replaced.
+ */
+static void
+hostsfile_carry_hold(struct hostsfile_carry *c, const char *target,
+    uint64_t ino)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if ((fd = open(target, O_RDWR | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return;
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_ino != ino ||
+	    (size_t)st.st_size != c->writtenlen ||
+	    hostsfile_lease(fd, F_WRLCK) <= 0) {
+		close(fd);
+		return;
+	}
+	c->nfd = fd;
+}
+
+/* Appends what arrived to the held new file, where the writer would have
+ * put it. Returns 0, or -1 when the caller is to merge it instead. */
+static int
+hostsfile_carry_apply(struct hostsfile_carry *c)
+{
+	struct stat	 st;
+	const char	*more = c->late + c->readlen;
+	size_t		 n = c->latelen - c->readlen;
+
+	if (c->latelen <= c->readlen || memcmp(c->late, c->read,
+	    c->readlen) != 0 || fstat(c->nfd, &st) != 0 ||
+	    (size_t)st.st_size != c->writtenlen ||
+	    lseek(c->nfd, (off_t)c->writtenlen, SEEK_SET) < 0)
+		return -1;
+	if ((c->writtenlen > 0 && c->written[c->writtenlen - 1] != '\n' &&
+	    hostsfile_write_all(c->nfd, "\n", 1) != 0) ||
+	    hostsfile_write_all(c->nfd, more, n) != 0 || fsync(c->nfd) != 0) {
+		/* Whatever made it is the writer's own bytes; the merge puts
+		 * the rest in, and never twice: it compares line by line. */
+		return -1;
+	}
+	c->applied = true;
+	return 0;
 }
 
 /* Takes the replaced file's final bytes. */
@@ -487,6 +578,10 @@ hostsfile_carry_settle(struct hostsfile_carry *c)
 	}
 	close(c->fd);
 	c->fd = -1;
+	if (c->nfd >= 0 && c->late != NULL &&
+	    hostsfile_carry_bytes(c) > 0)
+		(void)hostsfile_carry_apply(c);
+	hostsfile_carry_unhold(c);
 	return 1;
 }
 
@@ -496,6 +591,20 @@ hostsfile_carry_wait(uint64_t left)
 {
 	return left < HOSTSFILE_CARRY_POLL_MS ? (uint32_t)left :
 	    HOSTSFILE_CARRY_POLL_MS;
+}
+
+/* The lease on the replaced file is broken: a writer waits on it. Hold the
+ * new file if we can, then let the writer in. */
+static void
+hostsfile_carry_drain(struct hostsfile_carry *c, const char *target,
+    uint64_t ino, uint64_t now_ms)
+{
+	if (target != NULL)
+		hostsfile_carry_hold(c, target, ino);
+	hostsfile_unlease(c->fd);
+	c->leased = false;
+	c->draining = true;
+	c->drain_ms = now_ms;
 }
 
 int
@@ -510,28 +619,31 @@ hostsfile_carry_step(struct hostsfile_carry *c, uint64_t now_ms,
 	if (!c->started) {
 		c->started = true;
 		c->since_ms = now_ms;
+		if (c->draining)
+			c->drain_ms = now_ms;
 	}
 	age = now_ms >= c->since_ms ? now_ms - c->since_ms : 0;
 	if (c->draining) {
-		/* A writer came in through the old name: once no one holds
-		 * the file open for writing any more, what it wrote is all
-		 * there (the lease is refused until then). */
+		/* Once no one holds the replaced file open for writing any
+		 * more (the lease is refused until then), what its writers
+		 * wrote is all there. */
 		if (hostsfile_lease(c->fd, F_RDLCK) > 0) {
 			c->leased = true;
 			return hostsfile_carry_settle(c);
 		}
 		if (now_ms - c->drain_ms >= HOSTSFILE_CARRY_DRAIN_MS)
 			return hostsfile_carry_settle(c);
-		*next_ms = HOSTSFILE_CARRY_POLL_MS;
+		/* Readers wait while the new file is held: not for long. */
+		if (now_ms - c->drain_ms >= HOSTSFILE_CARRY_HOLD_MS)
+			hostsfile_carry_unhold(c);
+		*next_ms = c->nfd >= 0 ? HOSTSFILE_CARRY_DRAIN_POLL_MS :
+		    HOSTSFILE_CARRY_POLL_MS;
 		return 0;
 	}
 	if (c->leased && !hostsfile_lease_intact(c->fd, F_RDLCK)) {
-		/* Someone opened it for writing and waits for us: let it in,
-		 * then wait until it is done. */
-		hostsfile_unlease(c->fd);
-		c->leased = false;
-		c->draining = true;
-		c->drain_ms = now_ms;
+		/* Someone opened it for writing after the rename (through a
+		 * name looked up before it): let it in, then wait. */
+		hostsfile_carry_drain(c, NULL, 0, now_ms);
 		*next_ms = HOSTSFILE_CARRY_POLL_MS;
 		return 0;
 	}
@@ -548,7 +660,7 @@ hostsfile_carry_merge(const struct hostsfile_carry *c, const char *cur,
 {
 	*out = NULL;
 	*outlen = 0;
-	if (c == NULL || !c->settled || c->late == NULL)
+	if (c == NULL || !c->settled || c->late == NULL || c->applied)
 		return 0;
 	return journal_merge_late(cur, curlen, c->read, c->readlen, c->written,
 	    c->writtenlen, c->late, c->latelen, out, outlen);
@@ -566,11 +678,18 @@ hostsfile_carry_bytes(const struct hostsfile_carry *c)
 	    c->latelen - c->readlen : c->latelen;
 }
 
+bool
+hostsfile_carry_applied(const struct hostsfile_carry *c)
+{
+	return c != NULL && c->applied;
+}
+
 void
 hostsfile_carry_free(struct hostsfile_carry *c)
 {
 	if (c == NULL)
 		return;
+	hostsfile_carry_unhold(c);
 	if (c->fd >= 0) {
 		if (c->leased)
 			hostsfile_unlease(c->fd);
@@ -608,7 +727,7 @@ hostsfile_write(const char *path, const struct hostsfile_expect *expect,
 {
 	struct stat	 st;
 	char		*target = NULL, *dir = NULL, *tmp = NULL, *cur = NULL;
-	char		*again = NULL;
+	char		*again = NULL, *ext = NULL;
 	const char	*base, *step = "write", *note = "";
 	size_t		 curlen = 0, againlen;
 	bool		 exists = true, in_place = false;
@@ -658,7 +777,7 @@ hostsfile_write(const char *path, const struct hostsfile_expect *expect,
 	if (exists) {
 		/* The guard: held from this read until the new file is in
 		 * place, so no other writer's bytes go to the old file. */
-		if ((leased = hostsfile_lease(rfd, F_RDLCK)) < 0) {
+		if ((leased = hostsfile_lease_soon(rfd, F_RDLCK)) < 0) {
 			e = EAGAIN;
 			step = "guard";
 			note = " (another process has it open for writing)";
@@ -673,10 +792,22 @@ hostsfile_write(const char *path, const struct hostsfile_expect *expect,
 	}
 	if (expect != NULL && (expect->exists != exists || (exists &&
 	    (expect->len != curlen || memcmp(expect->buf, cur, curlen) != 0)))) {
-		e = HOSTSFILE_CHANGED;
-		step = "write";
-		note = " (it changed since it was read)";
-		goto fail;
+		/* Lines appended since the read (writers that append in a
+		 * loop never leave time for another read) go after ours. */
+		if (!exists || !expect->exists || curlen <= expect->len ||
+		    memcmp(expect->buf, cur, expect->len) != 0 ||
+		    (expect->len > 0 && cur[expect->len - 1] != '\n') ||
+		    (len > 0 && buf[len - 1] != '\n') ||
+		    (ext = malloc(len + curlen - expect->len + 1)) == NULL) {
+			e = HOSTSFILE_CHANGED;
+			step = "write";
+			note = " (it changed since it was read)";
+			goto fail;
+		}
+		memcpy(ext, buf, len);
+		memcpy(ext + len, cur + expect->len, curlen - expect->len);
+		len += curlen - expect->len;
+		buf = ext;
 	}
 	if ((tmp = hostsfile_sibling(dir, base, "XXXXXX")) == NULL) {
 		e = ENOMEM;
@@ -726,16 +857,15 @@ hostsfile_write(const char *path, const struct hostsfile_expect *expect,
 		goto fail;
 	}
 	fd = -1;
-	if (!in_place && exists) {
-		/* The last look before the rename. */
-		if (leased > 0 ? !hostsfile_lease_intact(rfd, F_RDLCK) :
-		    (hostsfile_read_fd(rfd, HOSTS_MAX_BYTES, &again,
-		    &againlen) != 0 || againlen != curlen ||
-		    memcmp(again, cur, curlen) != 0)) {
-			e = HOSTSFILE_CHANGED;
-			note = " (another process opened it for writing)";
-			goto fail;
-		}
+	/* The last look before the rename, without a lease: the file must
+	 * still be what we read. (With one, no byte can have changed: a
+	 * writer's open waits for us, and its bytes are carried below.) */
+	if (!in_place && exists && leased == 0 &&
+	    (hostsfile_read_fd(rfd, HOSTS_MAX_BYTES, &again, &againlen) != 0 ||
+	    againlen != curlen || memcmp(again, cur, curlen) != 0)) {
+		e = HOSTSFILE_CHANGED;
+		note = " (another process wrote to it meanwhile)";
+		goto fail;
 	}
 	if (!in_place && hostsfile_put(tmp, target, exists) != 0) {
 		e = errno;
@@ -773,6 +903,11 @@ hostsfile_write(const char *path, const struct hostsfile_expect *expect,
 		 * writes into the old file: watch it (see hostsfile.h). */
 		if (exists && (res->carry = hostsfile_carry_new(rfd, leased > 0,
 		    cur, curlen, buf, len)) != NULL) {
+			/* One is waiting on it already: hold the new file
+			 * and let it in. */
+			if (leased > 0 && !hostsfile_lease_intact(rfd, F_RDLCK))
+				hostsfile_carry_drain(res->carry, res->have_id ?
+				    target : NULL, res->id.inode, 0);
 			rfd = -1;
 			leased = 0;
 		}
@@ -788,6 +923,7 @@ hostsfile_write(const char *path, const struct hostsfile_expect *expect,
 	free(tmp);
 	free(cur);
 	free(again);
+	free(ext);
 	return 0;
 fail:
 	if (fd >= 0)
@@ -813,6 +949,7 @@ fail:
 	free(tmp);
 	free(cur);
 	free(again);
+	free(ext);
 	return -1;
 }
 

@@ -112,6 +112,25 @@ hostsjob_carry_done(struct hostsjob *job)
 	job->settled = false;
 }
 
+/* The replaced file has settled: true when the job is done (nothing
+ * arrived, or the watch put it in the new file), false when what arrived
+ * is to be merged by another attempt. */
+static bool
+hostsjob_carry_settled(struct hostsjob *job, uint64_t now_ms)
+{
+	size_t	 n = hostsfile_carry_bytes(job->carry);
+
+	if (n > 0)
+		trace_hosts_carried(job->trace, job->path, n,
+		    now_ms >= job->carry_ms ? now_ms - job->carry_ms : 0);
+	if (n == 0 || hostsfile_carry_applied(job->carry)) {
+		hostsjob_carry_done(job);
+		return true;
+	}
+	job->settled = true;
+	return false;
+}
+
 enum hostsjob_state
 hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
     uint32_t *next_delay_ms)
@@ -135,14 +154,8 @@ hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
 			*next_delay_ms = next;
 			return HOSTSJOB_RETRY;
 		}
-		if (hostsfile_carry_bytes(job->carry) == 0) {
-			hostsjob_carry_done(job);
+		if (hostsjob_carry_settled(job, now_ms))
 			return HOSTSJOB_DONE;
-		}
-		job->settled = true;
-		trace_hosts_carried(job->trace, job->path,
-		    hostsfile_carry_bytes(job->carry),
-		    now_ms >= job->carry_ms ? now_ms - job->carry_ms : 0);
 	}
 	job->attempts++;
 	dwerr_reset(&job->err);
@@ -182,14 +195,9 @@ hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
 			*next_delay_ms = next;
 			return HOSTSJOB_RETRY;
 		}
-		if (hostsfile_carry_bytes(job->carry) == 0) {
-			hostsjob_carry_done(job);
+		if (hostsjob_carry_settled(job, now_ms))
 			return HOSTSJOB_DONE;
-		}
-		/* Bytes arrived already: the caller calls again at once. */
-		job->settled = true;
-		trace_hosts_carried(job->trace, job->path,
-		    hostsfile_carry_bytes(job->carry), 0);
+		/* Bytes to merge: the caller calls again at once. */
 		return HOSTSJOB_RETRY;
 	}
 	return hostsjob_failed(job, res.transient, elapsed, rand01,
