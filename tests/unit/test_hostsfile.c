@@ -16,12 +16,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <linux/fs.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "hostsfile.h"
+#include "journal.h"
+#include "platform.h"
 #include "testutil.h"
 
 int	__real_rename(const char *, const char *);
@@ -36,6 +45,12 @@ static int fchown_fail_errno;	/* 0: the real fchown */
 static int ftruncate_fail_errno; /* 0: the real ftruncate */
 static int ftruncate_fail_count; /* how many calls fail; -1: all */
 
+int	__real_fsetxattr(int, const char *, const void *, size_t, int);
+int	__wrap_fsetxattr(int, const char *, const void *, size_t, int);
+
+static int fsetxattr_fail_errno; /* 0: the real fsetxattr */
+static void (*before_rename)(const char *to); /* runs just before it */
+
 int
 __wrap_rename(const char *from, const char *to)
 {
@@ -43,7 +58,19 @@ __wrap_rename(const char *from, const char *to)
 		errno = rename_fail_errno;
 		return -1;
 	}
+	if (before_rename != NULL)
+		before_rename(to);
 	return __real_rename(from, to);
+}
+
+int
+__wrap_fsetxattr(int fd, const char *name, const void *v, size_t n, int fl)
+{
+	if (fsetxattr_fail_errno != 0) {
+		errno = fsetxattr_fail_errno;
+		return -1;
+	}
+	return __real_fsetxattr(fd, name, v, n, fl);
 }
 
 int
@@ -85,6 +112,8 @@ fx_setup(void **state)
 	fchown_fail_errno = 0;
 	ftruncate_fail_errno = 0;
 	ftruncate_fail_count = 0;
+	fsetxattr_fail_errno = 0;
+	before_rename = NULL;
 	*state = fx;
 	return 0;
 }
@@ -418,6 +447,240 @@ hostsfile_cleanup_looks_beside_the_link_target(void **state)
 	rmdir(sub);
 }
 
+
+/* A child process that does what a test asks and then waits: the parent
+ * learns it is ready on ready[0] and lets it go by closing go[1]. */
+struct holder {
+	pid_t	 pid;
+	int	 ready[2];
+	int	 go[2];
+};
+
+/* Forks a holder that opens path with flags (and flocks it when lock is
+ * set) and keeps it open until released. */
+static void
+holder_start(struct holder *h, const char *path, int flags, bool lock)
+{
+	char	 c = 'r';
+	int	 fd;
+
+	assert_int_equal(pipe(h->ready), 0);
+	assert_int_equal(pipe(h->go), 0);
+	if ((h->pid = fork()) == 0) {
+		close(h->ready[0]);
+		close(h->go[1]);
+		if ((fd = open(path, flags | O_CLOEXEC, 0600)) < 0 ||
+		    (lock && flock(fd, LOCK_EX) != 0))
+			_exit(1);
+		if (write(h->ready[1], &c, 1) != 1)
+			_exit(2);
+		(void)read(h->go[0], &c, 1);	/* until the parent closes */
+		_exit(0);
+	}
+	assert_true(h->pid > 0);
+	close(h->ready[1]);
+	close(h->go[0]);
+	assert_int_equal(read(h->ready[0], &c, 1), 1);
+}
+
+static void
+holder_stop(struct holder *h)
+{
+	int	 st;
+
+	close(h->go[1]);
+	close(h->ready[0]);
+	assert_int_equal(waitpid(h->pid, &st, 0), h->pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void
+hostsfile_refuses_content_changed_since_the_read(void **state)
+{
+	struct fx		*fx = *state;
+	struct hostsfile_expect	 ex = { "old\n", 4, true };
+	struct hostsfile_result	 res;
+	struct dwerr		 err;
+
+	put(fx->path, "edited by someone\n", 0644);
+	assert_int_equal(hostsfile_write(fx->path, &ex, "new\n", 4, &res,
+	    &err), -1);
+	assert_int_equal(err.code, HOSTSFILE_CHANGED);
+	assert_true(res.transient);
+	assert_string_equal(hostsfile_error_name(err.code), "CHANGED");
+	assert_content(fx->path, "edited by someone\n");
+	assert_int_equal(entries(fx->dir), 1);
+	/* Expected missing, but someone created it: the same. */
+	ex.exists = false;
+	assert_int_equal(hostsfile_write(fx->path, &ex, "new\n", 4, &res,
+	    &err), -1);
+	assert_int_equal(err.code, HOSTSFILE_CHANGED);
+}
+
+static void
+hostsfile_keeps_lines_appended_since_the_read(void **state)
+{
+	struct fx		*fx = *state;
+	struct hostsfile_expect	 ex = { "a\n", 2, true };
+	struct hostsfile_result	 res;
+	struct dwerr		 err;
+
+	put(fx->path, "a\nappended\n", 0644);
+	assert_int_equal(hostsfile_write(fx->path, &ex, "a\nS\n", 4, &res,
+	    &err), 0);
+	assert_content(fx->path, "a\nS\nappended\n");
+	assert_string_equal(res.guard, "lease");
+	hostsfile_carry_free(res.carry);
+	/* Not after a line that was cut short: that is not an append. */
+	put(fx->path, "a\nbc\n", 0644);
+	ex.buf = "a\nb";
+	ex.len = 3;
+	assert_int_equal(hostsfile_write(fx->path, &ex, "a\nb\nS\n", 6, &res,
+	    &err), -1);
+	assert_int_equal(err.code, HOSTSFILE_CHANGED);
+	assert_content(fx->path, "a\nbc\n");
+}
+
+static void
+hostsfile_a_writer_holding_the_file_open_refuses_the_guard(void **state)
+{
+	struct fx		*fx = *state;
+	struct hostsfile_result	 res;
+	struct holder		 h;
+	struct dwerr		 err;
+
+	put(fx->path, "old\n", 0644);
+	holder_start(&h, fx->path, O_WRONLY | O_APPEND, false);
+	/* Its next write would go to a file about to be replaced. */
+	assert_int_equal(hostsfile_write(fx->path, NULL, "new\n", 4, &res,
+	    &err), -1);
+	assert_int_equal(err.code, EAGAIN);
+	assert_true(res.transient);
+	assert_non_null(strstr(err.msg, "open for writing"));
+	holder_stop(&h);
+	assert_content(fx->path, "old\n");
+	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(hostsfile_write(fx->path, NULL, "new\n", 4, &res,
+	    &err), 0);
+	hostsfile_carry_free(res.carry);
+	assert_content(fx->path, "new\n");
+}
+
+static void
+hostsfile_a_held_lock_is_transient_and_spares_the_temp_files(void **state)
+{
+	struct fx		*fx = *state;
+	struct hostsfile_result	 res;
+	struct holder		 h;
+	struct dwerr		 err;
+	char			 lock[256], temp[256];
+
+	put(fx->path, "old\n", 0644);
+	snprintf(lock, sizeof(lock), "%s/.hosts" HOSTSFILE_TEMP_TAG "lock",
+	    fx->dir);
+	snprintf(temp, sizeof(temp), "%s/.hosts" HOSTSFILE_TEMP_TAG "Ab12Cd",
+	    fx->dir);
+	/* Another dnswatchdog, in the middle of its write. */
+	holder_start(&h, lock, O_RDWR | O_CREAT, true);
+	put(temp, "its temp file", 0600);
+	assert_int_equal(hostsfile_write(fx->path, NULL, "new\n", 4, &res,
+	    &err), -1);
+	assert_int_equal(err.code, EWOULDBLOCK);
+	assert_true(res.transient);
+	assert_non_null(strstr(err.msg, "another dnswatchdog"));
+	assert_int_equal(hostsfile_cleanup(fx->path), 0);
+	assert_int_equal(access(temp, F_OK), 0);
+	assert_content(fx->path, "old\n");
+	/* It is gone (exited or crashed): what it left is a leftover. */
+	holder_stop(&h);
+	assert_int_equal(hostsfile_cleanup(fx->path), 1);
+	assert_int_equal(access(temp, F_OK), -1);
+}
+
+static volatile sig_atomic_t lease_broken;
+static pid_t late_writer;	/* the process append_before_rename starts */
+
+static void
+on_sigio(int sig)
+{
+	(void)sig;
+	lease_broken = 1;
+}
+
+/* Before the rename: another process opens the file to append a line. Its
+ * open breaks our lease and waits, on the file about to be replaced. */
+static void
+append_before_rename(const char *to)
+{
+	struct timespec	 ms = { 0, 1000000L };
+	pid_t		 pid;
+	int		 fd, i;
+
+	before_rename = NULL;
+	lease_broken = 0;
+	if ((pid = fork()) == 0) {
+		if ((fd = open(to, O_WRONLY | O_APPEND)) < 0 ||
+		    write(fd, "late\n", 5) != 5)
+			_exit(1);
+		_exit(close(fd) == 0 ? 0 : 2);
+	}
+	assert_true(pid > 0);
+	late_writer = pid;
+	for (i = 0; i < 5000 && !lease_broken; i++)
+		nanosleep(&ms, NULL);
+	assert_true(lease_broken);
+}
+
+/* Steps a carry to its end, with real time. */
+static void
+carry_settle(struct hostsfile_carry *c)
+{
+	struct timespec	 ts;
+	uint32_t	 next;
+	int		 i;
+
+	for (i = 0; i < 10000; i++) {
+		if (hostsfile_carry_step(c, platform_mono_ms(), &next) == 1)
+			return;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(next == 0 ? 1 : next) * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+	fail_msg("the replaced file never settled");
+}
+
+static void
+hostsfile_carries_a_line_written_into_the_replaced_file(void **state)
+{
+	struct fx		*fx = *state;
+	struct hostsfile_expect	 ex = { "old\n", 4, true };
+	struct hostsfile_result	 res;
+	struct sigaction	 sa, prev;
+	struct dwerr		 err;
+	int			 st;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigio;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGIO, &sa, &prev), 0);
+	put(fx->path, "old\n", 0644);
+	before_rename = append_before_rename;
+	assert_int_equal(hostsfile_write(fx->path, &ex, "new\n", 4, &res,
+	    &err), 0);
+	assert_string_equal(res.guard, "lease");
+	assert_non_null(res.carry);
+	carry_settle(res.carry);
+	assert_int_equal(waitpid(late_writer, &st, 0), late_writer);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(hostsfile_carry_bytes(res.carry), 5);
+	/* The new file was held while the writer finished: its line went
+	 * in at once, where it would have been. */
+	assert_true(hostsfile_carry_applied(res.carry));
+	assert_content(fx->path, "new\nlate\n");
+	hostsfile_carry_free(res.carry);
+	assert_int_equal(sigaction(SIGIO, &prev, NULL), 0);
+}
+
 static void
 hostsfile_classifies_errors(void **state)
 {
@@ -453,6 +716,11 @@ main(void)
 		T(hostsfile_interrupted_in_place_write_is_finished_at_next_start),
 		T(hostsfile_cleanup_discards_a_torn_journal),
 		T(hostsfile_cleanup_looks_beside_the_link_target),
+		T(hostsfile_refuses_content_changed_since_the_read),
+		T(hostsfile_keeps_lines_appended_since_the_read),
+		T(hostsfile_a_writer_holding_the_file_open_refuses_the_guard),
+		T(hostsfile_a_held_lock_is_transient_and_spares_the_temp_files),
+		T(hostsfile_carries_a_line_written_into_the_replaced_file),
 		cmocka_unit_test(hostsfile_classifies_errors),
 #undef T
 	};
