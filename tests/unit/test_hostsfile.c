@@ -681,6 +681,188 @@ hostsfile_carries_a_line_written_into_the_replaced_file(void **state)
 	assert_int_equal(sigaction(SIGIO, &prev, NULL), 0);
 }
 
+/* A POSIX ACL as the kernel stores it: u:nobody:r on top of mode 0600
+ * (user::rw-, user:65534:r--, group::---, mask::r--, other::---). */
+static const unsigned char acl_nobody_r[] = {
+	2, 0, 0, 0,
+	0x01, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,
+	0x02, 0, 4, 0, 0xfe, 0xff, 0, 0,
+	0x04, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
+	0x10, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,
+	0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff
+};
+
+/* Gives path the ACL and a user attribute; false where the file system
+ * takes neither. */
+static bool
+decorate(const char *path)
+{
+	return setxattr(path, "system.posix_acl_access", acl_nobody_r,
+	    sizeof(acl_nobody_r), 0) == 0 &&
+	    setxattr(path, "user.origin", "docker", 6, 0) == 0;
+}
+
+static void
+assert_decorated(const char *path)
+{
+	unsigned char	 acl[64];
+	char		 v[16];
+	struct stat	 st;
+
+	assert_int_equal(getxattr(path, "system.posix_acl_access", acl,
+	    sizeof(acl)), (ssize_t)sizeof(acl_nobody_r));
+	assert_memory_equal(acl, acl_nobody_r, sizeof(acl_nobody_r));
+	assert_int_equal(getxattr(path, "user.origin", v, sizeof(v)), 6);
+	assert_memory_equal(v, "docker", 6);
+	assert_int_equal(stat(path, &st), 0);
+	/* The group bits are the ACL's mask; no wider. */
+	assert_int_equal(st.st_mode & 07777, 0640);
+}
+
+static void
+hostsfile_keeps_the_acl_and_extended_attributes(void **state)
+{
+	struct fx		*fx = *state;
+	struct hostsfile_result	 res;
+	struct dwerr		 err;
+
+	put(fx->path, "old\n", 0600);
+	if (!decorate(fx->path))
+		skip();
+	assert_decorated(fx->path);
+	assert_int_equal(hostsfile_write(fx->path, NULL, "new\n", 4, &res,
+	    &err), 0);
+	hostsfile_carry_free(res.carry);
+	assert_string_equal(res.method, "rename");
+	assert_content(fx->path, "new\n");
+	assert_decorated(fx->path);
+}
+
+static void
+hostsfile_rewrites_in_place_when_attributes_cannot_be_copied(void **state)
+{
+	struct fx		*fx = *state;
+	struct hostsfile_result	 res;
+	struct stat		 before, after;
+	struct dwerr		 err;
+
+	put(fx->path, "old\n", 0600);
+	if (!decorate(fx->path))
+		skip();
+	assert_int_equal(stat(fx->path, &before), 0);
+	fsetxattr_fail_errno = ENOTSUP;
+	assert_int_equal(hostsfile_write(fx->path, NULL, "new\n", 4, &res,
+	    &err), 0);
+	hostsfile_carry_free(res.carry);
+	assert_string_equal(res.method, "in-place-journaled");
+	assert_int_equal(stat(fx->path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	assert_content(fx->path, "new\n");
+	fsetxattr_fail_errno = 0;
+	assert_decorated(fx->path);
+	assert_int_equal(entries(fx->dir), 1);
+}
+
+/* Sets or clears the immutable flag; false where it cannot be. */
+static bool
+immutable(const char *path, bool on)
+{
+	int	 fd, flags, ok;
+
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return false;
+	ok = ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+	if (ok) {
+		flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+		ok = ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+	}
+	close(fd);
+	return ok;
+}
+
+static void
+hostsfile_no_journal_without_the_file_open_for_writing(void **state)
+{
+	struct fx		*fx = *state;
+	struct hostsfile_result	 res;
+	struct dwerr		 err;
+	int			 rc;
+
+	/* A bind mount (no rename) of a file that cannot be written. */
+	put(fx->path, "old\n", 0644);
+	if (!immutable(fx->path, true))
+		skip();
+	rename_fail_errno = EBUSY;
+	rc = hostsfile_write(fx->path, NULL, "new\n", 4, &res, &err);
+	immutable(fx->path, false);
+	assert_int_equal(rc, -1);
+	assert_int_equal(err.code, EPERM);
+	assert_false(res.transient);
+	assert_int_equal(entries(fx->dir), 1);	/* no journal */
+	/* Writable again, an admin adds a line: nothing replays over it. */
+	put(fx->path, "old\nadmin\n", 0644);
+	rename_fail_errno = 0;
+	assert_int_equal(hostsfile_cleanup(fx->path), 0);
+	assert_content(fx->path, "old\nadmin\n");
+}
+
+/* Puts a complete journal of a rewrite of old into new beside fx->path. */
+static void
+put_journal(struct fx *fx, const char *old, const char *new)
+{
+	char	 p[256], *j;
+	size_t	 jlen;
+	int	 fd;
+
+	snprintf(p, sizeof(p), "%s/.hosts" HOSTSFILE_TEMP_TAG "journal", fx->dir);
+	assert_int_equal(journal_encode(old, strlen(old), new, strlen(new), &j,
+	    &jlen), 0);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, j, jlen), (ssize_t)jlen);
+	close(fd);
+	free(j);
+}
+
+static void
+hostsfile_a_journal_never_replays_over_newer_content(void **state)
+{
+	struct fx		*fx = *state;
+	struct hostsfile_result	 res;
+	struct dwerr		 err;
+	char			 p[256];
+
+	put(fx->path, "a\nadmin added this\n", 0644);
+	put_journal(fx, "a\n", "a\nS\n");
+	assert_int_equal(hostsfile_cleanup(fx->path), 1);
+	assert_content(fx->path, "a\nadmin added this\n");
+	/* Set aside for a person to read, never replayed. */
+	snprintf(p, sizeof(p), "%s/.hosts" HOSTSFILE_TEMP_TAG "journal-stale",
+	    fx->dir);
+	assert_int_equal(access(p, F_OK), 0);
+	assert_int_equal(hostsfile_journal_pending(fx->path), 0);
+	/* The same through a write. */
+	put_journal(fx, "a\n", "a\nS\n");
+	assert_int_equal(hostsfile_write(fx->path, NULL, "x\n", 2, &res,
+	    &err), 0);
+	hostsfile_carry_free(res.carry);
+	assert_content(fx->path, "x\n");
+}
+
+static void
+hostsfile_a_torn_rewrite_is_finished_from_its_journal(void **state)
+{
+	struct fx	*fx = *state;
+
+	/* New up to some offset, old after it. */
+	put(fx->path, "new line one\nold line two\n", 0644);
+	put_journal(fx, "old line one\nold line two\n",
+	    "new line one\nnew line two\n");
+	assert_int_equal(hostsfile_cleanup(fx->path), 1);
+	assert_content(fx->path, "new line one\nnew line two\n");
+	assert_int_equal(entries(fx->dir), 1);
+}
+
 static void
 hostsfile_classifies_errors(void **state)
 {
@@ -721,6 +903,11 @@ main(void)
 		T(hostsfile_a_writer_holding_the_file_open_refuses_the_guard),
 		T(hostsfile_a_held_lock_is_transient_and_spares_the_temp_files),
 		T(hostsfile_carries_a_line_written_into_the_replaced_file),
+		T(hostsfile_keeps_the_acl_and_extended_attributes),
+		T(hostsfile_rewrites_in_place_when_attributes_cannot_be_copied),
+		T(hostsfile_no_journal_without_the_file_open_for_writing),
+		T(hostsfile_a_journal_never_replays_over_newer_content),
+		T(hostsfile_a_torn_rewrite_is_finished_from_its_journal),
 		cmocka_unit_test(hostsfile_classifies_errors),
 #undef T
 	};

@@ -97,6 +97,67 @@ journal_refuses_trailing_bytes(void **state)
 	free(j);
 }
 
+
+#define S(x) x, strlen(x)
+
+static void
+journal_matches_old_new_and_torn_mixes_only(void **state)
+{
+	const char	*old = "old line one\nold line two\n";
+	const char	*new = "new line one\nnew line two\nmore\n";
+
+	(void)state;
+	assert_true(journal_matches(S(old), S(old), S(new)));
+	assert_true(journal_matches(S(new), S(old), S(new)));
+	assert_true(journal_matches(S("new line one\nold line two\n"), S(old),
+	    S(new)));
+	/* An admin's edit since: neither content, nor a mix of the two. */
+	assert_false(journal_matches(S("old line one\nold line two\nadmin\n"),
+	    S(old), S(new)));
+	assert_false(journal_matches(S("x"), S(old), S(new)));
+	assert_false(journal_matches(S(""), S(old), S(new)));
+}
+
+/* Runs a merge and compares the result (NULL: nothing to merge). */
+static void
+check_merge(const char *cur, const char *read, const char *written,
+    const char *late, const char *want)
+{
+	char	*out;
+	size_t	 len;
+
+	assert_int_equal(journal_merge_late(S(cur), S(read), S(written),
+	    S(late), &out, &len), 0);
+	if (want == NULL) {
+		assert_null(out);
+		return;
+	}
+	assert_non_null(out);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(out, want, len);
+	free(out);
+}
+
+static void
+journal_merge_puts_late_lines_where_their_writer_put_them(void **state)
+{
+	(void)state;
+	/* Nothing arrived. */
+	check_merge("a\nS\n", "a\n", "a\nS\n", "a\n", NULL);
+	/* Appended to the old file: after ours, before what followed. */
+	check_merge("a\nS\n", "a\n", "a\nS\n", "a\nlate\n", "a\nS\nlate\n");
+	check_merge("a\nS\nnext\n", "a\n", "a\nS\n", "a\nlate\n",
+	    "a\nS\nlate\nnext\n");
+	/* Ours was replaced meanwhile: at the end. */
+	check_merge("b\n", "a\n", "a\nS\n", "a\nlate\n", "b\nlate\n");
+	check_merge("b", "a\n", "a\nS\n", "a\nlate\n", "b\nlate\n");
+	/* Rewritten whole (truncated first): theirs wins while ours is
+	 * untouched; otherwise their lines that are new join. */
+	check_merge("a\nS\n", "a\n", "a\nS\n", "z\n", "z\n");
+	check_merge("a\nS\nq\n", "a\n", "a\nS\n", "z\nq\n",
+	    "a\nS\nq\nz\n");
+}
+
 int
 main(void)
 {
@@ -106,6 +167,8 @@ main(void)
 		cmocka_unit_test(journal_refuses_every_truncation),
 		cmocka_unit_test(journal_refuses_a_flipped_bit_anywhere),
 		cmocka_unit_test(journal_refuses_trailing_bytes),
+		cmocka_unit_test(journal_matches_old_new_and_torn_mixes_only),
+		cmocka_unit_test(journal_merge_puts_late_lines_where_their_writer_put_them),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
