@@ -5,6 +5,10 @@
  *   request  {"cmd":"reload"}            reply when the reload is done
  * Unknown commands get {"ok":false,"error":"..."}.
  *
+ * At most CONTROL_MAX_CLIENTS clients are served at once: one more gets
+ * {"ok":false,"error":"too many clients (64); try again"} and is closed.
+ * A client that sends no whole request within CONTROL_IDLE_MS is closed.
+ *
  * POSIX: a unix socket (mode 0600, in a folder only root can write);
  * Windows: a named pipe (its own issue). control_none.c where there is no
  * channel yet.
@@ -16,6 +20,10 @@
 #include "loop.h"
 
 #define CONTROL_REQUEST_MAX_BYTES 4096u	/* longer requests are refused */
+#define CONTROL_MAX_CLIENTS	64u	/* served at once; others refused */
+#define CONTROL_IDLE_MS		5000u	/* to send a request (the socket) */
+#define CONTROL_FD_RESERVE	32u	/* descriptors under the soft limit
+					 * left to the rest (the socket) */
 /* The default endpoint is platform_default_control(): the unix socket
  * /run/dnswatchdog.sock, or the named pipe \\.\pipe\dnswatchdog. */
 
@@ -34,6 +42,9 @@ struct control	*control_listen(struct loop *loop, const char *path,
 		    control_request_fn fn, void *arg, struct dwerr *err);
 /* Closes the channel, its clients and removes the socket; NULL: no-op. */
 void		 control_free(struct control *ctl);
+/* Sets how long a client may take to send its request (CONTROL_IDLE_MS
+ * until then); clients already connected count from their connection. */
+void		 control_set_idle_ms(struct control *ctl, uint64_t ms);
 /* Sends one reply line (a JSON object, without the newline) and closes
  * the client. */
 void		 control_reply(struct control_client *client, const char *json);

@@ -23,6 +23,13 @@ control_free(struct control *ctl)
 }
 
 void
+control_set_idle_ms(struct control *ctl, uint64_t ms)
+{
+	(void)ctl;
+	(void)ms;
+}
+
+void
 control_reply(struct control_client *client, const char *json)
 {
 	(void)client;

@@ -4,6 +4,7 @@
 
 #include "control.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -37,6 +38,12 @@
 #define CONTROL_ERR_CMD		"{\"ok\":false,\"error\":\"request needs a " \
 				"\\\"cmd\\\" string\"}"
 #define CONTROL_ERR_MEMORY	"{\"ok\":false,\"error\":\"out of memory\"}"
+#define CONTROL_ERR_IDLE	"{\"ok\":false,\"error\":\"no request within " \
+				"%llu ms\"}"
+#define CONTROL_ERR_FULL	"{\"ok\":false,\"error\":\"too many clients " \
+				"(%u); try again\"}"
+#define CONTROL_ERR_BUSY	"{\"ok\":false,\"error\":\"too few file " \
+				"descriptors left; try again\"}"
 
 /* No SIGPIPE when a peer has left: per send where the flag exists, per
  * socket where only the option does. */
@@ -58,6 +65,8 @@ struct control_client {
 	int			 fd;
 	struct loop_io		*io;
 	bool			 io_done; /* stop reading: the sweep frees io */
+	struct loop_timer	*idle;	/* closes it when no request comes */
+	uint64_t		 since_ms; /* loop_now_ms when it connected */
 	enum control_state	 state;
 	char			*cmd;
 	size_t			 len;
@@ -76,6 +85,9 @@ struct control {
 	struct loop_timer	*accept_timer;
 	struct loop_timer	*sweep;
 	struct control_client	*clients;
+	unsigned		 nclients; /* reading or waiting: the cap */
+	bool			 full;	/* at the cap (logged once) */
+	uint64_t		 idle_ms;
 	control_request_fn	 fn;
 	void			*arg;
 };
@@ -175,6 +187,7 @@ static void
 control_client_destroy(struct control_client *c)
 {
 	loop_io_free(c->io);
+	loop_timer_free(c->idle);
 	if (c->fd != -1)
 		close(c->fd);
 	free(c->cmd);
@@ -188,11 +201,13 @@ control_sweep(void *arg)
 {
 	struct control		*ctl = arg;
 	struct control_client	**pp = &ctl->clients, *c;
+	bool			 freed = false;
 
 	while ((c = *pp) != NULL) {
 		if (c->state == CONTROL_DONE) {
 			*pp = c->next;
 			control_client_destroy(c);
+			freed = true;
 			continue;
 		}
 		if (c->io_done) {
@@ -201,6 +216,25 @@ control_sweep(void *arg)
 			c->io_done = false;
 		}
 		pp = &c->next;
+	}
+	/* Descriptors came back: a pause for want of them can end now. */
+	if (freed && ctl->accept_paused && ctl->accept_io == NULL)
+		loop_timer_schedule(ctl->accept_timer, 0);
+}
+
+/* c leaves the count of clients served (it is answered or dropped). */
+static void
+control_client_done(struct control_client *c)
+{
+	c->state = CONTROL_DONE;
+	loop_timer_cancel(c->idle);	/* the sweep frees it */
+	if (c->ctl == NULL)
+		return;
+	c->ctl->nclients--;
+	if (c->ctl->full && c->ctl->nclients < CONTROL_MAX_CLIENTS) {
+		c->ctl->full = false;
+		log_notice("control: %u clients now; taking new ones again",
+		    c->ctl->nclients);
 	}
 }
 
@@ -217,7 +251,7 @@ static void
 control_client_drop(struct control_client *c, const char *why)
 {
 	log_debug("control: dropped a client on %s: %s", c->ctl->path, why);
-	c->state = CONTROL_DONE;
+	control_client_done(c);
 	control_client_stop_reading(c);
 }
 
@@ -229,6 +263,7 @@ control_client_request(struct control_client *c, size_t len)
 	cJSON		*root, *cmd;
 
 	c->state = CONTROL_WAITING;
+	loop_timer_cancel(c->idle);	/* the daemon takes its time now */
 	control_client_stop_reading(c);
 	c->buf[len] = '\0';
 	if (memchr(c->buf, '\0', len) != NULL ||
@@ -294,9 +329,64 @@ control_client_read(void *arg)
 		log_debug("control: refused a request over %u bytes",
 		    CONTROL_REQUEST_MAX_BYTES);
 		c->state = CONTROL_WAITING;
+		loop_timer_cancel(c->idle);
 		control_client_stop_reading(c);
 		control_reply(c, CONTROL_ERR_LONG);
 	}
+}
+
+/* Sends one line to a client we are done with, without waiting, and lets
+ * the peer see the end of it. */
+static void
+control_say_goodbye(int fd, const char *json)
+{
+	(void)control_send_some(fd, json, strlen(json));
+	(void)control_send_some(fd, "\n", 1);
+	(void)shutdown(fd, SHUT_RDWR);
+}
+
+/* A client that sent no whole request in time: closed, with a word why. */
+static void
+control_client_idle(void *arg)
+{
+	struct control_client	*c = arg;
+	char			 line[96];
+
+	if (c->state != CONTROL_READING)
+		return;
+	log_debug("control: closed a client on %s that sent no request "
+	    "within %llu ms", c->ctl->path,
+	    (unsigned long long)c->ctl->idle_ms);
+	snprintf(line, sizeof(line), CONTROL_ERR_IDLE,
+	    (unsigned long long)c->ctl->idle_ms);
+	control_say_goodbye(c->fd, line);
+	control_client_done(c);
+	control_client_stop_reading(c);
+}
+
+/* Refuses a connection just accepted: one line, then closed. */
+static void
+control_refuse(int fd, const char *json)
+{
+	control_say_goodbye(fd, json);
+	close(fd);
+}
+
+/*
+ * True when fd, just accepted, eats into the descriptors left to the rest
+ * of the daemon. accept takes the lowest free number, so every number
+ * below fd is in use: fd within CONTROL_FD_RESERVE of the soft limit
+ * means fewer than that remain. Keeping only descriptors below that line,
+ * the channel never holds the top CONTROL_FD_RESERVE numbers.
+ */
+static bool
+control_fd_scarce(int fd)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return false;
+	return (rlim_t)fd + CONTROL_FD_RESERVE >= rl.rlim_cur;
 }
 
 /* Out of descriptors: stop accepting for a while instead of spinning on a
@@ -327,6 +417,23 @@ control_accept_timer(void *arg)
 	ctl->accept_paused = false;
 }
 
+/* At the cap: the connection gets the refusal and is closed. */
+static void
+control_accept_refuse_full(struct control *ctl, int fd)
+{
+	char	 line[96];
+
+	if (!ctl->full) {
+		ctl->full = true;
+		log_notice("control: %u clients on %s; refusing more until "
+		    "some are done", CONTROL_MAX_CLIENTS, ctl->path);
+	}
+	log_debug("control: refused a client on %s: too many clients",
+	    ctl->path);
+	snprintf(line, sizeof(line), CONTROL_ERR_FULL, CONTROL_MAX_CLIENTS);
+	control_refuse(fd, line);
+}
+
 static void
 control_accept(void *arg)
 {
@@ -347,24 +454,59 @@ control_accept(void *arg)
 			control_accept_pause(ctl);
 			return;
 		}
-		if (control_fd_setup(fd) != 0 ||
-		    (c = calloc(1, sizeof(*c))) == NULL) {
+		if (control_fd_setup(fd) != 0) {
 			log_error("control: cannot set up a connection on %s: "
 			    "%s", ctl->path, strerror(errno));
+			close(fd);
+			continue;
+		}
+		if (control_fd_scarce(fd)) {
+			log_error("control: refused a connection on %s: fewer "
+			    "than %u descriptors left; pausing for %u ms",
+			    ctl->path, CONTROL_FD_RESERVE,
+			    CONTROL_ACCEPT_PAUSE_MS);
+			control_refuse(fd, CONTROL_ERR_BUSY);
+			control_accept_pause(ctl);
+			return;
+		}
+		if (ctl->nclients >= CONTROL_MAX_CLIENTS) {
+			control_accept_refuse_full(ctl, fd);
+			continue;
+		}
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			log_error("control: out of memory for a connection on "
+			    "%s", ctl->path);
 			close(fd);
 			continue;
 		}
 		c->ctl = ctl;
 		c->fd = fd;
 		c->state = CONTROL_READING;
+		c->since_ms = loop_now_ms(ctl->loop);
 		if ((c->io = loop_io_new(ctl->loop, fd, control_client_read,
-		    c)) == NULL) {
+		    c)) == NULL || (c->idle = loop_timer_new(ctl->loop,
+		    control_client_idle, c)) == NULL) {
 			control_client_destroy(c);
 			continue;
 		}
+		loop_timer_schedule(c->idle, ctl->idle_ms);
 		c->next = ctl->clients;
 		ctl->clients = c;
+		ctl->nclients++;
 	}
+}
+
+void
+control_set_idle_ms(struct control *ctl, uint64_t ms)
+{
+	struct control_client	*c;
+	uint64_t		 now = loop_now_ms(ctl->loop);
+
+	ctl->idle_ms = ms;
+	for (c = ctl->clients; c != NULL; c = c->next)
+		if (c->state == CONTROL_READING && c->idle != NULL)
+			loop_timer_schedule(c->idle, c->since_ms + ms > now ?
+			    c->since_ms + ms - now : 0);
 }
 
 /*
@@ -467,6 +609,7 @@ control_listen(struct loop *loop, const char *path, control_request_fn fn,
 	ctl->loop = loop;
 	ctl->fn = fn;
 	ctl->arg = arg;
+	ctl->idle_ms = CONTROL_IDLE_MS;
 	if ((ctl->fd = control_bind(path, &sun, err)) == -1) {
 		free(ctl->path);
 		free(ctl);
@@ -514,6 +657,8 @@ control_free(struct control *ctl)
 		next = c->next;
 		loop_io_free(c->io);
 		c->io = NULL;
+		loop_timer_free(c->idle);
+		c->idle = NULL;
 		if (c->state == CONTROL_WAITING) {
 			/* Still owed a reply (a reload answers after making
 			 * a new channel): control_reply frees it. */
@@ -554,7 +699,7 @@ control_reply(struct control_client *c, const char *json)
 	}
 	/* The peer sees the end of the reply now, not at the sweep. */
 	(void)shutdown(c->fd, SHUT_RDWR);
-	c->state = CONTROL_DONE;
+	control_client_done(c);
 	if (c->ctl == NULL)
 		control_client_destroy(c);	/* its channel is gone */
 	else
@@ -682,6 +827,10 @@ control_call(const char *path, const char *cmd, int timeout_ms, char **reply,
 		}
 		if (errno == EINTR)
 			continue;
+		/* A daemon that refused us (too many clients) closed
+		 * without reading: its one line may be waiting. */
+		if (errno == EPIPE || errno == ECONNRESET)
+			break;
 		if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
 		    control_wait(fd, POLLOUT, deadline) != 0)
 			goto fail;

@@ -32,6 +32,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,7 +56,9 @@
 				PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS)
 #define CONTROL_OUT_BUFFER_BYTES (64u << 10) /* replies that never wait */
 #define CONTROL_IN_BUFFER_BYTES	(CONTROL_REQUEST_MAX_BYTES + 2)
-#define CONTROL_READ_TIMEOUT_MS	2000u	/* a client's time to send its line */
+/* A client's time to send its line. Shorter than CONTROL_IDLE_MS: the
+ * thread reads one client at a time, and the next one waits. */
+#define CONTROL_READ_TIMEOUT_MS	2000u
 #define CONTROL_WRITE_TIMEOUT_MS 2000u	/* a reply's time to go out */
 #define CONTROL_ACCEPT_PAUSE_MS	1000u	/* rest when the pipe fails */
 #define CONTROL_BUSY_WAIT_MS	1000u	/* control_call's wait for a free
@@ -128,6 +131,8 @@ struct control {
 	HANDLE			 thread;
 	HANDLE			 stop;		/* set: the thread must end */
 	HANDLE			 io_event;	/* the thread's overlapped I/O */
+	atomic_uint		 idle_ms;	/* a client's time to send its
+						 * line (the thread reads it) */
 	struct loop_timer	*waker;
 	/* The thread's requests for the loop, guarded by lock. */
 	CRITICAL_SECTION	 lock;
@@ -363,7 +368,7 @@ static enum control_read
 control_thread_read(struct control *ctl, HANDLE pipe)
 {
 	const size_t		 cap = CONTROL_REQUEST_MAX_BYTES + 1;
-	uint64_t		 deadline;
+	uint64_t		 start, deadline;
 	struct control_client	*c;
 	char			*nl, msg[CONTROL_MSG_BYTES];
 	DWORD			 e, n;
@@ -372,8 +377,9 @@ control_thread_read(struct control *ctl, HANDLE pipe)
 		CloseHandle(pipe);
 		return CONTROL_READ_DROPPED;
 	}
-	deadline = platform_mono_ms() + CONTROL_READ_TIMEOUT_MS;
+	start = platform_mono_ms();
 	for (;;) {
+		deadline = start + atomic_load(&ctl->idle_ms);
 		e = control_io(CONTROL_OP_READ, pipe, c->buf + c->len,
 		    (DWORD)(cap - c->len), ctl->io_event, ctl->stop, deadline,
 		    &n);
@@ -403,7 +409,7 @@ control_thread_read(struct control *ctl, HANDLE pipe)
 		} else if (e == ERROR_TIMEOUT)
 			control_note(ctl, CONTROL_NOTE_DEBUG, "dropped a "
 			    "client of %s that sent no full request within "
-			    "%u ms", ctl->path, CONTROL_READ_TIMEOUT_MS);
+			    "%u ms", ctl->path, atomic_load(&ctl->idle_ms));
 		else {
 			winutf_message(e, msg, sizeof(msg));
 			control_note(ctl, CONTROL_NOTE_DEBUG, "dropped a "
@@ -683,6 +689,7 @@ control_listen(struct loop *loop, const char *path, control_request_fn fn,
 	ctl->arg = arg;
 	ctl->first = INVALID_HANDLE_VALUE;
 	ctl->queue_tail = &ctl->queue;
+	atomic_init(&ctl->idle_ms, CONTROL_READ_TIMEOUT_MS);
 	InitializeCriticalSection(&ctl->lock);
 	if ((ctl->stop = CreateEventW(NULL, TRUE, FALSE, NULL)) == NULL ||
 	    (ctl->io_event = CreateEventW(NULL, TRUE, FALSE, NULL)) == NULL ||
@@ -715,6 +722,15 @@ control_listen(struct loop *loop, const char *path, control_request_fn fn,
 fail:
 	control_free(ctl);
 	return NULL;
+}
+
+/* Takes effect for the client being read too (the thread looks again at
+ * each read). */
+void
+control_set_idle_ms(struct control *ctl, uint64_t ms)
+{
+	atomic_store(&ctl->idle_ms, ms > UINT32_MAX ? UINT32_MAX :
+	    (unsigned)ms);
 }
 
 void

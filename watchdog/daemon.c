@@ -36,6 +36,9 @@
 #define DAEMON_FIGHT_FIRST_MS	1000u	/* first delay of a fight's backoff */
 #define DAEMON_RESYNC_JITTER	0.1	/* +/-10 % */
 #define DAEMON_PERMANENT_HOLDOFF_MS 30000u /* no retry of a permanent error */
+#define DAEMON_FD_LIMIT		8192u	/* open files wanted: the control
+					 * channel's clients and the writer's
+					 * files, with room to spare */
 
 /* What the daemon knows of one artifact, for "status". */
 enum daemon_art {
@@ -949,8 +952,14 @@ daemon_run(const char *config_path, daemon_started_fn started,
     void *started_ctx, struct dwerr *err)
 {
 	struct daemon	*d;
+	uint64_t	 nofile;
 	int		 rc;
 
+	/* Room for the writer even with the control channel full. */
+	if (platform_fd_limit_raise(DAEMON_FD_LIMIT, &nofile, err) != 0)
+		log_error("%s", err->msg);
+	else if (nofile != 0)
+		log_debug("open files: up to %llu", (unsigned long long)nofile);
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		dwerr_set(err, ENOMEM, "out of memory");
 		return -1;

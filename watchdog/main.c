@@ -377,10 +377,11 @@ main_print_status(const cJSON *r)
 static int
 main_status(const char *config_path, int argc, char **argv)
 {
-	cJSON	*r;
-	char	*reply;
-	bool	 json = false;
-	int	 rc;
+	cJSON		*r;
+	const char	*s;
+	char		*reply;
+	bool		 json = false;
+	int		 rc;
 
 	if (main_command_opts(argc, argv, status_usage, "json", &json) != 0 ||
 	    main_no_operands(argc, status_usage) != 0)
@@ -388,14 +389,23 @@ main_status(const char *config_path, int argc, char **argv)
 	if ((rc = main_call(config_path, "status", CONTROL_TIMEOUT_MS,
 	    &reply)) != 0)
 		return rc;
-	if (json || (r = cJSON_Parse(reply)) == NULL)
+	r = cJSON_Parse(reply);
+	if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(r, "ok"))) {
+		/* Refused (too many clients): no status to print. */
+		if (json)
+			printf("%s\n", reply);
+		else if ((s = main_str(r, "error")) != NULL)
+			log_error("the daemon refused: %s", s);
+		else
+			log_error("the daemon refused: %s", reply);
+		rc = EXIT_NOT_CONVERGED;
+	} else if (json || r == NULL)
 		printf("%s\n", reply);
-	else {
+	else
 		main_print_status(r);
-		cJSON_Delete(r);
-	}
+	cJSON_Delete(r);
 	free(reply);
-	return 0;
+	return rc;
 }
 
 static int

@@ -61,6 +61,11 @@ void		platform_random_weak(void *buf, size_t len, uint64_t seed);
 double		platform_random01(void);
 /* Blocks the calling thread for ms (the one-shot CLI only; never the loop). */
 void		platform_sleep_ms(uint32_t ms);
+/* Raises the soft limit on open descriptors toward want, as far as the
+ * hard limit allows; never lowers it. *soft gets the limit then (0: none
+ * to speak of, as on Windows). Returns 0, or -1 with err. */
+int		platform_fd_limit_raise(uint64_t want, uint64_t *soft,
+		    struct dwerr *err);
 
 /* Reads a whole file into a malloc'd, NUL-terminated buffer, refusing one
  * larger than max bytes before reading it. A missing file fails with its

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -90,6 +91,41 @@ platform_sleep_ms(uint32_t ms)
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
+}
+
+int
+platform_fd_limit_raise(uint64_t want, uint64_t *soft, struct dwerr *err)
+{
+	struct rlimit	 rl;
+	rlim_t		 to;
+	int		 e;
+
+	*soft = 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		e = errno;
+		dwerr_set(err, e, "cannot read the limit on open files: %s",
+		    strerror(e));
+		return -1;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY) {
+		*soft = UINT64_MAX;
+		return 0;
+	}
+	*soft = (uint64_t)rl.rlim_cur;
+	to = (rlim_t)want;
+	if (rl.rlim_max != RLIM_INFINITY && to > rl.rlim_max)
+		to = rl.rlim_max;
+	if (to <= rl.rlim_cur)
+		return 0;
+	rl.rlim_cur = to;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		e = errno;
+		dwerr_set(err, e, "cannot raise the limit on open files to "
+		    "%llu: %s", (unsigned long long)to, strerror(e));
+		return -1;
+	}
+	*soft = (uint64_t)to;
+	return 0;
 }
 
 int

@@ -95,6 +95,16 @@ platform_sleep_ms(uint32_t ms)
 	Sleep(ms);
 }
 
+/* Windows has no per-process limit on handles to speak of. */
+int
+platform_fd_limit_raise(uint64_t want, uint64_t *soft, struct dwerr *err)
+{
+	(void)want;
+	(void)err;
+	*soft = 0;
+	return 0;
+}
+
 /* The code a caller tests for a missing file is PLATFORM_E_NOENT (2,
  * ERROR_FILE_NOT_FOUND); every other code stays the Win32 one, so traces
  * show it as the WIN32ERROR it is. */

@@ -15,13 +15,18 @@
 #include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +41,9 @@ extern char **environ;
 
 #define DEADLINE_MS	8000	/* a condition not met by then fails */
 #define SKIP_EXIT	77	/* ctest's SKIP_RETURN_CODE: a test could not run */
+#define CROWD		2000	/* idle clients in the crowd test */
+#define CROWD_NOFILE	1024	/* the daemon's limit on open files then */
+#define CROWD_CONNECT_MS 200	/* one connect's wait for the daemon */
 
 static int skipped;	/* a test skipped: say so in the exit status */
 #define HOSTS_FOREIGN	"127.0.0.1 localhost\n::1 localhost\n"
@@ -57,6 +65,7 @@ struct fx {
 	char	 flag[128];	/* while it exists, the fault shim fails renames */
 	pid_t	 pid;
 	char	 netns[32];	/* set when the daemon runs in a namespace */
+	unsigned nofile;	/* the daemon's limit on open files (0: ours) */
 };
 
 static uint64_t
@@ -182,15 +191,23 @@ static void
 start(struct fx *fx, bool shim)
 {
 	posix_spawn_file_actions_t	 fa;
-	char				*argv[12], **envp, *envbuf[3];
+	char				*argv[16], **envp, *envbuf[3];
 	size_t				 n = 0, i, nenv;
-	char				 e1[256], e2[256];
+	char				 e1[256], e2[256], limit[64];
 
 	if (fx->netns[0] != '\0') {
 		argv[n++] = (char *)"ip";
 		argv[n++] = (char *)"netns";
 		argv[n++] = (char *)"exec";
 		argv[n++] = fx->netns;
+	}
+	if (fx->nofile != 0) {
+		/* Soft and hard: the daemon cannot raise it. */
+		snprintf(limit, sizeof(limit), "ulimit -n %u && exec \"$0\" "
+		    "\"$@\"", fx->nofile);
+		argv[n++] = (char *)"/bin/sh";
+		argv[n++] = (char *)"-c";
+		argv[n++] = limit;
 	}
 	argv[n++] = (char *)DW_BINARY;
 	argv[n++] = (char *)"--config";
@@ -607,6 +624,140 @@ daemon_backs_off_from_a_fight_and_says_so(void **state)
 	assert_true(trace_count(fx, "Fight", "\"artifact\":\"hosts\"") >= 1);
 }
 
+/* Connects to the daemon, waiting at most CROWD_CONNECT_MS; -1 when it
+ * does not take the connection. */
+static int
+crowd_connect(const char *path)
+{
+	struct sockaddr_un	 sun;
+	struct timeval		 tv = { 0, CROWD_CONNECT_MS * 1000 };
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The daemon's limit on open files, as /proc shows it; 0 when unknown. */
+static unsigned long
+proc_nofile(pid_t pid)
+{
+	char		 path[64], line[256];
+	unsigned long	 soft = 0;
+	FILE		*fp;
+
+	snprintf(path, sizeof(path), "/proc/%ld/limits", (long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "Max open files %lu", &soft) == 1)
+			break;
+	fclose(fp);
+	return soft;
+}
+
+static void
+daemon_answers_and_repairs_under_a_crowd_of_idle_clients(void **state)
+{
+	struct fx	*fx = *state;
+	struct rlimit	 rl;
+	uint64_t	 t0, end, crowd_ms, repair_ms, status_ms;
+	int		*fds, i, connected = 0, refused = 0;
+	char		 buf[256];
+	size_t		 len;
+	ssize_t		 got;
+	cJSON		*r = NULL;
+
+	/* The test holds the crowd's descriptors itself. */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < CROWD + 64) {
+		if (rl.rlim_max < CROWD + 64) {
+			print_message("SKIPPED: the hard limit on open files "
+			    "(%llu) is too low for %d clients\n",
+			    (unsigned long long)rl.rlim_max, CROWD);
+			skipped = 1;
+			skip();
+		}
+		rl.rlim_cur = CROWD + 64;
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	fx->nofile = CROWD_NOFILE;
+	start(fx, false);
+	wait_ready(fx);
+	print_message("the daemon's limit on open files: %lu\n",
+	    proc_nofile(fx->pid));
+	fds = calloc(CROWD, sizeof(int));
+	assert_non_null(fds);
+	/* 2000 clients connect and say nothing. */
+	t0 = now_ms();
+	end = t0 + DEADLINE_MS;
+	for (i = 0; i < CROWD; i++) {
+		fds[i] = now_ms() < end ? crowd_connect(fx->sock) : -1;
+		if (fds[i] != -1)
+			connected++;
+	}
+	crowd_ms = now_ms() - t0;
+	/* The last ones were refused at once, in one line. */
+	for (i = CROWD - 1; i >= 0 && fds[i] == -1; i--)
+		;
+	print_message("%d of %d idle clients connected in %llu ms\n",
+	    connected, CROWD, (unsigned long long)crowd_ms);
+	assert_int_equal(connected, CROWD);
+	len = 0;
+	while (len + 1 < sizeof(buf) &&
+	    (got = recv(fds[i], buf + len, sizeof(buf) - 1 - len, 0)) > 0)
+		len += (size_t)got;
+	buf[len] = '\0';
+	assert_string_equal(buf, "{\"ok\":false,\"error\":\"too many clients "
+	    "(64); try again\"}\n");
+	/* Earlier ones, taken in order, are settled by now: answered (and
+	 * closed), or held. */
+	for (i = 0; i < CROWD; i++) {
+		struct pollfd	 pfd = { .fd = fds[i], .events = POLLIN };
+
+		if (fds[i] != -1 && poll(&pfd, 1, 0) == 1)
+			refused++;
+	}
+	print_message("%d refused at once\n", refused);
+	assert_int_equal(refused, CROWD - (int)CONTROL_MAX_CLIENTS);
+	/* With the crowd still there, another program deletes our section:
+	 * the repair goes through. */
+	tu_put(fx->hosts, HOSTS_FOREIGN, strlen(HOSTS_FOREIGN));
+	repair_ms = wait_hosts(fx, "100.64.0.7 build.coder\n", true);
+	/* status answers (once the idle clients' time is up, if it came
+	 * while all 64 places were taken). */
+	t0 = now_ms();
+	end = t0 + DEADLINE_MS;
+	while (now_ms() < end) {
+		cJSON_Delete(r);
+		if ((r = status(fx)) != NULL && jtrue(r, NULL, "ok"))
+			break;
+		pause_ms(50);
+	}
+	status_ms = now_ms() - t0;
+	print_message("drift repaired after %llu ms; status answered after "
+	    "%llu ms\n", (unsigned long long)repair_ms,
+	    (unsigned long long)status_ms);
+	assert_true(jtrue(r, NULL, "ok"));
+	assert_true(jnum(r, "counters", "writes") >= 2);
+	cJSON_Delete(r);
+	/* No write attempt failed (EMFILE or anything else). */
+	assert_int_equal(trace_count(fx, "HostsWriteAttempt", NULL), 0);
+	for (i = 0; i < CROWD; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	free(fds);
+}
+
 static void
 daemon_network_change_in_a_namespace_triggers_a_pass(void **state)
 {
@@ -691,6 +842,7 @@ main(void)
 		T(daemon_reconcile_command_waits_for_the_pass),
 		T(daemon_sighup_reloads_the_config),
 		T(daemon_backs_off_from_a_fight_and_says_so),
+		T(daemon_answers_and_repairs_under_a_crowd_of_idle_clients),
 		T(daemon_network_change_in_a_namespace_triggers_a_pass),
 		T(daemon_vpn_adapter_coming_up_is_rechecked_after_settling),
 #undef T

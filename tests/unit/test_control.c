@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -17,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -38,6 +42,13 @@
 #define FX_WORKERS	2u
 #define FX_KEPT		4u
 #define FX_REPLY_BYTES	1024u
+#define FX_CROWD	2000	/* idle connections a crowd opens */
+#define FX_LONG_IDLE_MS	60000u	/* an idle timeout no test waits out */
+#define FX_LINE_FULL	"{\"ok\":false,\"error\":\"too many clients (64); " \
+			"try again\"}\n"
+#define FX_LINE_BUSY	"{\"ok\":false,\"error\":\"too few file " \
+			"descriptors left; try again\"}\n"
+#define FX_LINE_IDLE	"{\"ok\":false,\"error\":\"no request within "
 
 enum fx_mode {
 	FX_ANSWER_NOW,		/* reply from the handler */
@@ -78,6 +89,7 @@ struct fx {
 	bool			 timed_out;
 	enum fx_mode		 mode;
 	bool			 stop_after_later;
+	uint64_t		 later_ms;	/* FX_LATER_MS unless set */
 	unsigned		 nrequests;
 	char			 last_cmd[64];
 	struct control_client	*kept[FX_KEPT];
@@ -178,7 +190,7 @@ fx_handler(void *arg, struct control_client *c, const char *cmd)
 		}
 		fx->kept[fx->nkept++] = c;
 		if (fx->mode != FX_KEEP)
-			loop_timer_schedule(fx->later, FX_LATER_MS);
+			loop_timer_schedule(fx->later, fx->later_ms);
 		else if (fx->reverse_at_two && fx->nkept == 2) {
 			/* Each reply goes to its own client, in any order. */
 			fx_answer(fx->kept[1], fx->last_cmd, "second");
@@ -208,6 +220,7 @@ fx_setup(void **state)
 	assert_non_null(fx->waker);
 	assert_non_null(fx->later);
 	atomic_init(&fx->ndone, 0);
+	fx->later_ms = FX_LATER_MS;
 	fx_listen(fx);
 	*state = fx;
 	return 0;
@@ -381,6 +394,182 @@ fx_workers_reset(struct fx *fx)
 	}
 	fx->nworkers = 0;
 	atomic_store(&fx->ndone, 0);
+}
+
+/*
+ * A crowd: a child process that opens many connections and leaves them
+ * idle, so that the server's descriptors are the only ones that count
+ * against the test process's limit. It connects in order (the server
+ * accepts in that order), waits for the last connection's answer (by
+ * then every earlier one was taken or refused), sorts them, and reports
+ * through a pipe. Told to go on, it waits for the held ones to be closed
+ * and reports again. It never asserts; the test does.
+ */
+struct crowd_report {
+	int		 connected;	/* connects that succeeded */
+	int		 held;		/* open, nothing from the server */
+	int		 full;		/* FX_LINE_FULL, then the end */
+	int		 busy;		/* FX_LINE_BUSY, then the end */
+	int		 idle;		/* FX_LINE_IDLE..., then the end */
+	int		 other;		/* anything else */
+	char		 sample[256];	/* the first other answer */
+};
+
+struct crowd {
+	struct fx		*fx;
+	pid_t			 pid;
+	int			 report;	/* reads the child's reports */
+	int			 go;		/* tells it to go on (EOF: quit) */
+	struct loop_io		*io;
+	struct crowd_report	 r;
+	bool			 got;
+};
+
+/* Reads what the server says on fd until it closes; the kind of answer. */
+static void
+crowd_sort(int fd, struct crowd_report *r)
+{
+	char	 buf[256];
+	size_t	 len = 0;
+	ssize_t	 n;
+
+	while (len + 1 < sizeof(buf) &&
+	    (n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	if (strcmp(buf, FX_LINE_FULL) == 0)
+		r->full++;
+	else if (strcmp(buf, FX_LINE_BUSY) == 0)
+		r->busy++;
+	else if (strncmp(buf, FX_LINE_IDLE, strlen(FX_LINE_IDLE)) == 0)
+		r->idle++;
+	else {
+		if (r->other++ == 0)
+			snprintf(r->sample, sizeof(r->sample), "%s", buf);
+	}
+}
+
+/* True when the server said something on fd, or closed it. */
+static bool
+crowd_answered(int fd)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
+static void
+crowd_main(const char *path, int n, int report, int go)
+{
+	struct crowd_report	 r;
+	struct rlimit		 rl;
+	char			 c;
+	int			*fds, i;
+
+	memset(&r, 0, sizeof(r));
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur < (rlim_t)n + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if ((fds = calloc((size_t)n, sizeof(int))) == NULL)
+		_exit(1);
+	for (i = 0; i < n; i++)
+		if ((fds[i] = raw_connect(path)) == -1)
+			break;
+	r.connected = i;
+	for (; i < n; i++)
+		fds[i] = -1;
+	/* The last one's answer first (it waits, up to FX_IO_S). Those
+	 * answered are closed; the held ones stay open. */
+	for (i = r.connected - 1; i >= 0; i--) {
+		if (i == r.connected - 1 || crowd_answered(fds[i])) {
+			crowd_sort(fds[i], &r);
+			close(fds[i]);
+			fds[i] = -1;
+		} else
+			r.held++;
+	}
+	if (write(report, &r, sizeof(r)) != (ssize_t)sizeof(r) ||
+	    read(go, &c, 1) != 1)
+		_exit(0);
+	/* The held ones, now closed by the idle timeout (or not). */
+	memset(&r, 0, sizeof(r));
+	r.connected = -1;
+	for (i = 0; i < n; i++)
+		if (fds[i] != -1)
+			crowd_sort(fds[i], &r);
+	if (write(report, &r, sizeof(r)) != (ssize_t)sizeof(r))
+		_exit(1);
+	(void)read(go, &c, 1);
+	_exit(0);
+}
+
+static void
+crowd_readable(void *arg)
+{
+	struct crowd	*cr = arg;
+
+	if (read(cr->report, &cr->r, sizeof(cr->r)) == (ssize_t)sizeof(cr->r))
+		cr->got = true;
+	loop_stop(cr->fx->loop);
+}
+
+/* Starts a crowd of n connections against fx's socket. */
+static void
+crowd_start(struct fx *fx, struct crowd *cr, int n)
+{
+	int	 rp[2], gp[2];
+
+	memset(cr, 0, sizeof(*cr));
+	cr->fx = fx;
+	assert_int_equal(pipe(rp), 0);
+	assert_int_equal(pipe(gp), 0);
+	cr->pid = fork();
+	assert_true(cr->pid >= 0);
+	if (cr->pid == 0) {
+		close(rp[0]);
+		close(gp[1]);
+		crowd_main(fx->path, n, rp[1], gp[0]);
+	}
+	close(rp[1]);
+	close(gp[0]);
+	cr->report = rp[0];
+	cr->go = gp[1];
+	cr->io = loop_io_new(fx->loop, cr->report, crowd_readable, cr);
+	assert_non_null(cr->io);
+}
+
+/* Runs the loop until the crowd's next report. */
+static void
+crowd_wait(struct crowd *cr)
+{
+	cr->got = false;
+	fx_run(cr->fx);
+	assert_true(cr->got);
+	if (cr->r.other != 0)
+		fail_msg("%d connections got something unexpected, first: "
+		    "\"%s\"", cr->r.other, cr->r.sample);
+}
+
+/* Tells the crowd to look at its held connections again. */
+static void
+crowd_go(struct crowd *cr)
+{
+	assert_int_equal(write(cr->go, "g", 1), 1);
+}
+
+static void
+crowd_end(struct crowd *cr)
+{
+	int	 st;
+
+	loop_io_free(cr->io);
+	close(cr->go);
+	close(cr->report);
+	assert_int_equal(waitpid(cr->pid, &st, 0), cr->pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 /* A reply is {"ok":false,"error":"...want..."}. */
@@ -773,6 +962,137 @@ control_waiting_client_outlives_its_channel(void **state)
 }
 
 static void
+control_refuses_clients_over_the_cap(void **state)
+{
+	struct fx	*fx = *state;
+	struct crowd	 cr;
+	struct worker	*w;
+	uint64_t	 t0;
+
+	control_set_idle_ms(fx->ctl, FX_LONG_IDLE_MS);
+	fx->mode = FX_ANSWER_NOW;
+	t0 = platform_mono_ms();
+	crowd_start(fx, &cr, FX_CROWD);
+	crowd_wait(&cr);
+	print_message("%d idle connections: %d held, %d refused in %llu ms\n",
+	    cr.r.connected, cr.r.held, cr.r.full,
+	    (unsigned long long)(platform_mono_ms() - t0));
+	assert_int_equal(cr.r.connected, FX_CROWD);
+	assert_int_equal(cr.r.held, CONTROL_MAX_CLIENTS);
+	assert_int_equal(cr.r.full, FX_CROWD - CONTROL_MAX_CLIENTS);
+	assert_int_equal(cr.r.busy + cr.r.idle, 0);
+	/* A request now gets the refusal too, as one line. */
+	w = fx_call(fx, "status");
+	fx_run(fx);
+	if (w->rc != 0)
+		fail_msg("control_call: %s", w->err.msg);
+	assert_error_reply(w->reply, "too many clients (64); try again");
+	fx_workers_reset(fx);
+	/* A shorter timeout counts from each client's connection: the held
+	 * ones are past it and go at once, each told why. */
+	control_set_idle_ms(fx->ctl, 10);
+	crowd_go(&cr);
+	crowd_wait(&cr);
+	assert_int_equal(cr.r.idle, CONTROL_MAX_CLIENTS);
+	assert_int_equal(cr.r.full + cr.r.busy, 0);
+	/* Room again: a request is served. */
+	w = fx_call(fx, "status");
+	fx_run(fx);
+	assert_int_equal(w->rc, 0);
+	assert_string_equal(w->reply,
+	    "{\"ok\":true,\"cmd\":\"status\",\"how\":\"now\"}");
+	assert_int_equal(fx->nrequests, 1);
+	crowd_end(&cr);
+}
+
+static void
+control_closes_a_client_that_sends_no_request(void **state)
+{
+	static const char	 part[] = "{\"cmd\":\"sta";
+	struct fx		*fx = *state;
+	struct worker		*silent, *slow;
+	uint64_t		 t0, ms;
+
+	control_set_idle_ms(fx->ctl, 50);
+	fx->mode = FX_ANSWER_NOW;
+	t0 = platform_mono_ms();
+	silent = fx_raw(fx, "", 0, false);
+	slow = fx_raw(fx, part, sizeof(part) - 1, false);
+	fx_run(fx);		/* until both saw the server close */
+	ms = platform_mono_ms() - t0;
+	print_message("idle clients closed after %llu ms (timeout 50 ms)\n",
+	    (unsigned long long)ms);
+	assert_true(ms >= 50);
+	assert_int_equal(silent->rc, 0);
+	assert_int_equal(slow->rc, 0);
+	assert_string_equal(silent->rawreply,
+	    FX_LINE_IDLE "50 ms\"}\n");
+	assert_string_equal(slow->rawreply, FX_LINE_IDLE "50 ms\"}\n");
+	assert_int_equal(fx->nrequests, 0);
+}
+
+static void
+control_idle_timeout_spares_a_request_in_progress(void **state)
+{
+	struct fx	*fx = *state;
+	struct worker	*w;
+
+	/* The daemon takes longer than the timeout to answer: the request
+	 * came in time, so the client waits for its reply. */
+	control_set_idle_ms(fx->ctl, 10);
+	fx->mode = FX_ANSWER_LATER;
+	fx->later_ms = 200;
+	w = fx_call(fx, "reconcile");
+	fx_run(fx);
+	if (w->rc != 0)
+		fail_msg("control_call: %s", w->err.msg);
+	assert_string_equal(w->reply,
+	    "{\"ok\":true,\"cmd\":\"kept\",\"how\":\"later\"}");
+}
+
+static void
+control_leaves_descriptors_to_the_rest(void **state)
+{
+	const int	 room = 10;	/* clients the lowered limit allows */
+	struct fx	*fx = *state;
+	struct crowd	 cr;
+	struct rlimit	 old, rl;
+	int		 line, nfree, fds[CONTROL_FD_RESERVE], i;
+
+	control_set_idle_ms(fx->ctl, FX_LONG_IDLE_MS);
+	fx->mode = FX_ANSWER_NOW;
+	/* One more than there is room for, before the limit comes down
+	 * (the child's own descriptors do not count against ours). */
+	crowd_start(fx, &cr, room + 1);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	/* The line below which exactly room descriptors are free. */
+	for (line = 0, nfree = 0; nfree < room; line++)
+		if (fcntl(line, F_GETFD) == -1 && errno == EBADF)
+			nfree++;
+	rl = old;
+	rl.rlim_cur = (rlim_t)line + CONTROL_FD_RESERVE;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	crowd_wait(&cr);
+	print_message("limit %llu: %d held, %d refused for want of "
+	    "descriptors\n", (unsigned long long)rl.rlim_cur, cr.r.held,
+	    cr.r.busy);
+	assert_int_equal(cr.r.connected, room + 1);
+	assert_int_equal(cr.r.held, room);
+	assert_int_equal(cr.r.busy, 1);
+	/* The reserve is still there for the rest of the process. */
+	for (i = 0; i < (int)CONTROL_FD_RESERVE; i++) {
+		fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fds[i] == -1)
+			fail_msg("descriptor %d of the reserve: %s", i,
+			    strerror(errno));
+	}
+	for (i = 0; i < (int)CONTROL_FD_RESERVE; i++)
+		close(fds[i]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	crowd_end(&cr);
+}
+
+static void
 control_free_removes_the_socket(void **state)
 {
 	struct fx	*fx = *state;
@@ -808,6 +1128,10 @@ main(void)
 		T(control_call_gives_up_after_its_timeout),
 		T(control_reload_in_the_handler_still_replies),
 		T(control_waiting_client_outlives_its_channel),
+		T(control_refuses_clients_over_the_cap),
+		T(control_closes_a_client_that_sends_no_request),
+		T(control_idle_timeout_spares_a_request_in_progress),
+		T(control_leaves_descriptors_to_the_rest),
 		T(control_free_removes_the_socket),
 #undef T
 	};

@@ -785,6 +785,29 @@ control_drops_a_client_that_says_nothing(void **state)
 }
 
 static void
+control_idle_timeout_can_be_shortened(void **state)
+{
+	struct fx	*fx = *state;
+	struct worker	*silent, *w;
+	uint64_t	 start = platform_mono_ms();
+
+	/* 100 ms instead of the default 2 s: the one behind the silent
+	 * client waits that much less. */
+	control_set_idle_ms(fx->ctl, 100);
+	fx->mode = FX_ANSWER_NOW;
+	silent = fx_silent(fx);
+	w = fx_call(fx, "status");
+	fx_run(fx);
+	assert_int_equal(silent->rc, 0);
+	assert_string_equal(silent->rawreply, "");
+	assert_true(silent->ended_ms - start >= 100);
+	assert_true(silent->ended_ms - start < FX_SILENT_MIN_MS);
+	if (w->rc != 0)
+		fail_msg("control_call: %s", w->err.msg);
+	assert_int_equal(fx->nrequests, 1);
+}
+
+static void
 control_refuses_a_second_listener(void **state)
 {
 	struct fx	*fx = *state;
@@ -1037,6 +1060,7 @@ main(void)
 		T(control_rejects_requests_without_a_cmd),
 		T(control_refuses_a_request_over_the_limit),
 		T(control_drops_a_client_that_says_nothing),
+		T(control_idle_timeout_can_be_shortened),
 		T(control_refuses_a_second_listener),
 		T(control_refuses_a_pipe_someone_else_holds),
 		T(control_refuses_a_name_that_is_not_a_local_pipe),
