@@ -975,7 +975,8 @@ daemon_run(const char *config_path, daemon_started_fn started,
 		return -1;
 	}
 	if (d->cfg->trace_jsonl != NULL &&
-	    trace_add_jsonl(d->trace, d->cfg->trace_jsonl, err) != 0)
+	    trace_add_jsonl(d->trace, d->cfg->trace_jsonl,
+	    d->cfg->trace_max_bytes, NULL, err) != 0)
 		log_error("tracing off: %s", err->msg);
 	if (trace_add_etw(d->trace, err) != 0 && err->code != ENOTSUP)
 		log_error("ETW tracing off: %s", err->msg);

@@ -255,7 +255,8 @@ main_reconcile(const char *config_path, int argc, char **argv,
 	}
 	/* A plan changes nothing, not even the trace file. */
 	if (cfg->trace_jsonl != NULL && opts.mode == RECONCILE_APPLY &&
-	    trace_add_jsonl(t, cfg->trace_jsonl, &err) != 0)
+	    trace_add_jsonl(t, cfg->trace_jsonl, cfg->trace_max_bytes, NULL,
+	    &err) != 0)
 		log_error("tracing off: %s", err.msg);
 	if (opts.mode == RECONCILE_APPLY && trace_add_etw(t, &err) != 0 &&
 	    err.code != ENOTSUP)
