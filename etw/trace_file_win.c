@@ -39,7 +39,8 @@ trace_file_message(DWORD code, char *out, size_t len)
 
 	n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
 	    FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code,
-	    MAKELANGID(LANG_ENGLISH, SUBLANG_ENGLISH_US), out, (DWORD)len, NULL);
+	    MAKELANGID(LANG_ENGLISH, SUBLANG_ENGLISH_US), out, (DWORD)len,
+	    NULL);
 	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' ||
 	    out[n - 1] == ' ' || out[n - 1] == '.'))
 		n--;

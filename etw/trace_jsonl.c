@@ -44,7 +44,7 @@ struct trace_jsonl {
 	char			*rotated;	/* path.1 */
 	uint64_t		 max_bytes;	/* 0: no cap */
 	uint64_t		 size;		/* of the open file */
-	bool			 torn;		/* the file ends in half a line */
+	bool			 torn;		/* it ends in half a line */
 	struct trace_jsonl_buf	 line;
 	struct trace_jsonl_stats n;		/* the counters */
 	char			 error[DWERR_MSG_BYTES]; /* the last failure */
@@ -248,7 +248,8 @@ trace_jsonl_format(struct trace_jsonl *j, const struct trace_record *rec)
 			trace_jsonl_putf(b, "%lu", (unsigned long)f->v.u32);
 			break;
 		case TRACE_T_U64:
-			trace_jsonl_putf(b, "%llu", (unsigned long long)f->v.u64);
+			trace_jsonl_putf(b, "%llu",
+			    (unsigned long long)f->v.u64);
 			break;
 		case TRACE_T_STR:
 			trace_jsonl_string(b, f->v.str);
@@ -379,7 +380,8 @@ trace_jsonl_reopen(struct trace_jsonl *j, const char *path,
 			return -1;
 		}
 		memcpy(nr, path, len);
-		memcpy(nr + len, TRACE_JSONL_ROTATED, sizeof(TRACE_JSONL_ROTATED));
+		memcpy(nr + len, TRACE_JSONL_ROTATED,
+		    sizeof(TRACE_JSONL_ROTATED));
 	}
 	trace_file_close(j->f);
 	j->f = NULL;

@@ -55,7 +55,7 @@ struct daemon {
 	char			*config_path;	/* as given, NULL: default */
 	struct loop		*loop;
 	struct trace		*trace;
-	struct trace_jsonl	*tj;		/* the JSON Lines sink, in trace */
+	struct trace_jsonl	*tj;		/* JSON Lines sink (in trace) */
 	uint64_t		 tj_errors_logged;
 	struct sources		*src;
 	struct control		*ctl;
@@ -878,7 +878,8 @@ daemon_trace_check(struct daemon *d)
 		return;
 	log_error("%s (%llu trace write error%s so far, %llu event%s dropped)",
 	    st.error != NULL ? st.error : "trace: write error",
-	    (unsigned long long)st.write_errors, st.write_errors == 1 ? "" : "s",
+	    (unsigned long long)st.write_errors,
+	    st.write_errors == 1 ? "" : "s",
 	    (unsigned long long)st.dropped, st.dropped == 1 ? "" : "s");
 	d->tj_errors_logged = st.write_errors;
 }

@@ -365,8 +365,8 @@ main_print_status(const cJSON *r)
 		    "file; repairs wait %.0f ms\n", main_num(o, "delay_ms"));
 	o = cJSON_GetObjectItemCaseSensitive(r, "trace");
 	if ((s = main_str(o, "path")) != NULL) {
-		printf("trace          %s: %s, %.0f of %.0f bytes, %.0f events, "
-		    "%.0f rotations\n", s,
+		printf("trace          %s: %s, %.0f of %.0f bytes, "
+		    "%.0f events, %.0f rotations\n", s,
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "open")) ?
 		    "open" : "NOT OPEN", main_num(o, "bytes"),
 		    main_num(o, "max_bytes"), main_num(o, "events"),
