@@ -113,8 +113,37 @@ void		 trace_emit(struct trace *t, const char *name, enum trace_level level,
 		     enum trace_keyword kw, enum trace_opcode op,
 		     const struct trace_field *fields, size_t nfields);
 
-/* A JSON Lines sink appending to path; see trace_jsonl.c. */
-int		 trace_add_jsonl(struct trace *t, const char *path, struct dwerr *err);
+/* The JSON Lines sink (trace_jsonl.c): how it stands, for "status". */
+struct trace_jsonl_stats {
+	const char	*path;		/* NULL: the sink is off */
+	bool		 open;		/* a file is open at path */
+	const char	*error;		/* why it is failing now, or NULL */
+	uint64_t	 bytes;		/* size of the file in use */
+	uint64_t	 max_bytes;	/* rotated past this; 0: never */
+	uint64_t	 events;	/* written whole */
+	uint64_t	 dropped;	/* not written (no file, or an error) */
+	uint64_t	 write_errors;	/* failed writes, rotations, reopens */
+	uint64_t	 rotations;
+};
+
+struct trace_jsonl;
+
+/* Adds a JSON Lines sink appending to path, renamed to path.1 when an
+ * event would take it past max_bytes (0: never); t owns it, *out
+ * (optional) gets it. Returns 0 when the file is open; -1 with err when it
+ * is not: then, if *out is non-NULL, the sink is there but closed, counts
+ * what it drops, and trace_jsonl_reopen may open it later. */
+int		 trace_add_jsonl(struct trace *t, const char *path,
+		     uint64_t max_bytes, struct trace_jsonl **out,
+		     struct dwerr *err);
+/* Closes the file and opens path anew (a file moved or removed by log
+ * rotation is let go); path NULL turns the sink off. Returns 0, or -1
+ * with err (the sink then stays closed). */
+int		 trace_jsonl_reopen(struct trace_jsonl *j, const char *path,
+		     uint64_t max_bytes, struct dwerr *err);
+/* Fills st; its strings point into j and last until j next changes. */
+void		 trace_jsonl_stats(const struct trace_jsonl *j,
+		     struct trace_jsonl_stats *st);
 
 /* The schema: one function per event. t may be NULL (tracing off). */
 void	trace_reconcile_start(struct trace *t, const char *trigger);

@@ -315,6 +315,7 @@ config_defaults(const char *file)
 	cfg->fight_rewrites = CONFIG_FIGHT_REWRITES_DEFAULT;
 	cfg->fight_window_ms = CONFIG_FIGHT_WINDOW_MS_DEFAULT;
 	cfg->fight_max_delay_ms = CONFIG_FIGHT_MAX_DELAY_MS_DEFAULT;
+	cfg->trace_max_bytes = CONFIG_TRACE_MAX_BYTES_DEFAULT;
 	if (config_prefixes_default(cfg) != 0) {
 		config_free(cfg);
 		return NULL;
@@ -354,7 +355,7 @@ config_parse(const char *text, size_t len, const char *file,
 	    "record_value", NULL };
 	static const char *const hk[] = { "enabled", "path", "begin_marker",
 	    "end_marker", NULL };
-	static const char *const tk[] = { "jsonl", NULL };
+	static const char *const tk[] = { "jsonl", "max_bytes", NULL };
 	static const char *const bk[] = { "initial_ms", "multiplier",
 	    "max_interval_ms", "deadline_ms", "jitter", NULL };
 	struct jsonv	 v;
@@ -421,8 +422,12 @@ config_parse(const char *text, size_t len, const char *file,
 	if ((sec = config_section(&v, root, "control", ck)) != NULL)
 		config_string(&v, sec, "socket", "$.control", dir,
 		    &cfg->control_socket);
-	if ((sec = config_section(&v, root, "trace", tk)) != NULL)
+	if ((sec = config_section(&v, root, "trace", tk)) != NULL) {
 		config_string(&v, sec, "jsonl", "$.trace", dir, &cfg->trace_jsonl);
+		config_uint(&v, sec, "$.trace", "max_bytes",
+		    CONFIG_TRACE_MAX_BYTES_MIN, CONFIG_TRACE_MAX_BYTES_MAX,
+		    "bytes", &cfg->trace_max_bytes);
+	}
 	if ((sec = config_section(&v, root, "backoff", bk)) != NULL) {
 		struct dwerr	 berr;
 

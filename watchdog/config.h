@@ -28,6 +28,9 @@
 #define CONFIG_FIGHT_REWRITES_MAX	63u	/* (the daemon remembers 64) */
 #define CONFIG_FIGHT_WINDOW_MS_DEFAULT	60000u	/* ...within this is a fight */
 #define CONFIG_FIGHT_MAX_DELAY_MS_DEFAULT 300000u
+#define CONFIG_TRACE_MAX_BYTES_DEFAULT	(16u << 20)	/* then trace.jsonl.1 */
+#define CONFIG_TRACE_MAX_BYTES_MIN	1024u
+#define CONFIG_TRACE_MAX_BYTES_MAX	(1u << 30)
 
 struct config {
 	char			*path;		/* the file read, NULL for defaults */
@@ -37,6 +40,7 @@ struct config {
 	char			*begin_marker;
 	char			*end_marker;
 	char			*trace_jsonl;	/* JSON Lines trace, NULL: off */
+	uint32_t		 trace_max_bytes; /* rotated to .1 past this */
 	bool			 nrpt_enabled;	/* manage NRPT rules (Windows) */
 	char			*nrpt_record_key;   /* HKLM\<key> holds the record */
 	char			*nrpt_record_value; /* REG_MULTI_SZ of owned IDs */

@@ -58,6 +58,8 @@ struct daemon {
 	char			*config_path;	/* as given, NULL: default */
 	struct loop		*loop;
 	struct trace		*trace;
+	struct trace_jsonl	*tj;		/* JSON Lines sink (in trace) */
+	uint64_t		 tj_errors_logged;
 	struct sources		*src;
 	struct control		*ctl;
 	struct loop_io		*sig[3];
@@ -141,6 +143,7 @@ static atomic_uint daemon_requests;
 static void	daemon_pass_end(struct daemon *);
 static int	daemon_reload(struct daemon *, struct dwerr *);
 static void	daemon_stop_now(struct daemon *);
+static void	daemon_trace_check(struct daemon *);
 
 static const char *
 daemon_art_name(enum daemon_art a)
@@ -469,6 +472,7 @@ daemon_pass_end(struct daemon *d)
 	trace_reconcile_end(d->trace, reconcile_result_name(d->result),
 	    d->writes, dur);
 	trace_activity_end(d->trace);
+	daemon_trace_check(d);
 	d->in_pass = false;
 	d->n.passes++;
 	d->n.writes += d->writes;
@@ -658,6 +662,29 @@ daemon_source_cb(void *arg, enum source_kind kind, const char *detail)
 	}
 }
 
+/* The JSON Lines trace, for "status": where it goes and what it lost. */
+static void
+daemon_status_trace(struct daemon *d, cJSON *r)
+{
+	struct trace_jsonl_stats st;
+	cJSON			*o;
+
+	trace_jsonl_stats(d->tj, &st);
+	if (st.path == NULL)
+		return;		/* the config no longer asks for one */
+	o = cJSON_AddObjectToObject(r, "trace");
+	cJSON_AddStringToObject(o, "path", st.path);
+	cJSON_AddBoolToObject(o, "open", st.open);
+	cJSON_AddNumberToObject(o, "bytes", (double)st.bytes);
+	cJSON_AddNumberToObject(o, "max_bytes", (double)st.max_bytes);
+	cJSON_AddNumberToObject(o, "events", (double)st.events);
+	cJSON_AddNumberToObject(o, "dropped_events", (double)st.dropped);
+	cJSON_AddNumberToObject(o, "write_errors", (double)st.write_errors);
+	cJSON_AddNumberToObject(o, "rotations", (double)st.rotations);
+	if (st.error != NULL)
+		cJSON_AddStringToObject(o, "last_error", st.error);
+}
+
 /* Builds the "status" reply. */
 static char *
 daemon_status_json(struct daemon *d)
@@ -701,6 +728,9 @@ daemon_status_json(struct daemon *d)
 	    now < d->fight_until_ms + d->cfg->fight_window_ms);
 	cJSON_AddNumberToObject(o, "delay_ms", d->fight_delay_ms);
 	cJSON_AddNumberToObject(o, "count", (double)d->n.fights);
+
+	if (d->tj != NULL)
+		daemon_status_trace(d, r);
 
 	o = cJSON_AddObjectToObject(r, "last_pass");
 	if (d->last.trigger != NULL) {
@@ -821,12 +851,55 @@ control:
 	return d->ctl != NULL ? 0 : cerr->code;
 }
 
+/* Opens the JSON Lines trace of d->cfg anew: a file that log rotation
+ * moved or removed is let go, and a path that changed takes effect. */
+static void
+daemon_trace_reopen(struct daemon *d)
+{
+	struct dwerr	 err;
+	int		 rc;
+
+	if (d->tj != NULL)
+		rc = trace_jsonl_reopen(d->tj, d->cfg->trace_jsonl,
+		    d->cfg->trace_max_bytes, &err);
+	else if (d->cfg->trace_jsonl != NULL)
+		rc = trace_add_jsonl(d->trace, d->cfg->trace_jsonl,
+		    d->cfg->trace_max_bytes, &d->tj, &err);
+	else
+		return;
+	if (rc != 0)
+		log_error("tracing off: %s", err.msg);
+}
+
+/* Logs the trace's write errors since the last look (each pass's end):
+ * the sink cannot log, and it must not fail in silence. */
+static void
+daemon_trace_check(struct daemon *d)
+{
+	struct trace_jsonl_stats st;
+
+	if (d->tj == NULL)
+		return;
+	trace_jsonl_stats(d->tj, &st);
+	if (st.write_errors <= d->tj_errors_logged)
+		return;
+	log_error("%s (%llu trace write error%s so far, %llu event%s dropped)",
+	    st.error != NULL ? st.error : "trace: write error",
+	    (unsigned long long)st.write_errors,
+	    st.write_errors == 1 ? "" : "s",
+	    (unsigned long long)st.dropped, st.dropped == 1 ? "" : "s");
+	d->tj_errors_logged = st.write_errors;
+}
+
 static int
 daemon_reload(struct daemon *d, struct dwerr *err)
 {
 	struct config	*cfg, *old;
 
 	if (config_load(d->config_path, &cfg, err) != 0) {
+		/* The running config stays; its trace file is still let go
+		 * of (logrotate sends SIGHUP after moving it). */
+		daemon_trace_reopen(d);
 		trace_config_reloaded(d->trace, d->config_path != NULL ?
 		    d->config_path : "", false, err->msg);
 		log_error("reload refused, the running config stays: %s",
@@ -837,11 +910,13 @@ daemon_reload(struct daemon *d, struct dwerr *err)
 		/* The pass borrows the old config: swap after it. */
 		config_free(cfg);
 		d->reload_pending = true;
+		daemon_trace_reopen(d);
 		log_notice("reload: after the running pass");
 		return 0;
 	}
 	old = d->cfg;
 	d->cfg = cfg;
+	daemon_trace_reopen(d);
 	trace_config_reloaded(d->trace, cfg->path != NULL ? cfg->path : "",
 	    true, "");
 	daemon_attach(d, old, err);
@@ -987,9 +1062,7 @@ daemon_run(const char *config_path, daemon_started_fn started,
 		daemon_free(d);
 		return -1;
 	}
-	if (d->cfg->trace_jsonl != NULL &&
-	    trace_add_jsonl(d->trace, d->cfg->trace_jsonl, err) != 0)
-		log_error("tracing off: %s", err->msg);
+	daemon_trace_reopen(d);
 	if (trace_add_etw(d->trace, err) != 0 && err->code != ENOTSUP)
 		log_error("ETW tracing off: %s", err->msg);
 	d->sig[0] = loop_signal_new(d->loop, SIGTERM, daemon_sigterm_cb, d);

@@ -255,7 +255,8 @@ main_reconcile(const char *config_path, int argc, char **argv,
 	}
 	/* A plan changes nothing, not even the trace file. */
 	if (cfg->trace_jsonl != NULL && opts.mode == RECONCILE_APPLY &&
-	    trace_add_jsonl(t, cfg->trace_jsonl, &err) != 0)
+	    trace_add_jsonl(t, cfg->trace_jsonl, cfg->trace_max_bytes, NULL,
+	    &err) != 0)
 		log_error("tracing off: %s", err.msg);
 	if (opts.mode == RECONCILE_APPLY && trace_add_etw(t, &err) != 0 &&
 	    err.code != ENOTSUP)
@@ -362,6 +363,22 @@ main_print_status(const cJSON *r)
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "active")))
 		printf("fight          another program keeps rewriting the hosts "
 		    "file; repairs wait %.0f ms\n", main_num(o, "delay_ms"));
+	o = cJSON_GetObjectItemCaseSensitive(r, "trace");
+	if ((s = main_str(o, "path")) != NULL) {
+		printf("trace          %s: %s, %.0f of %.0f bytes, "
+		    "%.0f events, %.0f rotations\n", s,
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "open")) ?
+		    "open" : "NOT OPEN", main_num(o, "bytes"),
+		    main_num(o, "max_bytes"), main_num(o, "events"),
+		    main_num(o, "rotations"));
+		if (main_num(o, "write_errors") > 0 ||
+		    main_num(o, "dropped_events") > 0)
+			printf("  %.0f write errors, %.0f events dropped\n",
+			    main_num(o, "write_errors"),
+			    main_num(o, "dropped_events"));
+		if ((s = main_str(o, "last_error")) != NULL)
+			printf("  %s\n", s);
+	}
 	o = cJSON_GetObjectItemCaseSensitive(r, "last_pass");
 	if ((s = main_str(o, "trigger")) != NULL)
 		printf("last pass      %s (%s), %.0f us, %.0f ms ago\n",

@@ -816,7 +816,7 @@ service_remove_managed(const struct config *cfg)
 		return -1;
 	}
 	if (cfg->trace_jsonl != NULL && trace_add_jsonl(t, cfg->trace_jsonl,
-	    &err) != 0)
+	    cfg->trace_max_bytes, NULL, &err) != 0)
 		log_error("tracing off: %s", err.msg);
 	if (trace_add_etw(t, &err) != 0)
 		log_debug("ETW tracing off: %s", err.msg);

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -25,6 +27,9 @@
 #include "testutil.h"
 
 extern char **environ;
+
+#define RUN_DEADLINE_MS	20000u	/* a run still going then has hung */
+#define PROMPT_MS	5000u	/* "at once", with room for a slow machine */
 
 #define WIN_HOSTS \
 	"# Copyright (c) 1993-2009 Example Corp.\r\n" \
@@ -95,6 +100,41 @@ put_desired(struct fx *fx, const char *json)
 	tu_put(fx->desired, json, strlen(json));
 }
 
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t	last_run_ms;	/* how long the last run took */
+
+/* Waits for pid to exit; past RUN_DEADLINE_MS it is killed and the test
+ * fails (a hung command, not a slow one). */
+static int
+wait_exit(pid_t pid)
+{
+	struct timespec	 tick = { 0, 5000000L };
+	uint64_t	 t0 = now_ms();
+	pid_t		 w;
+	int		 status;
+
+	while ((w = waitpid(pid, &status, WNOHANG)) == 0) {
+		if (now_ms() - t0 > RUN_DEADLINE_MS) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			fail_msg("the command did not exit within %u ms",
+			    RUN_DEADLINE_MS);
+		}
+		nanosleep(&tick, NULL);
+	}
+	assert_int_equal(w, pid);
+	last_run_ms = now_ms() - t0;
+	return status;
+}
+
 /* Runs the binary with args (NULL-terminated); returns its exit code. */
 static int
 run(struct fx *fx, ...)
@@ -117,7 +157,7 @@ run(struct fx *fx, ...)
 	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_int_equal(posix_spawn(&pid, DW_BINARY, &fa, NULL, argv, environ), 0);
 	posix_spawn_file_actions_destroy(&fa);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	status = wait_exit(pid);
 	free(fx->out);
 	free(fx->err);
 	fx->out = tu_slurp(outp, NULL);
@@ -157,6 +197,28 @@ trace_last(struct fx *fx, const char *event)
 		}
 	free(all);
 	return found;
+}
+
+/* Checks that every line of path is a whole JSON object; returns how
+ * many there are. */
+static size_t
+whole_lines(const char *path)
+{
+	char	*all = tu_slurp(path, NULL), *line, *next;
+	size_t	 n = 0;
+
+	assert_non_null(all);
+	assert_true(all[0] != '\0' && all[strlen(all) - 1] == '\n');
+	for (line = all; *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		*next++ = '\0';
+		if (line[0] != '{' || next[-2] != '}' ||
+		    strstr(line, "\"event\":") == NULL)
+			fail_msg("%s: not a whole line: %s", path, line);
+		n++;
+	}
+	free(all);
+	return n;
 }
 
 static void
@@ -404,6 +466,60 @@ cli_unwritable_hosts_path_exits_1_after_one_attempt(void **state)
 }
 
 static void
+cli_fifo_trace_path_is_refused_and_once_still_converges(void **state)
+{
+	struct fx	*fx = *state;
+	char		*got, c;
+	int		 rd;
+
+	/* Nobody reads the FIFO: opening it for writing would block. */
+	assert_int_equal(mkfifo(fx->trace, 0600), 0);
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	assert_true(last_run_ms < PROMPT_MS);
+	assert_non_null(strstr(fx->err, "tracing off"));
+	assert_non_null(strstr(fx->err, fx->trace));
+	assert_non_null(strstr(fx->err, "a FIFO, not a regular file"));
+	assert_non_null(got = tu_slurp(fx->hosts, NULL));
+	assert_non_null(strstr(got, "100.64.0.7 build.coder\r\n"));
+	free(got);
+
+	/* Someone reads it: still refused, and nothing is written to it. */
+	assert_true((rd = open(fx->trace, O_RDONLY | O_NONBLOCK)) >= 0);
+	put_desired(fx, "{\"version\":1}");
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	assert_non_null(strstr(fx->err, "a FIFO, not a regular file"));
+	assert_int_equal(read(rd, &c, 1), 0);
+	close(rd);
+	assert_non_null(got = tu_slurp(fx->hosts, NULL));
+	assert_null(strstr(got, "build.coder"));
+	free(got);
+}
+
+static void
+cli_trace_past_max_bytes_is_rotated_to_dot_1(void **state)
+{
+	struct fx	*fx = *state;
+	char		 cfg[256], old[160];
+	struct stat	 st;
+	int		 i;
+
+	snprintf(cfg, sizeof(cfg), "{\"desired_state\":\"desired.json\","
+	    "\"hosts\":{\"path\":\"hosts\"},\"trace\":{\"jsonl\":"
+	    "\"trace.jsonl\",\"max_bytes\":2048}}");
+	tu_put(fx->config, cfg, strlen(cfg));
+	snprintf(old, sizeof(old), "%s.1", fx->trace);
+	/* A pass is a handful of lines of about 200 bytes. */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	assert_int_equal(stat(fx->trace, &st), 0);
+	assert_true(st.st_size > 0 && st.st_size <= 2048);
+	assert_int_equal(stat(old, &st), 0);
+	assert_true(st.st_size > 0 && st.st_size <= 2048);
+	assert_true(whole_lines(fx->trace) > 0);
+	assert_true(whole_lines(old) > 0);
+}
+
+static void
 cli_invalid_config_exits_2(void **state)
 {
 	struct fx	*fx = *state;
@@ -557,6 +673,8 @@ main(void)
 		T(cli_utf16_hosts_file_is_left_untouched),
 		T(cli_missing_hosts_file_is_created),
 		T(cli_unwritable_hosts_path_exits_1_after_one_attempt),
+		T(cli_fifo_trace_path_is_refused_and_once_still_converges),
+		T(cli_trace_past_max_bytes_is_rotated_to_dot_1),
 		T(cli_invalid_config_exits_2),
 		T(cli_coder_markers_manage_the_tunnels_section),
 		T(cli_usage_errors_exit_64_and_help_exits_0),

@@ -63,6 +63,8 @@ struct fx {
 	char	 sock[128];
 	char	 log[128];
 	char	 flag[128];	/* while it exists, the fault shim fails renames */
+	char	 wflag[128];	/* ...and writes to the trace (ENOSPC) */
+	char	 trace_opts[64]; /* more keys of "trace", each after a comma */
 	pid_t	 pid;
 	char	 netns[32];	/* set when the daemon runs in a namespace */
 	unsigned nofile;	/* the daemon's limit on open files (0: ours) */
@@ -94,11 +96,11 @@ write_config(struct fx *fx, const char *desired, const char *daemon_extra,
 	char	 cfg[1024];
 
 	snprintf(cfg, sizeof(cfg), "{\"desired_state\":\"%s\","
-	    "\"hosts\":{\"path\":\"hosts\"},\"trace\":{\"jsonl\":\"trace.jsonl\"},"
+	    "\"hosts\":{\"path\":\"hosts\"},\"trace\":{\"jsonl\":\"trace.jsonl\"%s},"
 	    "\"control\":{\"socket\":\"%s\"},"
 	    "\"daemon\":{\"quiet_ms\":200,\"max_delay_ms\":1000,"
-	    "\"slow_retry_ms\":1000%s}%s}", desired, fx->sock, daemon_extra,
-	    extra);
+	    "\"slow_retry_ms\":1000%s}%s}", desired, fx->trace_opts, fx->sock,
+	    daemon_extra, extra);
 	tu_put(fx->config, cfg, strlen(cfg));
 }
 
@@ -116,6 +118,7 @@ fx_setup(void **state)
 	snprintf(fx->sock, sizeof(fx->sock), "%s/ctl.sock", fx->dir);
 	snprintf(fx->log, sizeof(fx->log), "%s/daemon.log", fx->dir);
 	snprintf(fx->flag, sizeof(fx->flag), "%s/fail-renames", fx->dir);
+	snprintf(fx->wflag, sizeof(fx->wflag), "%s/fail-trace-writes", fx->dir);
 	write_config(fx, "desired.json", "", "");
 	tu_put(fx->desired, DESIRED_ONE, strlen(DESIRED_ONE));
 	tu_put(fx->hosts, HOSTS_FOREIGN, strlen(HOSTS_FOREIGN));
@@ -191,9 +194,9 @@ static void
 start(struct fx *fx, bool shim)
 {
 	posix_spawn_file_actions_t	 fa;
-	char				*argv[16], **envp, *envbuf[3];
+	char				*argv[16], **envp, *envbuf[4];
 	size_t				 n = 0, i, nenv;
-	char				 e1[256], e2[256], limit[64];
+	char				 e1[256], e2[256], e3[256], limit[64];
 
 	if (fx->netns[0] != '\0') {
 		argv[n++] = (char *)"ip";
@@ -216,7 +219,7 @@ start(struct fx *fx, bool shim)
 	argv[n] = NULL;
 	for (nenv = 0; environ[nenv] != NULL; nenv++)
 		;
-	envp = calloc(nenv + 4, sizeof(char *));
+	envp = calloc(nenv + 5, sizeof(char *));
 	for (i = 0, nenv = 0; environ[i] != NULL; i++)
 		if (!shim || strncmp(environ[i], "ASAN_OPTIONS=", 13) != 0)
 			envp[nenv++] = environ[i];
@@ -224,13 +227,15 @@ start(struct fx *fx, bool shim)
 	if (shim) {
 		snprintf(e1, sizeof(e1), "LD_PRELOAD=%s", DW_FAULTSHIM);
 		snprintf(e2, sizeof(e2), "DW_FAULT_RENAME_WHILE=%s", fx->flag);
+		snprintf(e3, sizeof(e3), "DW_FAULT_TRACE_WRITE_WHILE=%s",
+		    fx->wflag);
 		envbuf[0] = e1;
 		envbuf[1] = e2;
+		envbuf[2] = e3;
 		/* A sanitizer build wants its runtime first; the shim is tiny. */
-		envbuf[2] = (char *)"ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1";
-		envp[i++] = envbuf[0];
-		envp[i++] = envbuf[1];
-		envp[i++] = envbuf[2];
+		envbuf[3] = (char *)"ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1";
+		for (n = 0; n < 4; n++)
+			envp[i++] = envbuf[n];
 	}
 	envp[i] = NULL;
 	posix_spawn_file_actions_init(&fa);
@@ -311,11 +316,11 @@ wait_hosts(struct fx *fx, const char *needle, bool present)
 	return 0;
 }
 
-/* Lines of the trace with event, counted. */
+/* Lines of the trace file at path with event, counted. */
 static size_t
-trace_count(struct fx *fx, const char *event, const char *also)
+trace_count_in(const char *path, const char *event, const char *also)
 {
-	char	*all = tu_slurp(fx->trace, NULL), *line, *next;
+	char	*all = tu_slurp(path, NULL), *line, *next;
 	char	 key[96];
 	size_t	 n = 0;
 
@@ -328,6 +333,37 @@ trace_count(struct fx *fx, const char *event, const char *also)
 		if (strstr(line, key) != NULL &&
 		    (also == NULL || strstr(line, also) != NULL))
 			n++;
+	}
+	free(all);
+	return n;
+}
+
+/* Lines of the trace with event, counted. */
+static size_t
+trace_count(struct fx *fx, const char *event, const char *also)
+{
+	return trace_count_in(fx->trace, event, also);
+}
+
+/* Checks that every line of path is one whole JSON object; returns how
+ * many there are. */
+static size_t
+whole_lines(const char *path)
+{
+	char	*all = tu_slurp(path, NULL), *line, *next;
+	size_t	 n = 0;
+	cJSON	*o;
+
+	assert_non_null(all);
+	assert_true(all[0] != '\0' && all[strlen(all) - 1] == '\n');
+	for (line = all; *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		*next++ = '\0';
+		o = cJSON_Parse(line);
+		if (!cJSON_IsObject(o))
+			fail_msg("%s: not a whole JSON object: %s", path, line);
+		cJSON_Delete(o);
+		n++;
 	}
 	free(all);
 	return n;
@@ -587,6 +623,236 @@ daemon_sighup_reloads_the_config(void **state)
 	cJSON_Delete(r);
 }
 
+/* Waits until the trace file at path has an event with also (NULL: any). */
+static void
+wait_trace_at(const char *path, const char *event, const char *also)
+{
+	uint64_t	 end = now_ms() + DEADLINE_MS;
+	char		*all, key[96];
+	bool		 seen = false;
+
+	snprintf(key, sizeof(key), "\"event\":\"%s\"", event);
+	while (!seen && now_ms() < end) {
+		all = tu_slurp(path, NULL);
+		seen = all != NULL && strstr(all, key) != NULL &&
+		    (also == NULL || strstr(all, also) != NULL);
+		free(all);
+		if (!seen)
+			pause_ms(10);
+	}
+	if (!seen)
+		fail_msg("%s never got a %s event", path, event);
+}
+
+/* Waits until the daemon's status says cond; returns that status. */
+static cJSON *
+wait_status(struct fx *fx, bool (*cond)(const cJSON *), const char *what)
+{
+	uint64_t	 end = now_ms() + DEADLINE_MS;
+	cJSON		*r;
+
+	while (now_ms() < end) {
+		if ((r = status(fx)) != NULL) {
+			if (cond(r))
+				return r;
+			cJSON_Delete(r);
+		}
+		pause_ms(20);
+	}
+	fail_msg("the status never said %s", what);
+	return NULL;
+}
+
+static bool
+trace_write_failed(const cJSON *r)
+{
+	return jnum(r, "trace", "write_errors") >= 1;
+}
+
+/* Runs `dnswatchdog status` for a person; returns what it printed. */
+static char *
+status_text(struct fx *fx)
+{
+	posix_spawn_file_actions_t	 fa;
+	char				*argv[6], out[160], *s;
+	pid_t				 pid;
+	int				 st;
+
+	snprintf(out, sizeof(out), "%s/.status", fx->dir);
+	argv[0] = (char *)DW_BINARY;
+	argv[1] = (char *)"--config";
+	argv[2] = fx->config;
+	argv[3] = (char *)"status";
+	argv[4] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out,
+	    O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(posix_spawn(&pid, DW_BINARY, &fa, NULL, argv,
+	    environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	s = tu_slurp(out, NULL);
+	unlink(out);
+	return s;
+}
+
+static void
+daemon_fifo_trace_path_is_refused_and_the_socket_comes_up(void **state)
+{
+	struct fx	*fx = *state;
+	char		*log;
+	cJSON		*r;
+
+	/* Nobody reads the FIFO: a blocking open would wait forever. */
+	assert_int_equal(mkfifo(fx->trace, 0600), 0);
+	start(fx, false);
+	wait_ready(fx);
+	assert_true(hosts_has(fx, "100.64.0.7 build.coder\n"));
+	r = status(fx);
+	assert_non_null(r);
+	assert_string_equal(jstr(r, "trace", "path"), fx->trace);
+	assert_false(jtrue(r, "trace", "open"));
+	assert_true(jnum(r, "trace", "dropped_events") >= 1);
+	assert_non_null(strstr(jstr(r, "trace", "last_error"),
+	    "a FIFO, not a regular file"));
+	cJSON_Delete(r);
+	log = tu_slurp(fx->log, NULL);
+	assert_non_null(strstr(log, "tracing off"));
+	assert_non_null(strstr(log, fx->trace));
+	assert_non_null(strstr(log, "a FIFO, not a regular file"));
+	free(log);
+	assert_int_equal(stop(fx), 0);
+}
+
+static void
+daemon_sighup_reopens_a_moved_trace_file(void **state)
+{
+	struct fx	*fx = *state;
+	char		 moved[160];
+	cJSON		*r;
+
+	start(fx, false);
+	wait_ready(fx);
+	/* logrotate's way: move the file, then SIGHUP. */
+	snprintf(moved, sizeof(moved), "%s.1", fx->trace);
+	assert_int_equal(rename(fx->trace, moved), 0);
+	kill(fx->pid, SIGHUP);
+	wait_trace_at(fx->trace, "ConfigReloaded", "\"ok\":true");
+	assert_int_equal(trace_count(fx, "DaemonStarted", NULL), 0);
+	r = wait_idle(fx);
+	assert_true(jtrue(r, "trace", "open"));
+	cJSON_Delete(r);
+	assert_int_equal(stop(fx), 0);
+	assert_int_equal(trace_count(fx, "DaemonStopped", NULL), 1);
+	/* The moved file got nothing after the signal. */
+	assert_int_equal(trace_count_in(moved, "DaemonStarted", NULL), 1);
+	assert_int_equal(trace_count_in(moved, "ConfigReloaded", NULL), 0);
+	assert_int_equal(trace_count_in(moved, "DaemonStopped", NULL), 0);
+}
+
+static void
+daemon_reload_reopens_a_removed_trace_file(void **state)
+{
+	struct fx	*fx = *state;
+	struct dwerr	 err;
+	char		*reply;
+
+	start(fx, false);
+	wait_ready(fx);
+	assert_int_equal(unlink(fx->trace), 0);
+	assert_int_equal(control_call(fx->sock, "reload", 5000, &reply,
+	    &err), 0);
+	assert_non_null(strstr(reply, "\"ok\":true"));
+	free(reply);
+	wait_trace_at(fx->trace, "ConfigReloaded", "\"ok\":true");
+	/* A reload refused for a bad config still lets go of the file. */
+	assert_int_equal(unlink(fx->trace), 0);
+	tu_put(fx->config, "{\"bogus\":1}", 11);
+	assert_int_equal(control_call(fx->sock, "reload", 5000, &reply,
+	    &err), 0);
+	assert_non_null(strstr(reply, "\"ok\":false"));
+	free(reply);
+	wait_trace_at(fx->trace, "ConfigReloaded", "\"ok\":false");
+}
+
+static void
+daemon_rotates_the_trace_past_max_bytes(void **state)
+{
+	struct fx	*fx = *state;
+	struct dwerr	 err;
+	char		 old[160], *reply;
+	struct stat	 st;
+	cJSON		*r;
+	int		 i;
+
+	snprintf(fx->trace_opts, sizeof(fx->trace_opts), ",\"max_bytes\":1024");
+	write_config(fx, "desired.json", "", "");
+	snprintf(old, sizeof(old), "%s.1", fx->trace);
+	start(fx, false);
+	wait_ready(fx);
+	/* A pass is two lines at least, of about 200 bytes. */
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(control_call(fx->sock, "reconcile", 5000,
+		    &reply, &err), 0);
+		free(reply);
+	}
+	r = wait_idle(fx);
+	assert_true(jnum(r, "trace", "rotations") >= 1);
+	assert_true(jnum(r, "trace", "bytes") <= 1024);
+	assert_int_equal(jnum(r, "trace", "write_errors"), 0);
+	cJSON_Delete(r);
+	assert_int_equal(stat(old, &st), 0);
+	assert_true(st.st_size > 0 && st.st_size <= 1024);
+	assert_int_equal(stat(fx->trace, &st), 0);
+	assert_true(st.st_size > 0 && st.st_size <= 1024);
+	assert_true(whole_lines(fx->trace) > 0);
+	assert_true(whole_lines(old) > 0);
+}
+
+static void
+daemon_trace_write_errors_are_counted_in_status(void **state)
+{
+	struct fx	*fx = *state;
+	struct dwerr	 err;
+	char		*reply, *text;
+	double		 events;
+	cJSON		*r;
+
+	start(fx, true);
+	wait_ready(fx);
+	/* The disk under the trace fills up (the fault shim: ENOSPC). */
+	tu_put(fx->wflag, "", 0);
+	assert_int_equal(control_call(fx->sock, "reconcile", 5000, &reply,
+	    &err), 0);
+	free(reply);
+	r = wait_status(fx, trace_write_failed, "a trace write error");
+	assert_true(jtrue(r, "trace", "open"));
+	assert_true(jnum(r, "trace", "dropped_events") >= 1);
+	assert_non_null(strstr(jstr(r, "trace", "last_error"),
+	    strerror(ENOSPC)));
+	events = jnum(r, "trace", "events");
+	cJSON_Delete(r);
+	/* Said in the log too, at the end of the pass. */
+	text = tu_slurp(fx->log, NULL);
+	assert_non_null(strstr(text, "trace write error"));
+	free(text);
+	text = status_text(fx);
+	assert_non_null(strstr(text, "write errors"));
+	assert_non_null(strstr(text, "events dropped"));
+	assert_non_null(strstr(text, strerror(ENOSPC)));
+	free(text);
+	/* Room again: events are written again. */
+	unlink(fx->wflag);
+	assert_int_equal(control_call(fx->sock, "reconcile", 5000, &reply,
+	    &err), 0);
+	free(reply);
+	r = wait_idle(fx);
+	assert_true(jnum(r, "trace", "events") > events);
+	cJSON_Delete(r);
+	assert_true(whole_lines(fx->trace) > 0);
+}
+
 static void
 daemon_backs_off_from_a_fight_and_says_so(void **state)
 {
@@ -841,6 +1107,11 @@ main(void)
 		T(daemon_failing_write_backs_off_while_status_answers),
 		T(daemon_reconcile_command_waits_for_the_pass),
 		T(daemon_sighup_reloads_the_config),
+		T(daemon_fifo_trace_path_is_refused_and_the_socket_comes_up),
+		T(daemon_sighup_reopens_a_moved_trace_file),
+		T(daemon_reload_reopens_a_removed_trace_file),
+		T(daemon_rotates_the_trace_past_max_bytes),
+		T(daemon_trace_write_errors_are_counted_in_status),
 		T(daemon_backs_off_from_a_fight_and_says_so),
 		T(daemon_answers_and_repairs_under_a_crowd_of_idle_clients),
 		T(daemon_network_change_in_a_namespace_triggers_a_pass),

@@ -175,6 +175,7 @@ config_uses_defaults_when_keys_are_absent(void **state)
 
 	expect_ok(t, "{}");
 	assert_string_equal(t->cfg->path, TEST_FILE);
+	assert_int_equal(t->cfg->trace_max_bytes, 16u << 20);
 	assert_string_equal(t->cfg->desired_state, TEST_DIR "/desired.json");
 	assert_true(t->cfg->hosts_enabled);
 	assert_string_equal(t->cfg->hosts_path, platform_default_hosts());
@@ -645,6 +646,37 @@ config_refuses_text_over_1_mib_unread(void **state)
 }
 
 static void
+config_reads_the_trace_size_cap(void **state)
+{
+	struct tctx	*t = *state;
+
+	expect_ok(t, "{'trace':{'jsonl':'t.jsonl','max_bytes':1048576}}");
+	assert_int_equal(t->cfg->trace_max_bytes, 1048576);
+	expect_ok(t, "{'trace':{'max_bytes':1024}}");
+	assert_int_equal(t->cfg->trace_max_bytes, 1024);
+	expect_ok(t, "{'trace':{'max_bytes':1073741824}}");
+	assert_int_equal(t->cfg->trace_max_bytes, 1u << 30);
+}
+
+static void
+config_refuses_a_bad_trace_size_cap(void **state)
+{
+	static const char *const bad[] = { "0", "1023", "1073741825", "1e12",
+	    "-1", "1500.5", "'16M'", "true", "null", "[]", NULL };
+	struct tctx	*t = *state;
+	char		 doc[128];
+	size_t		 i;
+
+	for (i = 0; bad[i] != NULL; i++) {
+		snprintf(doc, sizeof(doc), "{'trace':{'jsonl':'t.jsonl',"
+		    "'max_bytes':%s}}", bad[i]);
+		expect_refused(t, doc, 1);
+		expect_problem(t, "$.trace.max_bytes", "must be a whole number "
+		    "of bytes from 1024 to 1073741824");
+	}
+}
+
+static void
 config_reports_several_problems_together(void **state)
 {
 	struct tctx	*t = *state;
@@ -840,6 +872,8 @@ main(void)
 		T(config_free_takes_null),
 		T(config_load_fails_with_enoent_for_a_missing_file),
 		T(config_load_refuses_a_folder),
+		T(config_reads_the_trace_size_cap),
+		T(config_refuses_a_bad_trace_size_cap),
 		T(config_load_resolves_a_fixture_against_its_folder),
 		T(config_load_keeps_absolute_paths_of_a_fixture),
 		T(config_load_of_an_empty_object_gives_defaults_beside_it),

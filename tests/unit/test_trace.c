@@ -1,21 +1,55 @@
-/* Tests for etw/trace.c and etw/trace_jsonl.c. */
+/*
+ * Tests for etw/trace.c, etw/trace_jsonl.c and etw/trace_file_posix.c.
+ * write(2) is wrapped (-Wl,--wrap=write): a test can make the trace's
+ * writes fail as a full disk does.
+ */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include "testutil.h"
 #include "trace.h"
 
 #define CAPTURE_MAX 16u
+#define FAST_MS	    1000u	/* a refused FIFO costs far less than this */
+
+ssize_t	__real_write(int fd, const void *buf, size_t n);
+ssize_t	__wrap_write(int fd, const void *buf, size_t n);
+
+/* The write seam: while armed, the next write puts at most short_bytes
+ * through, and the one after fails with ENOSPC (a disk filling up). */
+static struct {
+	int	 armed;
+	size_t	 short_bytes;
+	int	 calls;
+} fault;
+
+ssize_t
+__wrap_write(int fd, const void *buf, size_t n)
+{
+	if (!fault.armed)
+		return __real_write(fd, buf, n);
+	if (fault.calls++ == 0 && fault.short_bytes > 0)
+		return __real_write(fd, buf, n < fault.short_bytes ? n :
+		    fault.short_bytes);
+	errno = ENOSPC;
+	return -1;
+}
 
 /* A sink that keeps copies of what it receives. */
 struct capture {
@@ -148,7 +182,7 @@ trace_jsonl_writes_one_exact_object_per_line(void **state)
 	(void)state;
 	temp_path(path, sizeof(path));
 	t = trace_new(fixed_clock, &now);
-	assert_int_equal(trace_add_jsonl(t, path, &err), 0);
+	assert_int_equal(trace_add_jsonl(t, path, 0, NULL, &err), 0);
 	trace_activity_begin(t, act);
 	trace_hosts_write_attempt(t, 2, 32, "ERROR_SHARING_VIOLATION",
 	    "sharing violation", true, 100, 51);
@@ -180,7 +214,7 @@ trace_jsonl_escapes_strings_and_replaces_bad_utf8(void **state)
 	(void)state;
 	temp_path(path, sizeof(path));
 	t = trace_new(fixed_clock, &now);
-	assert_int_equal(trace_add_jsonl(t, path, &err), 0);
+	assert_int_equal(trace_add_jsonl(t, path, 0, NULL, &err), 0);
 	trace_hosts_file_rejected(t, "C:\\hosts \"x\"",
 	    "line1\nline2\t\x01 caf\xc3\xa9 bad\xff end");
 	trace_free(t);
@@ -209,7 +243,7 @@ trace_jsonl_dates_are_utc_calendar_dates(void **state)
 	(void)state;
 	temp_path(path, sizeof(path));
 	t = trace_new(fixed_clock, &now);
-	assert_int_equal(trace_add_jsonl(t, path, &err), 0);
+	assert_int_equal(trace_add_jsonl(t, path, 0, NULL, &err), 0);
 	trace_reconcile_end(t, "failed", 0, 7);
 	trace_free(t);
 	got = tu_slurp(path, NULL);
@@ -227,10 +261,254 @@ trace_jsonl_open_failure_names_the_file(void **state)
 
 	(void)state;
 	assert_int_equal(trace_add_jsonl(t, "/nonexistent-dir/x/trace.jsonl",
-	    &err), -1);
+	    0, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "/nonexistent-dir/x/trace.jsonl"));
 	assert_int_not_equal(err.code, 0);
 	trace_free(t);
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A fresh folder and the trace path in it; the test removes both. */
+static void
+temp_dir(char *dir, size_t dlen, char *path, size_t plen)
+{
+	snprintf(dir, dlen, "/tmp/dw-trace-XXXXXX");
+	tu_mkdtemp(dir);
+	snprintf(path, plen, "%s/trace.jsonl", dir);
+}
+
+/* Checks that every line of path is one whole JSON object; returns how
+ * many there are (0 when the file does not exist). */
+static size_t
+whole_lines(const char *path)
+{
+	char	*all = tu_slurp(path, NULL), *line, *next;
+	size_t	 n = 0;
+	cJSON	*o;
+
+	if (all == NULL)
+		return 0;
+	assert_true(all[0] == '\0' || all[strlen(all) - 1] == '\n');
+	for (line = all; *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		*next++ = '\0';
+		o = cJSON_Parse(line);
+		if (!cJSON_IsObject(o))
+			fail_msg("%s: not a whole JSON object: %s", path, line);
+		cJSON_Delete(o);
+		n++;
+	}
+	free(all);
+	return n;
+}
+
+static void
+trace_jsonl_refuses_a_fifo_without_blocking(void **state)
+{
+	struct trace_jsonl_stats st;
+	struct trace_jsonl	*j;
+	struct trace		*t;
+	struct dwerr		 err;
+	char			 dir[64], path[96], c;
+	uint64_t		 t0;
+	int			 rd;
+
+	(void)state;
+	temp_dir(dir, sizeof(dir), path, sizeof(path));
+	assert_int_equal(mkfifo(path, 0600), 0);
+	t = trace_new(NULL, NULL);
+
+	/* No reader: a blocking open would wait for one forever. */
+	t0 = mono_ms();
+	assert_int_equal(trace_add_jsonl(t, path, 0, &j, &err), -1);
+	assert_true(mono_ms() - t0 < FAST_MS);
+	assert_non_null(j);
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg, "a FIFO, not a regular file"));
+
+	/* A reader: the open succeeds, and the file type refuses it. */
+	assert_true((rd = open(path, O_RDONLY | O_NONBLOCK)) >= 0);
+	assert_int_equal(trace_jsonl_reopen(j, path, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "a FIFO, not a regular file"));
+
+	/* The trace goes on without the file, and says what it lost. */
+	trace_reconcile_start(t, "once");
+	trace_jsonl_stats(j, &st);
+	assert_string_equal(st.path, path);
+	assert_false(st.open);
+	assert_int_equal(st.dropped, 1);
+	assert_int_equal(st.events, 0);
+	assert_non_null(strstr(st.error, "FIFO"));
+	assert_int_equal(read(rd, &c, 1), 0);	/* nothing reached it */
+	close(rd);
+	trace_free(t);
+	tu_rmtree(dir);
+}
+
+static void
+trace_jsonl_refuses_a_character_device(void **state)
+{
+	struct trace	*t = trace_new(NULL, NULL);
+	struct dwerr	 err;
+
+	(void)state;
+	assert_int_equal(trace_add_jsonl(t, "/dev/null", 0, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "/dev/null"));
+	assert_non_null(strstr(err.msg, "a character device"));
+	trace_free(t);
+}
+
+static void
+trace_jsonl_rotates_to_dot_1_past_max_bytes(void **state)
+{
+	struct trace_jsonl_stats st;
+	struct trace_jsonl	*j;
+	struct trace		*t;
+	struct dwerr		 err;
+	struct stat		 sb;
+	char			 dir[64], path[96], old[112], *got;
+	uint64_t		 now = 0;
+	size_t			 line, i;
+
+	(void)state;
+	temp_dir(dir, sizeof(dir), path, sizeof(path));
+	snprintf(old, sizeof(old), "%s.1", path);
+	t = trace_new(fixed_clock, &now);
+
+	/* The length of one line: every event below is the same size. */
+	assert_int_equal(trace_add_jsonl(t, path, 0, &j, &err), 0);
+	trace_hosts_unchanged(t, "/etc/hosts");
+	trace_jsonl_stats(j, &st);
+	line = (size_t)st.bytes;
+	assert_int_equal(unlink(path), 0);
+
+	/* Room for three lines and a half: the fourth starts a new file. */
+	assert_int_equal(trace_jsonl_reopen(j, path, 3 * line + line / 2,
+	    &err), 0);
+	for (i = 0; i < 4; i++)
+		trace_hosts_unchanged(t, "/etc/hosts");
+	assert_int_equal(whole_lines(old), 3);
+	assert_int_equal(whole_lines(path), 1);
+	trace_jsonl_stats(j, &st);
+	assert_int_equal(st.rotations, 1);
+	assert_int_equal(st.bytes, line);
+
+	/* Three more: the file fills again and replaces the older .1. */
+	trace_hosts_unchanged(t, "/etc/hosts");
+	trace_hosts_unchanged(t, "/etc/hosts");
+	trace_hosts_unchanged(t, "/var/other");
+	assert_int_equal(whole_lines(old), 3);
+	assert_int_equal(whole_lines(path), 1);
+	assert_int_equal(stat(old, &sb), 0);
+	assert_true((uint64_t)sb.st_size <= 3 * line + line / 2);
+	got = tu_slurp(path, NULL);
+	assert_non_null(strstr(got, "/var/other"));
+	free(got);
+	trace_jsonl_stats(j, &st);
+	assert_int_equal(st.rotations, 2);
+	assert_int_equal(st.events, 8);
+	assert_int_equal(st.write_errors, 0);
+	assert_int_equal(st.dropped, 0);
+	trace_free(t);
+	tu_rmtree(dir);
+}
+
+static void
+trace_jsonl_reopen_lets_go_of_a_moved_file(void **state)
+{
+	struct trace_jsonl	*j;
+	struct trace		*t;
+	struct dwerr		 err;
+	char			 dir[64], path[96], moved[112], *got;
+	uint64_t		 now = 0;
+
+	(void)state;
+	temp_dir(dir, sizeof(dir), path, sizeof(path));
+	snprintf(moved, sizeof(moved), "%s.moved", path);
+	t = trace_new(fixed_clock, &now);
+	assert_int_equal(trace_add_jsonl(t, path, 0, &j, &err), 0);
+	trace_hosts_unchanged(t, "/before");
+	assert_int_equal(rename(path, moved), 0);
+	trace_hosts_unchanged(t, "/still-old");	/* into the moved file */
+	assert_int_equal(trace_jsonl_reopen(j, path, 0, &err), 0);
+	trace_hosts_unchanged(t, "/after");
+	got = tu_slurp(path, NULL);
+	assert_non_null(got);
+	assert_null(strstr(got, "/before"));
+	assert_non_null(strstr(got, "/after"));
+	free(got);
+	got = tu_slurp(moved, NULL);
+	assert_non_null(strstr(got, "/still-old"));
+	assert_null(strstr(got, "/after"));
+	free(got);
+	/* Path NULL: off, nothing counted as lost. */
+	assert_int_equal(trace_jsonl_reopen(j, NULL, 0, &err), 0);
+	trace_hosts_unchanged(t, "/off");
+	{
+		struct trace_jsonl_stats st;
+
+		trace_jsonl_stats(j, &st);
+		assert_null(st.path);
+		assert_int_equal(st.dropped, 0);
+		assert_int_equal(st.events, 3);
+	}
+	trace_free(t);
+	tu_rmtree(dir);
+}
+
+static void
+trace_jsonl_counts_a_failed_write_and_keeps_other_lines_whole(void **state)
+{
+	struct trace_jsonl_stats st;
+	struct trace_jsonl	*j;
+	struct trace		*t;
+	struct dwerr		 err;
+	char			 dir[64], path[96], *got;
+	uint64_t		 now = 0;
+
+	(void)state;
+	temp_dir(dir, sizeof(dir), path, sizeof(path));
+	t = trace_new(fixed_clock, &now);
+	assert_int_equal(trace_add_jsonl(t, path, 0, &j, &err), 0);
+	trace_hosts_unchanged(t, "/one");
+
+	/* The disk fills in the middle of a line. */
+	fault.armed = 1;
+	fault.short_bytes = 20;
+	fault.calls = 0;
+	trace_hosts_unchanged(t, "/two");
+	fault.armed = 0;
+	trace_jsonl_stats(j, &st);
+	assert_int_equal(st.write_errors, 1);
+	assert_int_equal(st.dropped, 1);
+	assert_int_equal(st.events, 1);
+	assert_true(st.open);
+	assert_non_null(strstr(st.error, path));
+	assert_non_null(strstr(st.error, strerror(ENOSPC)));
+
+	/* Room again: the cut line is ended, the next one is whole. */
+	trace_hosts_unchanged(t, "/three");
+	trace_jsonl_stats(j, &st);
+	assert_int_equal(st.events, 2);
+	assert_int_equal(st.write_errors, 1);
+	got = tu_slurp(path, NULL);
+	assert_non_null(strstr(got, "\"path\":\"/one\"}\n{\"ts\":"));
+	assert_null(strstr(got, "/two"));
+	assert_non_null(strstr(got, "\n{\"ts\":\"1970-01-01T00:00:00.000000Z\","
+	    "\"event\":\"HostsUnchanged\",\"activity\":"
+	    "\"00000000-0000-0000-0000-000000000000\",\"level\":\"info\","
+	    "\"path\":\"/three\"}\n"));
+	free(got);
+	trace_free(t);
+	tu_rmtree(dir);
 }
 
 static void
@@ -263,6 +541,12 @@ main(void)
 		cmocka_unit_test(trace_jsonl_escapes_strings_and_replaces_bad_utf8),
 		cmocka_unit_test(trace_jsonl_dates_are_utc_calendar_dates),
 		cmocka_unit_test(trace_jsonl_open_failure_names_the_file),
+		cmocka_unit_test(trace_jsonl_refuses_a_fifo_without_blocking),
+		cmocka_unit_test(trace_jsonl_refuses_a_character_device),
+		cmocka_unit_test(trace_jsonl_rotates_to_dot_1_past_max_bytes),
+		cmocka_unit_test(trace_jsonl_reopen_lets_go_of_a_moved_file),
+		cmocka_unit_test(
+		    trace_jsonl_counts_a_failed_write_and_keeps_other_lines_whole),
 		cmocka_unit_test(trace_refuses_a_sink_past_the_limit),
 	};
 

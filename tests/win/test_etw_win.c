@@ -624,7 +624,8 @@ etw_and_jsonl_see_the_same_events_while_the_hosts_file_is_held(void **state)
 
 	fx->trace = trace_new(NULL, NULL);
 	assert_non_null(fx->trace);
-	if (trace_add_jsonl(fx->trace, cfg->trace_jsonl, &err) != 0)
+	if (trace_add_jsonl(fx->trace, cfg->trace_jsonl, cfg->trace_max_bytes,
+	    NULL, &err) != 0)
 		fail_msg("trace_add_jsonl: %s", err.msg);
 	if (trace_add_etw(fx->trace, &err) != 0)
 		fail_msg("trace_add_etw: %s", err.msg);

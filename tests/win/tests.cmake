@@ -35,6 +35,7 @@ set_tests_properties(test_nrpt_store_win test_cli_win PROPERTIES
 # records what reaches them), and a reconcile seen by both sinks.
 dw_unit_test(test_etw_win ${WT}/test_etw_win.c ${TESTUTIL}
 	${E}/trace_etw_win.c ${E}/tlg.c ${E}/trace.c ${E}/trace_jsonl.c
+	${E}/trace_file_win.c
 	${W}/reconcile.c ${W}/config.c ${W}/hostspass.c ${W}/hostsjob.c
 	${HOSTSFILE} ${W}/nrptpass.c ${W}/nrpt_store_win.c ${W}/log.c ${PLATFORM}
 	${P}/backoff.c ${P}/desired.c ${P}/dnsname.c ${P}/dwerr.c ${P}/dwstr.c
@@ -59,7 +60,8 @@ dw_unit_test(test_service_win ${WT}/test_service_win.c ${WT}/winrun.c
 	${W}/daemon.c ${W}/hostsjob.c ${W}/hostspass.c ${HOSTSFILE} ${W}/log.c
 	${W}/loop.c ${W}/nrptpass.c ${W}/nrpt_store_win.c ${W}/reconcile.c
 	${W}/sources.c ${W}/sources_win.c ${W}/control_win.c ${PLATFORM}
-	${E}/tlg.c ${E}/trace.c ${E}/trace_jsonl.c ${E}/trace_etw_win.c
+	${E}/tlg.c ${E}/trace.c ${E}/trace_jsonl.c ${E}/trace_file_win.c
+	${E}/trace_etw_win.c
 	${P}/backoff.c ${P}/desired.c ${P}/dnsname.c ${P}/dwerr.c ${P}/dwstr.c
 	${P}/hosts.c ${P}/journal.c ${P}/jsonv.c ${P}/nrpt.c)
 target_link_libraries(test_service_win PRIVATE dw_event)
@@ -74,7 +76,8 @@ dw_unit_test(test_daemon_win ${WT}/test_daemon_win.c ${WT}/winrun.c
 	${W}/daemon.c ${W}/hostsjob.c ${W}/hostspass.c ${HOSTSFILE} ${W}/log.c
 	${W}/loop.c ${W}/nrptpass.c ${W}/nrpt_store_win.c ${W}/reconcile.c
 	${W}/sources.c ${W}/sources_win.c ${W}/control_win.c ${PLATFORM}
-	${E}/tlg.c ${E}/trace.c ${E}/trace_jsonl.c ${E}/trace_etw_win.c
+	${E}/tlg.c ${E}/trace.c ${E}/trace_jsonl.c ${E}/trace_file_win.c
+	${E}/trace_etw_win.c
 	${P}/backoff.c ${P}/desired.c ${P}/dnsname.c ${P}/dwerr.c ${P}/dwstr.c
 	${P}/hosts.c ${P}/journal.c ${P}/jsonv.c ${P}/nrpt.c)
 target_link_libraries(test_daemon_win PRIVATE dw_event)
