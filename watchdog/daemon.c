@@ -226,8 +226,9 @@ daemon_reply_all(struct control_client **v, size_t *n, const char *json)
 	*n = 0;
 }
 
-/* (Re)reads the desired state; keeps the last good one when invalid. */
-static void
+/* (Re)reads the desired state; keeps the last good one when invalid.
+ * Returns true when a new one took effect. */
+static bool
 daemon_load_desired(struct daemon *d)
 {
 	struct desired_state	*ds;
@@ -241,13 +242,14 @@ daemon_load_desired(struct daemon *d)
 		    "\n(the last good desired state stays in force)" : "");
 		daemon_set_str(&d->desired_error, err.msg);
 		service_report(true, err.msg);
-		return;
+		return false;
 	}
 	desired_free(d->ds);
 	d->ds = ds;
 	daemon_set_str(&d->desired_error, NULL);
 	trace_desired_state_loaded(d->trace, d->cfg->desired_state,
 	    (uint32_t)ds->nnrpt, (uint32_t)ds->nhosts);
+	return true;
 }
 
 /* Records a drift repair; past the limit, fights back less and less. */
@@ -380,8 +382,10 @@ daemon_pass_start(struct daemon *d, const char *trigger, bool drift,
 	    retry && d->have_gave_up ? d->gave_up : NULL);
 	trace_reconcile_start(d->trace, trigger);
 
-	if (d->desired_dirty || d->ds == NULL)
-		daemon_load_desired(d);
+	/* A write for a new desired state is no fight, whatever else
+	 * (another program's lines) triggered the pass too. */
+	if ((d->desired_dirty || d->ds == NULL) && daemon_load_desired(d))
+		d->drift_pass = false;
 	if (d->ds == NULL) {
 		d->result = daemon_worse(d->result, RECONCILE_FAILED);
 		daemon_pass_end(d);

@@ -20,9 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +38,6 @@ extern char **environ;
 
 #define PASSES		20u	/* section rewrites under the appender */
 #define PAIRS		100u	/* concurrent `once` pairs */
-#define APPEND_MAX	2000000u /* the appender stops here at the latest */
 #define LIMIT_BYTES	(64u << 20) /* HOSTS_MAX_BYTES */
 
 #define DESIRED_A \
@@ -155,91 +152,27 @@ count(const char *hay, const char *needle)
 	return n;
 }
 
-static volatile sig_atomic_t appender_stop;
-
-static void
-appender_on_term(int sig)
-{
-	(void)sig;
-	appender_stop = 1;
-}
-
-/* The child: appends "# appended N" lines until told to stop, then
- * writes how many it appended to fd out. */
-static void
-appender_run(const char *path, int out)
-{
-	struct sigaction	 sa;
-	char			 line[64];
-	unsigned long		 n;
-	int			 fd, len;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = appender_on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	for (n = 0; !appender_stop && n < APPEND_MAX; n++) {
-		len = snprintf(line, sizeof(line), "# appended %lu\n", n);
-		while ((fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
-			if (errno != EINTR)
-				_exit(2);
-		if (write(fd, line, (size_t)len) != len)
-			_exit(3);
-		close(fd);
-	}
-	if (write(out, &n, sizeof(n)) != (ssize_t)sizeof(n))
-		_exit(4);
-	_exit(0);
-}
-
 static void
 contention_appender_loses_no_line_across_20_passes(void **state)
 {
 	struct fx	*fx = *state;
-	unsigned long	 appended = 0, want = 0, got, present = 0;
-	unsigned long	 misplaced = 0, first_gap = ULONG_MAX;
-	unsigned	 i;
-	char		*all, *p, *trace;
-	pid_t		 child;
-	int		 pfd[2], st;
-	size_t		 carried;
+	struct tu_appender	 ap;
+	unsigned long		 appended;
+	unsigned		 i;
+	char			*all, *trace;
+	size_t			 carried;
 
-	assert_int_equal(pipe(pfd), 0);
-	if ((child = fork()) == 0) {
-		close(pfd[0]);
-		appender_run(fx->hosts, pfd[1]);
-	}
-	assert_true(child > 0);
-	close(pfd[1]);
+	tu_appender_start(&ap, fx->hosts);
 	for (i = 0; i < PASSES; i++) {
 		/* Every pass changes the section, so every pass rewrites. */
 		put_desired(fx, i % 2 == 0 ? DESIRED_B : DESIRED_A);
 		assert_int_equal(once_wait(once_start(fx)), 0);
 	}
-	kill(child, SIGTERM);
-	assert_int_equal(read(pfd[0], &appended, sizeof(appended)),
-	    (ssize_t)sizeof(appended));
-	close(pfd[0]);
-	assert_int_equal(waitpid(child, &st, 0), child);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	appended = tu_appender_stop(&ap);
 	/* Every line, each once, in the order it was appended. */
+	tu_appended_check(fx->hosts, appended);
 	all = tu_slurp(fx->hosts, NULL);
 	assert_non_null(all);
-	for (p = all; (p = strstr(p, "# appended ")) != NULL; p++) {
-		got = strtoul(p + strlen("# appended "), NULL, 10);
-		/* want: the next line in order; a smaller one came late. */
-		if (got < want)
-			misplaced++;
-		else if (got > want && first_gap == ULONG_MAX)
-			first_gap = want;
-		if (got >= want)
-			want = got + 1;
-		present++;
-	}
-	if (present != appended || want != appended || misplaced != 0)
-		fail_msg("%lu lines appended: %lu lost, %lu out of order "
-		    "(first gap at %lu)", appended, appended - present,
-		    misplaced, first_gap);
 	assert_int_equal(count(all, "# DnsWatchdogSectionStart"), 1);
 	free(all);
 	trace = tu_slurp(fx->trace, NULL);

@@ -1094,6 +1094,43 @@ daemon_vpn_adapter_coming_up_is_rechecked_after_settling(void **state)
 	    "\"trigger\":\"vpn-settle\""), 2);
 }
 
+static void
+daemon_appender_loses_no_line_while_passes_rewrite(void **state)
+{
+	struct fx		*fx = *state;
+	struct tu_appender	 ap;
+	unsigned long		 appended;
+	unsigned		 i;
+	char			 cfg[512];
+	cJSON			*r;
+
+	/* A 1 ms quiet window: passes follow the appender's every line. */
+	snprintf(cfg, sizeof(cfg), "{\"desired_state\":\"desired.json\","
+	    "\"hosts\":{\"path\":\"hosts\"},\"trace\":{\"jsonl\":"
+	    "\"trace.jsonl\"},\"control\":{\"socket\":\"%s\"},"
+	    "\"daemon\":{\"quiet_ms\":1,\"max_delay_ms\":50}}", fx->sock);
+	tu_put(fx->config, cfg, strlen(cfg));
+	start(fx, false);
+	wait_ready(fx);
+	tu_appender_start(&ap, fx->hosts);
+	for (i = 0; i < 10; i++) {
+		/* A new desired state: the next pass rewrites the section. */
+		tu_put(fx->desired, i % 2 == 0 ? DESIRED_TWO : DESIRED_ONE,
+		    strlen(i % 2 == 0 ? DESIRED_TWO : DESIRED_ONE));
+		wait_hosts(fx, i % 2 == 0 ? "100.64.0.8 test.coder\n" :
+		    "100.64.0.7 build.coder\n", true);
+	}
+	appended = tu_appender_stop(&ap);
+	r = wait_idle(fx);
+	cJSON_Delete(r);
+	tu_appended_check(fx->hosts, appended);
+	print_message("%lu lines appended while the daemon rewrote the section "
+	    "%zu times: none lost, %zu carried\n", appended,
+	    trace_count(fx, "HostsWriteSucceeded", NULL),
+	    trace_count(fx, "HostsCarried", NULL));
+	assert_true(trace_count(fx, "HostsWriteSucceeded", NULL) >= 11);
+}
+
 int
 main(void)
 {
@@ -1114,6 +1151,7 @@ main(void)
 		T(daemon_trace_write_errors_are_counted_in_status),
 		T(daemon_backs_off_from_a_fight_and_says_so),
 		T(daemon_answers_and_repairs_under_a_crowd_of_idle_clients),
+		T(daemon_appender_loses_no_line_while_passes_rewrite),
 		T(daemon_network_change_in_a_namespace_triggers_a_pass),
 		T(daemon_vpn_adapter_coming_up_is_rechecked_after_settling),
 #undef T
