@@ -96,17 +96,30 @@
 /*
  * Crash points for the crash-consistency tests: a build with
  * DW_CRASH_HOOKS (tests/win/crashwrite.c, never the product) ends the
- * process at the point named by the DW_CRASH_AT environment variable.
+ * process at the point named by the DW_CRASH_AT environment variable, or
+ * pauses there for DW_PAUSE_MS milliseconds at the point named by
+ * DW_PAUSE_AT, after creating the file DW_PAUSE_SIGNAL names.
  */
 #ifdef DW_CRASH_HOOKS
 static void
 hostsfile_crash(const char *point)
 {
-	char	 at[64];
+	char	 at[64], sig[MAX_PATH], ms[16];
 	DWORD	 n = GetEnvironmentVariableA("DW_CRASH_AT", at, sizeof(at));
+	HANDLE	 h;
 
 	if (n > 0 && n < sizeof(at) && strcmp(at, point) == 0)
 		TerminateProcess(GetCurrentProcess(), 99);
+	n = GetEnvironmentVariableA("DW_PAUSE_AT", at, sizeof(at));
+	if (n == 0 || n >= sizeof(at) || strcmp(at, point) != 0)
+		return;
+	n = GetEnvironmentVariableA("DW_PAUSE_SIGNAL", sig, sizeof(sig));
+	if (n > 0 && n < sizeof(sig) && (h = CreateFileA(sig, GENERIC_WRITE,
+	    0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL)) !=
+	    INVALID_HANDLE_VALUE)
+		CloseHandle(h);
+	n = GetEnvironmentVariableA("DW_PAUSE_MS", ms, sizeof(ms));
+	Sleep(n > 0 && n < sizeof(ms) ? (DWORD)strtoul(ms, NULL, 10) : 0);
 }
 #define HOSTSFILE_CRASH(point) hostsfile_crash(point)
 #else
@@ -120,6 +133,8 @@ hostsfile_crash(const char *point)
  * nonzero return fails that step with that Win32 error.
  *   "guarded"  (target, NULL, NULL): the file was read under the guard
  *   "replace"  (target, new file, backup name): before each ReplaceFileW
+ *   "in-place" (target, NULL, NULL): the guard is closed, the in-place
+ *		open comes next
  */
 #ifdef DW_HOSTSFILE_HOOKS
 extern DWORD	(*hostsfile_hook)(const char *, const wchar_t *,
@@ -841,6 +856,7 @@ hostsfile_write(const char *path, const struct hostsfile_expect *expect,
 		note = " (it changed since it was read)";
 		goto fail;
 	}
+	HOSTSFILE_CRASH("guarded");
 	if ((e = HOSTSFILE_HOOK("guarded", p.target, NULL, NULL)) != 0)
 		goto fail;
 	if ((e = hostsfile_temp_create(&p, attrs & HOSTSFILE_KEPT_ATTRIBUTES,
@@ -959,6 +975,8 @@ hostsfile_write(const char *path, const struct hostsfile_expect *expect,
 	 * writers too; the bytes are compared again under it. */
 	CloseHandle(guard);
 	guard = INVALID_HANDLE_VALUE;
+	if ((e = HOSTSFILE_HOOK("in-place", p.target, NULL, NULL)) != 0)
+		goto fail;
 	h = CreateFileW(p.target, HOSTSFILE_IN_PLACE_ACCESS,
 	    HOSTSFILE_IN_PLACE_SHARE, NULL, OPEN_EXISTING,
 	    FILE_ATTRIBUTE_NORMAL, NULL);
