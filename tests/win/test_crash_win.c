@@ -87,8 +87,8 @@ fx_teardown(void **state)
 	return 0;
 }
 
-/* Files in the folder that a write leaves behind: ours carry the tag.
- * (Wine's ReplaceFileW leaves "rf*.tmp" files that Windows does not.) */
+/* Files in the folder that a write leaves behind: ours carry the tag. The
+ * lock file is not one: it is made once and stays for good. */
 static unsigned
 leftovers(struct fx *fx)
 {
@@ -100,7 +100,8 @@ leftovers(struct fx *fx)
 	snprintf(pat, sizeof(pat), "%s\\.hosts.dnswatchdog-*", fx->dir);
 	if ((h = FindFirstFileA(pat, &fd)) != INVALID_HANDLE_VALUE) {
 		do
-			n++;
+			if (strcmp(fd.cFileName, ".hosts.dnswatchdog-lock") != 0)
+				n++;
 		while (FindNextFileA(h, &fd));
 		FindClose(h);
 	}
@@ -235,6 +236,90 @@ crash_inside_replace_is_repaired_from_the_ready_file(void **state)
 	assert_int_equal(GetFileAttributesA(ready), INVALID_FILE_ATTRIBUTES);
 }
 
+/* A writer in another process, paused between its read and its replace. */
+struct paused {
+	struct fx	*fx;
+	HANDLE		 thread;
+	DWORD		 code;
+	char		 out[MAX_PATH];
+};
+
+static DWORD WINAPI
+paused_main(LPVOID arg)
+{
+	struct paused	*pw = arg;
+	char		 args[3 * MAX_PATH];
+
+	snprintf(args, sizeof(args), "write \"%s\" \"%s\"", pw->fx->hosts,
+	    pw->fx->newfile);
+	pw->code = winrun(DW_CRASHWRITE, args, pw->out, NULL);
+	return 0;
+}
+
+static void
+writer_in_another_process_keeps_writers_and_cleanup_out(void **state)
+{
+	struct fx	*fx = *state;
+	struct paused	 pw;
+	char		 sig[MAX_PATH], tmp[MAX_PATH], args[2 * MAX_PATH];
+	char		*got;
+	size_t		 len;
+	wchar_t		 w[MAX_PATH];
+	HANDLE		 h;
+	unsigned	 i;
+
+	memset(&pw, 0, sizeof(pw));
+	pw.fx = fx;
+	snprintf(pw.out, sizeof(pw.out), "%s\\paused.txt", fx->dir);
+	snprintf(sig, sizeof(sig), "%s\\paused", fx->dir);
+	SetEnvironmentVariableA("DW_PAUSE_AT", "guarded");
+	SetEnvironmentVariableA("DW_PAUSE_MS", "3000");
+	SetEnvironmentVariableA("DW_PAUSE_SIGNAL", sig);
+	pw.thread = CreateThread(NULL, 0, paused_main, &pw, 0, NULL);
+	assert_non_null(pw.thread);
+	for (i = 0; i < 500 && GetFileAttributesA(sig) ==
+	    INVALID_FILE_ATTRIBUTES; i++)
+		Sleep(10);
+	SetEnvironmentVariableA("DW_PAUSE_AT", NULL);
+	SetEnvironmentVariableA("DW_PAUSE_MS", NULL);
+	SetEnvironmentVariableA("DW_PAUSE_SIGNAL", NULL);
+	assert_true(i < 500);
+	/* It holds the lock and the guard. An editor saving is refused: */
+	MultiByteToWideChar(CP_UTF8, 0, fx->hosts, -1, w, MAX_PATH);
+	h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ |
+	    FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING, 0, NULL);
+	assert_true(h == INVALID_HANDLE_VALUE);
+	assert_int_equal(GetLastError(), ERROR_SHARING_VIOLATION);
+	/* a second writer fails transiently, */
+	snprintf(args, sizeof(args), "write \"%s\" \"%s\"", fx->hosts,
+	    fx->newfile);
+	assert_int_equal(winrun(DW_CRASHWRITE, args, fx->out, NULL), 1);
+	got = tu_slurp(fx->out, &len);
+	assert_non_null(strstr(got, "another dnswatchdog is writing it"));
+	free(got);
+	/* and a cleanup leaves what looks like its temp file alone. */
+	snprintf(tmp, sizeof(tmp), "%s\\.hosts.dnswatchdog-busy01", fx->dir);
+	tu_put(tmp, "x", 1);
+	snprintf(args, sizeof(args), "cleanup \"%s\"", fx->hosts);
+	assert_int_equal(winrun(DW_CRASHWRITE, args, fx->out, NULL), 0);
+	got = tu_slurp(fx->out, &len);
+	assert_int_equal(atoi(got), 0);
+	free(got);
+	assert_true(GetFileAttributesA(tmp) != INVALID_FILE_ATTRIBUTES);
+	got = tu_slurp(fx->hosts, &len);
+	assert_true(is(got, len, fx->old, fx->oldlen));
+	free(got);
+	assert_int_equal(WaitForSingleObject(pw.thread, 20000), WAIT_OBJECT_0);
+	CloseHandle(pw.thread);
+	assert_int_equal(pw.code, 0);
+	got = tu_slurp(fx->hosts, &len);
+	assert_true(is(got, len, fx->new, fx->newlen));
+	free(got);
+	/* Its writer gone, the leftover goes. */
+	assert_int_equal(winrun(DW_CRASHWRITE, args, fx->out, NULL), 0);
+	assert_int_equal(leftovers(fx), 0);
+}
+
 int
 main(void)
 {
@@ -245,6 +330,7 @@ main(void)
 		T(crash_after_the_journal_leaves_the_old_file),
 		T(crash_mid_in_place_write_is_rolled_forward),
 		T(crash_inside_replace_is_repaired_from_the_ready_file),
+		T(writer_in_another_process_keeps_writers_and_cleanup_out),
 #undef T
 	};
 

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wctype.h>
 
 #include <cmocka.h>
 
@@ -31,6 +30,7 @@
 #define EVENTS_MAX	64u
 #define HOLD_MS		2000u	/* how long the retry test's holder keeps the file */
 #define DEADLINE_MS	500u	/* the give-up test's deadline */
+#define HOSTS_BYTES	(1u << 20)	/* most a test reads */
 
 #define OLD	"127.0.0.1 localhost\r\n# CoderHostsSectionStart\r\n" \
 		"10.0.0.1 old.coder\r\n# CoderHostsSectionEnd\r\n"
@@ -41,6 +41,8 @@
 #define LEN(s)	(sizeof(s) - 1)
 
 #define JOURNAL	".hosts" HOSTSFILE_TEMP_TAG "journal"
+#define STALE	".hosts" HOSTSFILE_TEMP_TAG "journal-stale"
+#define LOCK	".hosts" HOSTSFILE_TEMP_TAG "lock"
 
 /* A trace sink recording what the tests look at. */
 struct events {
@@ -206,24 +208,12 @@ set_attributes(const char *path, DWORD a)
 	free(w);
 }
 
-/* True for the empty "rf<hex>.tmp" that Wine's ReplaceFileW creates beside
- * the file (GetTempFileNameW) to move the original out of the way, and
- * leaves behind when that move fails. Windows' ReplaceFileW makes none. */
-static bool
-wine_replace_leftover(const wchar_t *name, DWORD size)
-{
-	size_t	 n = wcslen(name), i;
-
-	if (size != 0 || n < 7 || n > 10 || wcsncmp(name, L"rf", 2) != 0 ||
-	    wcscmp(name + n - 4, L".tmp") != 0)
-		return false;
-	for (i = 2; i < n - 4; i++)
-		if (!iswxdigit(name[i]))
-			return false;
-	return true;
-}
-
-/* Number of entries in dir besides ".", ".." and Wine's leftovers. */
+/* Number of entries in dir besides "." and "..". Every write and cleanup
+ * leaves the lock file (".hosts.dnswatchdog-lock", there for good), so a
+ * folder holding only the hosts file counts 2. Wine's ReplaceFileW makes an
+ * "rf<hex>.tmp" beside the file when no backup name is given, and leaves it
+ * when moving the original aside fails; the writer gives one, so none
+ * appears, and any would be counted. */
 static int
 entries(const char *dir)
 {
@@ -241,9 +231,7 @@ entries(const char *dir)
 		return 0;
 	do {
 		if (wcscmp(fd.cFileName, L".") != 0 &&
-		    wcscmp(fd.cFileName, L"..") != 0 &&
-		    !wine_replace_leftover(fd.cFileName, fd.nFileSizeLow |
-		    fd.nFileSizeHigh))
+		    wcscmp(fd.cFileName, L"..") != 0)
 			n++;
 	} while (FindNextFileW(find, &fd));
 	FindClose(find);
@@ -474,14 +462,14 @@ hostsfile_replace_writes_exact_bytes_and_leaves_no_temp_file(void **state)
 	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res, &err), 0);
 	assert_string_equal(res.method, "replace");
 	assert_bytes(fx->path, NEW, LEN(NEW));
-	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(entries(fx->dir), 2);
 	/* The temp file's dot name does not make the result hidden. */
 	assert_false(attributes(fx->path) & FILE_ATTRIBUTE_HIDDEN);
 	assert_int_equal(hostsfile_write(fx->path, NULL, SHORT, LEN(SHORT), &res,
 	    &err), 0);
 	assert_string_equal(res.method, "replace");
 	assert_bytes(fx->path, SHORT, LEN(SHORT));
-	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(entries(fx->dir), 2);
 }
 
 static void
@@ -499,7 +487,7 @@ hostsfile_replace_keeps_hidden_and_archive_attributes(void **state)
 	assert_string_equal(res.method, "replace");
 	assert_int_equal(attributes(fx->path) & kept, kept);
 	assert_bytes(fx->path, NEW, LEN(NEW));
-	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(entries(fx->dir), 2);
 }
 
 static void
@@ -521,7 +509,7 @@ hostsfile_creates_a_missing_file_that_read_saw_as_empty(void **state)
 	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res, &err), 0);
 	assert_string_equal(res.method, "create");
 	assert_bytes(fx->path, NEW, LEN(NEW));
-	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(entries(fx->dir), 2);
 	assert_int_equal(hostsfile_read(fx->path, 1 << 20, &buf, &len, &there,
 	    &err), 0);
 	assert_true(there);
@@ -546,11 +534,11 @@ hostsfile_accepts_forward_slashes(void **state)
 	assert_int_equal(hostsfile_write(slashed, NULL, NEW, LEN(NEW), &res, &err), 0);
 	assert_string_equal(res.method, "replace");
 	assert_bytes(fx->path, NEW, LEN(NEW));
-	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(entries(fx->dir), 2);
 	in_dir(fx, ".hosts" HOSTSFILE_TEMP_TAG "a1b2c3", tmp, sizeof(tmp));
 	put(tmp, "x", 1);
 	assert_int_equal(hostsfile_cleanup(slashed), 1);
-	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(entries(fx->dir), 2);
 }
 
 static void
@@ -591,11 +579,11 @@ hostsfile_share_mode_0_holder_fails_transiently_keeping_the_original(
 	assert_true(res.transient);
 	assert_string_equal(hostsfile_error_name(err.code),
 	    "ERROR_SHARING_VIOLATION");
-	snprintf(want, sizeof(want), "cannot replace %s (held open by another "
+	snprintf(want, sizeof(want), "cannot read %s (held open by another "
 	    "process): ", fx->path);
 	assert_int_equal(strncmp(err.msg, want, strlen(want)), 0);
 	assert_non_null(strstr(err.msg, "(error 32)"));
-	assert_int_equal(entries(fx->dir), 1);	/* the temp file is gone */
+	assert_int_equal(entries(fx->dir), 2);	/* the temp file is gone */
 	CloseHandle(h);
 	assert_bytes(fx->path, OLD, LEN(OLD));
 }
@@ -619,11 +607,11 @@ hostsfile_holder_without_delete_sharing_gets_an_in_place_rewrite(
 	    &err), 0);
 	assert_string_equal(res.method, "in-place-journaled");
 	assert_bytes(fx->path, SHORT, LEN(SHORT));
-	assert_int_equal(entries(fx->dir), 1);	/* no temp, no journal */
+	assert_int_equal(entries(fx->dir), 2);	/* no temp, no journal */
 	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res, &err), 0);
 	assert_string_equal(res.method, "in-place-journaled");
 	assert_bytes(fx->path, NEW, LEN(NEW));
-	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(entries(fx->dir), 2);
 	/* Same file: the holder's handle reads the new bytes. */
 	zero.QuadPart = 0;
 	assert_true(SetFilePointerEx(h, zero, NULL, FILE_BEGIN));
@@ -659,12 +647,12 @@ hostsfile_mapped_view_refusing_to_shrink_keeps_the_original(void **state)
 	assert_bytes(fx->path, OLD, LEN(OLD));
 	/* Refused before a byte was written, not written and put back. */
 	assert_int_equal(last_write(fx->path), written);
-	assert_int_equal(entries(fx->dir), 1);	/* no temp, no journal */
+	assert_int_equal(entries(fx->dir), 2);	/* no temp, no journal */
 	/* Growing is allowed under a view. */
 	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res, &err), 0);
 	assert_string_equal(res.method, "in-place-journaled");
 	assert_bytes(fx->path, NEW, LEN(NEW));
-	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(entries(fx->dir), 2);
 	UnmapViewOfFile(view);
 	CloseHandle(map);
 	CloseHandle(h);
@@ -689,7 +677,7 @@ hostsfile_read_only_attribute_is_a_permanent_error(void **state)
 	assert_non_null(strstr(err.msg, "(error 5)"));
 	assert_true(attributes(fx->path) & FILE_ATTRIBUTE_READONLY);
 	assert_bytes(fx->path, OLD, LEN(OLD));
-	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(entries(fx->dir), 2);
 }
 
 static void
@@ -715,7 +703,8 @@ hostsfile_cleanup_removes_only_our_temp_files(void **state)
 		put(p, "k", 1);
 	}
 	assert_int_equal(hostsfile_cleanup(fx->path), 2);
-	assert_int_equal(entries(fx->dir), (int)(sizeof(keep) / sizeof(keep[0])));
+	/* What it kept, and the lock file. */
+	assert_int_equal(entries(fx->dir), (int)(sizeof(keep) / sizeof(keep[0])) + 1);
 	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
 		in_dir(fx, keep[i], p, sizeof(p));
 		assert_true(exists(p));
@@ -741,14 +730,14 @@ hostsfile_cleanup_rolls_a_complete_journal_forward(void **state)
 	assert_int_equal(hostsfile_cleanup(fx->path), 1);
 	assert_bytes(fx->path, NEW, LEN(NEW));
 	assert_false(exists(j));
-	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(entries(fx->dir), 2);
 	/* A shrinking write cuts the file first: old bytes at the new length. */
 	put(fx->path, OLD, LEN(cut));
 	put_journal(j, OLD, LEN(OLD), cut, LEN(cut), SIZE_MAX);
 	assert_int_equal(hostsfile_cleanup(fx->path), 1);
 	assert_bytes(fx->path, cut, LEN(cut));
 	assert_false(exists(j));
-	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(entries(fx->dir), 2);
 }
 
 static void
@@ -769,7 +758,7 @@ hostsfile_cleanup_discards_a_truncated_journal_leaving_the_file(void **state)
 	assert_int_equal(hostsfile_cleanup(fx->path), 1);
 	assert_bytes(fx->path, OLD, LEN(OLD));
 	assert_false(exists(j));
-	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(entries(fx->dir), 2);
 }
 
 static void
@@ -788,18 +777,31 @@ hostsfile_cleanup_discards_a_journal_with_a_bad_checksum(void **state)
 }
 
 static void
-hostsfile_cleanup_leaves_a_file_rewritten_after_the_crash(void **state)
+hostsfile_cleanup_sets_aside_a_journal_over_a_file_changed_since(void **state)
 {
 	struct fx	*fx = *state;
 	static const char mine[] = "# edited by hand after the crash\r\n";
 	char		 j[PATH_BYTES];
 
+	char		 stale[PATH_BYTES], *jb;
+	size_t		 jlen;
+
 	put(fx->path, mine, LEN(mine));
 	in_dir(fx, JOURNAL, j, sizeof(j));
+	in_dir(fx, STALE, stale, sizeof(stale));
 	put_journal(j, OLD, LEN(OLD), NEW, LEN(NEW), SIZE_MAX);
 	assert_int_equal(hostsfile_cleanup(fx->path), 1);
 	assert_bytes(fx->path, mine, LEN(mine));
 	assert_false(exists(j));
+	/* Not replayed, not lost: set aside, whole, for a person to look at. */
+	assert_int_equal(journal_encode(OLD, LEN(OLD), NEW, LEN(NEW), &jb,
+	    &jlen), 0);
+	assert_bytes(stale, jb, jlen);
+	free(jb);
+	assert_int_equal(hostsfile_journal_pending(fx->path), 0);
+	/* Later cleanups leave it be. */
+	assert_int_equal(hostsfile_cleanup(fx->path), 0);
+	assert_true(exists(stale));
 }
 
 static void
@@ -826,7 +828,7 @@ hostsfile_write_finishes_a_pending_journal_before_writing(void **state)
 	    "%s: ", fx->path);
 	assert_int_equal(strncmp(err.msg, want, strlen(want)), 0);
 	assert_true(exists(j));
-	assert_int_equal(entries(fx->dir), 2);
+	assert_int_equal(entries(fx->dir), 3);
 	CloseHandle(h);
 	assert_bytes(fx->path, partial, LEN(OLD));
 	assert_int_equal(hostsfile_write(fx->path, NULL, SHORT, LEN(SHORT), &res,
@@ -834,7 +836,400 @@ hostsfile_write_finishes_a_pending_journal_before_writing(void **state)
 	assert_string_equal(res.method, "replace");
 	assert_bytes(fx->path, SHORT, LEN(SHORT));
 	assert_false(exists(j));
-	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(entries(fx->dir), 2);
+}
+
+/*
+ * The writer's seam (DW_HOSTSFILE_HOOKS): code run at named points of a
+ * write, as another program would run between its steps.
+ */
+extern DWORD	(*hostsfile_hook)(const char *, const wchar_t *,
+		    const wchar_t *, const wchar_t *);
+
+struct hook {
+	const char	*point;		/* where to act */
+	unsigned	 calls;		/* at point so far */
+	DWORD		 result[8];	/* what the nth call returns */
+	DWORD		 writer;	/* error of a writer's open at "guarded" */
+	DWORD		 reader;	/* error of a reader's open there */
+	HANDLE		 scanner;	/* a handle on the new copy */
+	unsigned	 release_at;	/* the call that closes scanner */
+	bool		 move_aside;	/* play 1177 (with result): the original
+					 * went to the backup name */
+	bool		 remove_new;	/* the new copy vanishes */
+	const char	*append;	/* written to the end of the target */
+};
+
+static struct hook	 hk;
+
+/* Opens name with access and share as another program: 0 or its error. */
+static DWORD
+try_open(const wchar_t *name, DWORD access, DWORD share)
+{
+	HANDLE	 h = CreateFileW(name, access, share, NULL, OPEN_EXISTING,
+		    FILE_ATTRIBUTE_NORMAL, NULL);
+
+	if (h == INVALID_HANDLE_VALUE)
+		return GetLastError();
+	CloseHandle(h);
+	return 0;
+}
+
+static DWORD
+hook_run(const char *point, const wchar_t *target, const wchar_t *file,
+    const wchar_t *backup)
+{
+	HANDLE	 h;
+	DWORD	 n, r;
+
+	if (strcmp(point, hk.point) != 0)
+		return 0;
+	r = hk.calls < 8 ? hk.result[hk.calls] : hk.result[7];
+	hk.calls++;
+	if (strcmp(point, "guarded") == 0) {
+		/* Notepad saving, an agent appending: both share everything. */
+		hk.writer = try_open(target, GENERIC_READ | GENERIC_WRITE,
+		    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE);
+		if (hk.writer == 0)
+			hk.writer = try_open(target, FILE_APPEND_DATA,
+			    FILE_SHARE_READ | FILE_SHARE_WRITE |
+			    FILE_SHARE_DELETE);
+		hk.reader = try_open(target, GENERIC_READ, FILE_SHARE_READ |
+		    FILE_SHARE_WRITE | FILE_SHARE_DELETE);
+	}
+	if (hk.append != NULL) {
+		h = CreateFileW(target, FILE_APPEND_DATA, FILE_SHARE_READ |
+		    FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+		    FILE_ATTRIBUTE_NORMAL, NULL);
+		assert_true(h != INVALID_HANDLE_VALUE);
+		assert_true(WriteFile(h, hk.append, (DWORD)strlen(hk.append),
+		    &n, NULL));
+		CloseHandle(h);
+	}
+	if (file != NULL && hk.scanner == NULL && hk.release_at > 0) {
+		/* A scanner looking at the fresh file, as they do. */
+		hk.scanner = CreateFileW(file, GENERIC_READ, FILE_SHARE_READ |
+		    FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+		    FILE_ATTRIBUTE_NORMAL, NULL);
+		assert_true(hk.scanner != INVALID_HANDLE_VALUE);
+	} else if (hk.scanner != NULL && hk.calls == hk.release_at) {
+		CloseHandle(hk.scanner);
+		hk.scanner = INVALID_HANDLE_VALUE;
+	}
+	if (hk.move_aside && r != 0)
+		assert_true(MoveFileExW(target, backup, 0));
+	if (hk.remove_new)
+		assert_true(DeleteFileW(file));
+	return r;
+}
+
+static void
+hook_set(const char *point)
+{
+	memset(&hk, 0, sizeof(hk));
+	hk.point = point;
+	hostsfile_hook = hook_run;
+}
+
+static void
+hook_clear(void)
+{
+	if (hk.scanner != NULL && hk.scanner != INVALID_HANDLE_VALUE)
+		CloseHandle(hk.scanner);
+	hostsfile_hook = NULL;
+}
+
+static void
+hostsfile_guard_keeps_writers_out_from_the_read_to_the_replace(void **state)
+{
+	struct fx	*fx = *state;
+	struct hostsfile_result	 res;
+	struct hostsfile_expect	 ex = { OLD, LEN(OLD), true };
+	struct dwerr	 err;
+
+	put(fx->path, OLD, LEN(OLD));
+	hook_set("guarded");
+	assert_int_equal(hostsfile_write(fx->path, &ex, NEW, LEN(NEW), &res,
+	    &err), 0);
+	hook_clear();
+	assert_int_equal(hk.calls, 1);
+	/* Between the read and the replace: writers retry, readers read. */
+	assert_int_equal(hk.writer, ERROR_SHARING_VIOLATION);
+	assert_int_equal(hk.reader, 0);
+	/* ReplaceFileW works with the guard open. */
+	assert_string_equal(res.method, "replace");
+	assert_string_equal(res.guard, "share-deny");
+	assert_null(res.carry);
+	assert_bytes(fx->path, NEW, LEN(NEW));
+	assert_int_equal(entries(fx->dir), 2);
+}
+
+static void
+hostsfile_guard_is_refused_while_a_writer_has_the_file_open(void **state)
+{
+	struct fx	*fx = *state;
+	struct hostsfile_result	 res;
+	struct dwerr	 err;
+	wchar_t		*w = wide(fx->path);
+	HANDLE		 h;
+
+	put(fx->path, OLD, LEN(OLD));
+	/* An editor in the middle of saving, sharing everything. */
+	h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ |
+	    FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+	    FILE_ATTRIBUTE_NORMAL, NULL);
+	free(w);
+	assert_true(h != INVALID_HANDLE_VALUE);
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res,
+	    &err), -1);
+	assert_int_equal(err.code, ERROR_SHARING_VIOLATION);
+	assert_true(res.transient);
+	CloseHandle(h);
+	assert_bytes(fx->path, OLD, LEN(OLD));
+	assert_int_equal(entries(fx->dir), 2);
+}
+
+static void
+hostsfile_conditional_write_over_changed_content_leaves_it(void **state)
+{
+	struct fx	*fx = *state;
+	static const char mine[] = "127.0.0.1 localhost\r\n10.1.1.1 mine\r\n";
+	struct hostsfile_result	 res;
+	struct hostsfile_expect	 ex = { OLD, LEN(OLD), true };
+	struct hostsfile_expect	 none = { NULL, 0, false };
+	struct dwerr	 err;
+	uint64_t	 written;
+	wchar_t		*w;
+
+	put(fx->path, mine, LEN(mine));
+	written = last_write(fx->path);
+	Sleep(20);	/* so that a write would show in the time stamp */
+	assert_int_equal(hostsfile_write(fx->path, &ex, NEW, LEN(NEW), &res,
+	    &err), -1);
+	assert_int_equal(err.code, HOSTSFILE_CHANGED);
+	assert_string_equal(hostsfile_error_name(err.code), "CHANGED");
+	assert_true(res.transient);
+	assert_non_null(strstr(err.msg, "changed since it was read"));
+	assert_bytes(fx->path, mine, LEN(mine));
+	assert_int_equal(last_write(fx->path), written);
+	assert_int_equal(entries(fx->dir), 2);	/* no temp file */
+	/* Computed from a missing file, but there is one now. */
+	assert_int_equal(hostsfile_write(fx->path, &none, NEW, LEN(NEW), &res,
+	    &err), -1);
+	assert_int_equal(err.code, HOSTSFILE_CHANGED);
+	assert_bytes(fx->path, mine, LEN(mine));
+	/* Computed from a file that is gone now. */
+	w = wide(fx->path);
+	assert_true(DeleteFileW(w));
+	free(w);
+	assert_int_equal(hostsfile_write(fx->path, &ex, NEW, LEN(NEW), &res,
+	    &err), -1);
+	assert_int_equal(err.code, HOSTSFILE_CHANGED);
+	assert_false(exists(fx->path));
+	assert_int_equal(entries(fx->dir), 1);	/* the lock file */
+	/* From what is there: goes ahead. */
+	assert_int_equal(hostsfile_write(fx->path, &none, NEW, LEN(NEW), &res,
+	    &err), 0);
+	assert_string_equal(res.method, "create");
+	assert_bytes(fx->path, NEW, LEN(NEW));
+}
+
+/* Takes the writer's lock on fx's hosts file the way another dnswatchdog
+ * does (locks belong to a handle: another process looks the same). */
+static HANDLE
+lock_take(struct fx *fx)
+{
+	OVERLAPPED	 ov;
+	char		 p[PATH_BYTES];
+	wchar_t		*w;
+	HANDLE		 h;
+
+	in_dir(fx, LOCK, p, sizeof(p));
+	w = wide(p);
+	h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ |
+	    FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS,
+	    FILE_ATTRIBUTE_NORMAL, NULL);
+	free(w);
+	assert_true(h != INVALID_HANDLE_VALUE);
+	memset(&ov, 0, sizeof(ov));
+	assert_true(LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK |
+	    LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ov));
+	return h;
+}
+
+static void
+hostsfile_held_lock_fails_transiently_leaving_the_writers_files(void **state)
+{
+	struct fx	*fx = *state;
+	struct hostsfile_result	 res;
+	struct dwerr	 err;
+	char		 tmp[PATH_BYTES], j[PATH_BYTES];
+	HANDLE		 lock;
+
+	put(fx->path, OLD, LEN(OLD));
+	/* The other writer's temp file, and its journal. */
+	in_dir(fx, ".hosts" HOSTSFILE_TEMP_TAG "w0rk3r", tmp, sizeof(tmp));
+	put(tmp, NEW, LEN(NEW));
+	in_dir(fx, JOURNAL, j, sizeof(j));
+	put_journal(j, OLD, LEN(OLD), NEW, LEN(NEW), 40);
+	lock = lock_take(fx);
+	assert_int_equal(hostsfile_write(fx->path, NULL, SHORT, LEN(SHORT),
+	    &res, &err), -1);
+	assert_int_equal(err.code, ERROR_LOCK_VIOLATION);
+	assert_true(res.transient);
+	assert_non_null(strstr(err.msg, "(another dnswatchdog is writing it)"));
+	/* Cleanup under a busy lock touches nothing. */
+	assert_int_equal(hostsfile_cleanup(fx->path), 0);
+	assert_true(exists(tmp));
+	assert_true(exists(j));
+	assert_bytes(fx->path, OLD, LEN(OLD));
+	assert_int_equal(entries(fx->dir), 4);
+	CloseHandle(lock);
+	/* Its writer gone, they are leftovers. */
+	assert_int_equal(hostsfile_cleanup(fx->path), 2);
+	assert_false(exists(tmp));
+	assert_false(exists(j));
+	assert_int_equal(entries(fx->dir), 2);
+}
+
+static void
+hostsfile_held_new_copy_is_retried_not_rewritten_in_place(void **state)
+{
+	struct fx	*fx = *state;
+	struct hostsfile_result	 res;
+	struct dwerr	 err;
+	uint64_t	 t0, took;
+
+	put(fx->path, OLD, LEN(OLD));
+	/* A scanner on the new copy for as long as the writer tries. */
+	hook_set("replace");
+	hk.release_at = 100;
+	t0 = platform_mono_ms();
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res,
+	    &err), -1);
+	took = platform_mono_ms() - t0;
+	hook_clear();
+	print_message("new copy held: %u replaces in %llu ms\n", hk.calls,
+	    (unsigned long long)took);
+	assert_int_equal(err.code, ERROR_SHARING_VIOLATION);
+	assert_true(res.transient);
+	assert_non_null(strstr(err.msg, "(the new copy is held open by another "
+	    "process)"));
+	assert_int_equal(hk.calls, 4);
+	assert_true(took < 500);
+	/* Not rewritten in place: the DNS client never saw half a file. */
+	assert_bytes(fx->path, OLD, LEN(OLD));
+	assert_int_equal(entries(fx->dir), 2);
+	/* A scanner that lets go after a look: the retry replaces. */
+	hook_set("replace");
+	hk.release_at = 2;
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res,
+	    &err), 0);
+	hook_clear();
+	assert_int_equal(hk.calls, 2);
+	assert_string_equal(res.method, "replace");
+	assert_bytes(fx->path, NEW, LEN(NEW));
+	assert_int_equal(entries(fx->dir), 2);
+}
+
+static void
+hostsfile_unable_to_remove_replaced_leaves_no_stray_file(void **state)
+{
+	struct fx	*fx = *state;
+	struct hostsfile_result	 res;
+	struct dwerr	 err;
+	unsigned	 i;
+
+	put(fx->path, OLD, LEN(OLD));
+	/* 1175 with the target free: retried, then transient. */
+	hook_set("replace");
+	for (i = 0; i < 8; i++)
+		hk.result[i] = ERROR_UNABLE_TO_REMOVE_REPLACED;
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res,
+	    &err), -1);
+	hook_clear();
+	assert_int_equal(err.code, ERROR_UNABLE_TO_REMOVE_REPLACED);
+	assert_true(res.transient);
+	assert_bytes(fx->path, OLD, LEN(OLD));
+	assert_int_equal(entries(fx->dir), 2);
+	/* 1177: the original went to the backup name every time. */
+	hook_set("replace");
+	hk.move_aside = true;
+	for (i = 0; i < 8; i++)
+		hk.result[i] = ERROR_UNABLE_TO_MOVE_REPLACEMENT_2;
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res,
+	    &err), -1);
+	hook_clear();
+	assert_int_equal(err.code, ERROR_UNABLE_TO_MOVE_REPLACEMENT_2);
+	assert_true(res.transient);
+	assert_int_equal(hk.calls, 4);
+	assert_bytes(fx->path, OLD, LEN(OLD));
+	assert_int_equal(entries(fx->dir), 2);
+	/* Once, then the replace works. */
+	hook_set("replace");
+	hk.move_aside = true;
+	hk.result[0] = ERROR_UNABLE_TO_MOVE_REPLACEMENT_2;
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res,
+	    &err), 0);
+	assert_int_equal(hk.calls, 2);
+	hook_clear();
+	assert_string_equal(res.method, "replace");
+	assert_bytes(fx->path, NEW, LEN(NEW));
+	assert_int_equal(entries(fx->dir), 2);
+}
+
+static void
+hostsfile_vanished_new_copy_is_transient(void **state)
+{
+	struct fx	*fx = *state;
+	struct hostsfile_result	 res;
+	struct dwerr	 err;
+
+	put(fx->path, OLD, LEN(OLD));
+	hook_set("replace");
+	hk.remove_new = true;
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res,
+	    &err), -1);
+	hook_clear();
+	assert_true(res.transient);
+	assert_non_null(strstr(err.msg, "(the new copy vanished)"));
+	assert_bytes(fx->path, OLD, LEN(OLD));
+	assert_int_equal(entries(fx->dir), 2);
+}
+
+static void
+hostsfile_in_place_keeps_an_append_made_before_its_open(void **state)
+{
+	struct fx	*fx = *state;
+	static const char more[] = "10.7.7.7 appended.example\r\n";
+	struct hostsfile_result	 res;
+	struct dwerr	 err;
+	char		 both[LEN(OLD) + LEN(more)];
+	HANDLE		 h;
+
+	put(fx->path, OLD, LEN(OLD));
+	memcpy(both, OLD, LEN(OLD));
+	memcpy(both + LEN(OLD), more, LEN(more));
+	h = hold(fx->path, FILE_SHARE_READ | FILE_SHARE_WRITE);
+	/* An agent appends in the moment between the guard and the
+	 * in-place handle. */
+	hook_set("in-place");
+	hk.append = more;
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res,
+	    &err), -1);
+	hook_clear();
+	assert_int_equal(hk.calls, 1);
+	assert_int_equal(err.code, HOSTSFILE_CHANGED);
+	assert_true(res.transient);
+	assert_bytes(fx->path, both, sizeof(both));
+	assert_int_equal(entries(fx->dir), 2);	/* no journal, no temp */
+	/* The next attempt, from what is there, rewrites in place. */
+	assert_int_equal(hostsfile_write(fx->path, NULL, NEW, LEN(NEW), &res,
+	    &err), 0);
+	assert_string_equal(res.method, "in-place-journaled");
+	assert_string_equal(res.guard, "share-deny");
+	assert_bytes(fx->path, NEW, LEN(NEW));
+	CloseHandle(h);
 }
 
 static void
@@ -858,22 +1253,36 @@ hostsfile_classifies_win32_codes(void **state)
 	assert_string_equal(hostsfile_error_name(0x7fffffff), "");
 }
 
-/* The job's render callback: the same new content every time. It does not
- * read the file, since nobody can while a share-mode-0 holder keeps it. */
+/* The job's render callback: the same new content every time, computed
+ * from the file as read (which a share-mode-0 holder makes fail, as it
+ * makes the real render fail: a transient error). */
 struct render {
 	const char	*s;
 	size_t		 len;
 	unsigned	 calls;
+	const char	*path;
+	char		*read;		/* what *expect points to */
+	size_t		 readlen;
 };
 
 static int
-render_fixed(void *ctx, char **buf, size_t *len, bool *changed,
+render_fixed(void *ctx, const struct hostsfile_carry *carry,
+    struct hostsfile_expect *expect, char **buf, size_t *len, bool *changed,
     struct dwerr *err)
 {
 	struct render	*r = ctx;
+	bool		 there;
 
-	(void)err;
+	assert_null(carry);	/* Windows never hands one back */
 	r->calls++;
+	free(r->read);
+	r->read = NULL;
+	if (hostsfile_read(r->path, HOSTS_BYTES, &r->read, &r->readlen, &there,
+	    err) != 0)
+		return -1;
+	expect->buf = r->read;
+	expect->len = r->readlen;
+	expect->exists = there;
 	assert_non_null(*buf = malloc(r->len));
 	memcpy(*buf, r->s, r->len);
 	*len = r->len;
@@ -886,7 +1295,7 @@ static enum hostsjob_state
 run_job(struct fx *fx, const struct backoff_policy *pol, const char *s,
     size_t len, unsigned *attempts, uint64_t *start_ms)
 {
-	struct render		 r = { s, len, 0 };
+	struct render		 r = { s, len, 0, fx->path, NULL, 0 };
 	struct hostsjob		*job;
 	enum hostsjob_state	 st;
 	uint32_t		 delay;
@@ -903,6 +1312,7 @@ run_job(struct fx *fx, const struct backoff_policy *pol, const char *s,
 	if (st == HOSTSJOB_DONE)
 		assert_true(hostsjob_wrote(job));
 	hostsjob_free(job);
+	free(r.read);
 	return st;
 }
 
@@ -950,7 +1360,7 @@ hostsjob_succeeds_after_a_share_mode_0_holder_lets_go(void **state)
 		;
 	assert_int_equal(attempts, want);
 	assert_bytes(fx->path, NEW, LEN(NEW));
-	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(entries(fx->dir), 2);
 }
 
 static void
@@ -994,6 +1404,7 @@ hostsjob_gives_up_at_the_deadline_leaving_the_file_unchanged(void **state)
 	assert_true(ev->transient[last]);
 	assert_true(ev->elapsed[last] >= DEADLINE_MS);
 	assert_bytes(fx->path, OLD, LEN(OLD));
+	/* No read ever succeeded, so no write began: not even a lock file. */
 	assert_int_equal(entries(fx->dir), 1);
 }
 
@@ -1016,8 +1427,16 @@ main(void)
 		T(hostsfile_cleanup_rolls_a_complete_journal_forward),
 		T(hostsfile_cleanup_discards_a_truncated_journal_leaving_the_file),
 		T(hostsfile_cleanup_discards_a_journal_with_a_bad_checksum),
-		T(hostsfile_cleanup_leaves_a_file_rewritten_after_the_crash),
+		T(hostsfile_cleanup_sets_aside_a_journal_over_a_file_changed_since),
 		T(hostsfile_write_finishes_a_pending_journal_before_writing),
+		T(hostsfile_guard_keeps_writers_out_from_the_read_to_the_replace),
+		T(hostsfile_guard_is_refused_while_a_writer_has_the_file_open),
+		T(hostsfile_conditional_write_over_changed_content_leaves_it),
+		T(hostsfile_held_lock_fails_transiently_leaving_the_writers_files),
+		T(hostsfile_held_new_copy_is_retried_not_rewritten_in_place),
+		T(hostsfile_unable_to_remove_replaced_leaves_no_stray_file),
+		T(hostsfile_vanished_new_copy_is_transient),
+		T(hostsfile_in_place_keeps_an_append_made_before_its_open),
 		cmocka_unit_test(hostsfile_classifies_win32_codes),
 		T(hostsjob_succeeds_after_a_share_mode_0_holder_lets_go),
 		T(hostsjob_gives_up_at_the_deadline_leaving_the_file_unchanged),

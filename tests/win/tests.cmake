@@ -5,6 +5,8 @@ set(WT "${CMAKE_CURRENT_SOURCE_DIR}/win")
 dw_unit_test(test_hostsfile_win ${WT}/test_hostsfile_win.c ${HOSTSFILE}
 	${PLATFORM} ${W}/hostsjob.c ${E}/trace.c ${P}/backoff.c ${P}/journal.c ${P}/dwerr.c
 	${P}/dwstr.c)
+# The writer's test seam (hostsfile_hook): this test's copy only.
+target_compile_definitions(test_hostsfile_win PRIVATE DW_HOSTSFILE_HOOKS)
 dw_unit_test(test_nrpt_store_win ${WT}/test_nrpt_store_win.c
 	${W}/nrpt_store_win.c ${W}/winutf.c ${P}/nrpt.c ${P}/dwerr.c ${P}/dwstr.c)
 
