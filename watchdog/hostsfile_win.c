@@ -1064,6 +1064,13 @@ hostsfile_carry_bytes(const struct hostsfile_carry *c)
 	return 0;
 }
 
+bool
+hostsfile_carry_applied(const struct hostsfile_carry *c)
+{
+	(void)c;
+	return false;
+}
+
 void
 hostsfile_carry_free(struct hostsfile_carry *c)
 {
