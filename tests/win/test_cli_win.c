@@ -628,6 +628,61 @@ win_read_only_hosts_file_fails_at_once(void **state)
 	(void)count;
 }
 
+#define LIMIT_BYTES	(64u << 20)	/* HOSTS_MAX_BYTES */
+
+static void
+win_render_past_the_limit_is_refused_before_writing(void **state)
+{
+	struct fx	*fx = *state;
+	WIN32_FILE_ATTRIBUTE_DATA before, after;
+	size_t		 len = LIMIT_BYTES - 40, i;
+	char		*big = malloc(len);
+
+	/* 40 bytes short of the limit: the section does not fit. */
+	assert_non_null(big);
+	for (i = 0; i < len; i++)
+		big[i] = i % 64 == 63 ? '\n' : i % 64 == 62 ? '\r' : '#';
+	tu_put(fx->hosts, big, len);
+	free(big);
+	put_desired(fx, HOSTS_DESIRED);
+	assert_true(GetFileAttributesExA(fx->hosts, GetFileExInfoStandard,
+	    &before));
+	assert_int_equal(run(fx, "once"), 1);
+	assert_non_null(strstr(fx->out, "over the limit"));
+	assert_true(GetFileAttributesExA(fx->hosts, GetFileExInfoStandard,
+	    &after));
+	assert_int_equal(after.nFileSizeLow, len);
+	assert_memory_equal(&before.ftLastWriteTime, &after.ftLastWriteTime,
+	    sizeof(FILETIME));
+}
+
+static void
+win_a_pipe_as_the_trace_path_is_refused_and_once_goes_on(void **state)
+{
+	struct fx	*fx = *state;
+	char		 cfg[1024], pipe[128];
+	HANDLE		 srv;
+
+	snprintf(pipe, sizeof(pipe), "\\\\.\\pipe\\dw-trace-%lu",
+	    (unsigned long)GetCurrentProcessId());
+	srv = CreateNamedPipeA(pipe, PIPE_ACCESS_INBOUND, PIPE_TYPE_BYTE, 1,
+	    0, 4096, 0, NULL);
+	assert_true(srv != INVALID_HANDLE_VALUE);
+	/* JSON escapes the backslashes of the pipe's name. */
+	snprintf(cfg, sizeof(cfg), "{\"desired_state\":\"desired.json\","
+	    "\"hosts\":{\"path\":\"hosts\"},\"trace\":{\"jsonl\":"
+	    "\"\\\\\\\\.\\\\pipe\\\\dw-trace-%lu\"}}",
+	    (unsigned long)GetCurrentProcessId());
+	tu_put(fx->config, cfg, strlen(cfg));
+	put_desired(fx, HOSTS_DESIRED);
+	assert_int_equal(run(fx, "once"), 0);
+	assert_non_null(strstr(fx->out, "not a regular file"));
+	CloseHandle(srv);
+	free(fx->out);
+	fx->out = tu_slurp(fx->hosts, NULL);
+	assert_non_null(strstr(fx->out, "100.64.0.7 build.coder"));
+}
+
 int
 main(void)
 {
@@ -643,6 +698,8 @@ main(void)
 		T(win_hosts_file_held_past_the_deadline_gives_up),
 		T(win_scanner_without_delete_sharing_is_worked_around),
 		T(win_read_only_hosts_file_fails_at_once),
+		T(win_render_past_the_limit_is_refused_before_writing),
+		T(win_a_pipe_as_the_trace_path_is_refused_and_once_goes_on),
 #undef T
 	};
 
