@@ -12,7 +12,7 @@ vg="valgrind --quiet --error-exitcode=99 --leak-check=full \
 fail=0
 
 for t in test_hosts test_nrpt test_backoff test_dnsname test_desired \
-    test_hostsjob test_journal test_tlg test_trace test_config \
+    test_hostsjob test_journal test_coalesce test_tlg test_trace test_config \
     test_hostsfile test_loop test_control test_sources test_cli; do
 	exe="$build/tests/$t"
 	[ -x "$exe" ] || { echo "memcheck: $exe missing" >&2; exit 1; }

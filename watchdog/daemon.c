@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coalesce.h"
 #include "config.h"
 #include "control.h"
 #include "desired.h"
@@ -31,9 +32,7 @@
 #endif
 
 #define DAEMON_MAX_WAITING	64u	/* "reconcile" requests waiting for a pass */
-#define DAEMON_DRIFT_RING	64u	/* remembered drift repairs (fights) */
 #define DAEMON_RESUME_JUMP_MS	5000u	/* suspended longer than this: resume */
-#define DAEMON_FIGHT_FIRST_MS	1000u	/* first delay of a fight's backoff */
 #define DAEMON_RESYNC_JITTER	0.1	/* +/-10 % */
 #define DAEMON_PERMANENT_HOLDOFF_MS 30000u /* no retry of a permanent error */
 #define DAEMON_FD_LIMIT		8192u	/* open files wanted: the control
@@ -63,11 +62,10 @@ struct daemon {
 	struct sources		*src;
 	struct control		*ctl;
 	struct loop_io		*sig[3];
-	struct loop_timer	*pass_timer;	/* coalescing */
+	struct loop_timer	*pass_timer;	/* at coalesce_next */
 	struct loop_timer	*retry_timer;	/* the hosts job's backoff */
 	struct loop_timer	*slow_timer;	/* after giving up */
 	struct loop_timer	*resync_timer;
-	struct loop_timer	*settle_timer[2];
 	struct loop_timer	*waker;		/* daemon_request from other threads */
 	const char		*stop_reason;
 
@@ -76,16 +74,8 @@ struct daemon {
 	bool			 desired_dirty;	/* (re)read it in the next pass */
 	char			*desired_error;	/* why the file is not in force */
 
-	/* Coalescing. */
-	bool			 pending;	/* a pass is scheduled */
-	uint64_t		 first_ms;	/* first trigger of the pending pass */
-	const char		*pending_trigger;
-	bool			 pending_drift;	/* a hosts drift is among them */
-	bool			 dirty;		/* trigger during a running pass */
-	const char		*dirty_trigger;
-	bool			 dirty_drift;
-	bool			 pending_retry;	/* the slow retry is among them */
-	bool			 dirty_retry;
+	/* When to run a pass (policy/coalesce.c). */
+	struct coalesce		*co;
 	bool			 reload_pending; /* asked during a pass */
 	uint64_t		 hosts_holdoff_ms; /* no write before this */
 
@@ -110,8 +100,8 @@ struct daemon {
 	uint64_t		 started_ms;
 	uint64_t		 boot_offset_ms;	/* boottime - monotonic */
 	struct {
-		uint64_t	 passes, noop_passes, writes, triggers;
-		uint64_t	 coalesced, own_writes_ignored, fights;
+		uint64_t	 passes, noop_passes, writes;
+		uint64_t	 own_writes_ignored, fights;
 	} n;
 	struct {
 		const char	*trigger;
@@ -120,11 +110,6 @@ struct daemon {
 		uint64_t	 ended_ms;
 	} last;
 
-	/* Fights: times of drift repairs, and the backoff while fighting. */
-	uint64_t		 drift_ring[DAEMON_DRIFT_RING];
-	size_t			 drift_next;
-	uint32_t		 fight_delay_ms;	/* 0: not fighting */
-	uint64_t		 fight_until_ms;
 
 	/* Control clients waiting for a pass: the next to start, the one
 	 * running. */
@@ -141,6 +126,7 @@ static void	daemon_trigger(struct daemon *, const char *, bool);
 static _Atomic(struct loop_timer *) daemon_waker;
 static atomic_uint daemon_requests;
 static void	daemon_pass_end(struct daemon *);
+static void	daemon_schedule(struct daemon *);
 static int	daemon_reload(struct daemon *, struct dwerr *);
 static void	daemon_stop_now(struct daemon *);
 static void	daemon_trace_check(struct daemon *);
@@ -172,6 +158,38 @@ static enum reconcile_result
 daemon_worse(enum reconcile_result a, enum reconcile_result b)
 {
 	return a > b ? a : b;
+}
+
+/* The coalescer's settings, from the config. */
+static void
+daemon_coalesce_settings(const struct config *cfg, struct coalesce_config *cc)
+{
+	memset(cc, 0, sizeof(*cc));
+	cc->quiet_ms = cfg->quiet_ms;
+	cc->max_delay_ms = cfg->max_delay_ms;
+	cc->settle_ms[0] = cfg->settle_ms[0];
+	cc->settle_ms[1] = cfg->settle_ms[1];
+	cc->fight_rewrites = cfg->fight_rewrites;
+	cc->fight_window_ms = cfg->fight_window_ms;
+	cc->fight_max_delay_ms = cfg->fight_max_delay_ms;
+}
+
+static struct coalesce *
+daemon_coalesce_new(const struct config *cfg)
+{
+	struct coalesce_config	 cc;
+
+	daemon_coalesce_settings(cfg, &cc);
+	return coalesce_new(&cc);
+}
+
+static void
+daemon_coalesce_config(struct daemon *d)
+{
+	struct coalesce_config	 cc;
+
+	daemon_coalesce_settings(d->cfg, &cc);
+	coalesce_set_config(d->co, &cc);
 }
 
 /* Remembers the hosts file as we leave it, to know our own writes: the
@@ -257,39 +275,19 @@ static void
 daemon_note_drift_write(struct daemon *d, uint64_t now)
 {
 	const struct config	*cfg = d->cfg;
-	size_t			 i, recent = 0;
+	struct coalesce_fight	 f;
+	char			 msg[512];
 
-	d->drift_ring[d->drift_next++ % DAEMON_DRIFT_RING] = now;
-	for (i = 0; i < DAEMON_DRIFT_RING; i++)
-		if (d->drift_ring[i] != 0 &&
-		    now - d->drift_ring[i] <= cfg->fight_window_ms)
-			recent++;
-	if (recent <= cfg->fight_rewrites) {
-		if (d->fight_delay_ms != 0 && now > d->fight_until_ms +
-		    cfg->fight_window_ms)
-			d->fight_delay_ms = 0;	/* peace returned */
+	if (!coalesce_drift_write(d->co, now, &f))
 		return;
-	}
-	d->fight_delay_ms = d->fight_delay_ms == 0 ? DAEMON_FIGHT_FIRST_MS :
-	    d->fight_delay_ms * 2;
-	if (d->fight_delay_ms > cfg->fight_max_delay_ms)
-		d->fight_delay_ms = cfg->fight_max_delay_ms;
-	d->fight_until_ms = now + d->fight_delay_ms;
 	d->n.fights++;
-	trace_fight(d->trace, "hosts", (uint32_t)recent, cfg->fight_window_ms,
-	    d->fight_delay_ms);
-	log_error("%s: another program keeps rewriting it (%zu times in %u ms);"
-	    " the next repair waits %u ms", cfg->hosts_path, recent,
-	    cfg->fight_window_ms, d->fight_delay_ms);
-	{
-		char	 msg[512];
-
-		snprintf(msg, sizeof(msg), "%s: another program keeps "
-		    "rewriting it (%zu times in %u ms); the next repair waits "
-		    "%u ms", cfg->hosts_path, recent, cfg->fight_window_ms,
-		    d->fight_delay_ms);
-		service_report(false, msg);
-	}
+	trace_fight(d->trace, "hosts", f.rewrites, cfg->fight_window_ms,
+	    f.delay_ms);
+	snprintf(msg, sizeof(msg), "%s: another program keeps rewriting it "
+	    "(%u times in %u ms); the next repair waits %u ms", cfg->hosts_path,
+	    f.rewrites, cfg->fight_window_ms, f.delay_ms);
+	log_error("%s", msg);
+	service_report(false, msg);
 }
 
 /* Arms the slow retry after a give-up (DNS is never left broken for good). */
@@ -494,101 +492,55 @@ daemon_pass_end(struct daemon *d)
 	    d->result <= RECONCILE_CONVERGED ? "true" : "false", d->trigger,
 	    d->last.result, d->writes, (unsigned long long)dur);
 	daemon_reply_all(d->wait_run, &d->nwait_run, json);
+	/* What arrived meanwhile makes one more pass. */
+	coalesce_end(d->co, loop_now_ms(d->loop));
 	if (d->reload_pending && d->stop_reason == NULL) {
 		struct dwerr	 err;
 
 		d->reload_pending = false;
 		daemon_reload(d, &err);	/* triggers its own pass */
 	}
-	if (d->dirty) {
-		/* One more pass for what arrived meanwhile, coalesced anew. */
-		bool drift = d->dirty_drift, retry = d->dirty_retry;
-
-		d->dirty = d->dirty_drift = d->dirty_retry = false;
-		daemon_trigger(d, d->dirty_trigger, drift);
-		d->pending_retry |= retry;
-	}
 	if (d->stop_reason != NULL)
 		loop_stop(d->loop);
+	else
+		daemon_schedule(d);
+}
+
+/* Keeps the pass timer at the coalescer's next moment. */
+static void
+daemon_schedule(struct daemon *d)
+{
+	uint64_t	 now = loop_now_ms(d->loop), next = coalesce_next(d->co);
+
+	if (next == COALESCE_NEVER)
+		loop_timer_cancel(d->pass_timer);
+	else
+		loop_timer_schedule(d->pass_timer, next > now ? next - now : 0);
 }
 
 static void
 daemon_pass_cb(void *arg)
 {
-	struct daemon	*d = arg;
-	bool		 drift = d->pending_drift;
+	struct daemon		*d = arg;
+	struct coalesce_pass	 p;
+	uint64_t		 now = loop_now_ms(d->loop);
 
-	bool		 retry = d->pending_retry;
-
-	d->pending = false;
-	d->pending_drift = false;
-	d->pending_retry = false;
-	daemon_pass_start(d, d->pending_trigger, drift, retry);
-}
-
-/* How telling a trigger is: a pass that several triggers caused is named
- * after the most telling one (a VPN reconnect says more than the route
- * changes that came with it). */
-static int
-daemon_trigger_rank(const char *name)
-{
-	static const char *const order[] = { "resync", "retry", "network",
-	    "vpn-settle", "resume", "desired", "reload", "nrpt", "drift", "vpn",
-	    "manual", "start", NULL };
-	int	 i;
-
-	for (i = 0; order[i] != NULL; i++)
-		if (strcmp(order[i], name) == 0)
-			return i;
-	return -1;
+	if (d->stop_reason == NULL && !d->in_pass &&
+	    coalesce_tick(d->co, now) && coalesce_begin(d->co, now, &p))
+		daemon_pass_start(d, p.trigger, p.drift, p.retry);
+	else if (!d->in_pass)
+		daemon_schedule(d);
 }
 
 /* A trigger: schedules (or joins) a pass. The name must be a literal. */
 static void
 daemon_trigger(struct daemon *d, const char *name, bool drift)
 {
-	uint64_t	 now = loop_now_ms(d->loop), due;
-
-	d->n.triggers++;
 	if (d->stop_reason != NULL)
 		return;
-	if (d->in_pass) {
-		if (!d->dirty || daemon_trigger_rank(name) >
-		    daemon_trigger_rank(d->dirty_trigger))
-			d->dirty_trigger = name;
-		if (d->dirty)
-			d->n.coalesced++;
-		d->dirty = true;
-		d->dirty_drift |= drift;
-		d->dirty_retry |= strcmp(name, "retry") == 0;
-		return;
-	}
-	if (d->pending) {
-		d->n.coalesced++;
-		if (daemon_trigger_rank(name) >
-		    daemon_trigger_rank(d->pending_trigger))
-			d->pending_trigger = name;
-	} else {
-		d->pending = true;
-		d->first_ms = now;
-		d->pending_trigger = name;
-	}
-	d->pending_drift |= drift;
-	d->pending_retry |= strcmp(name, "retry") == 0;
-	due = now + d->cfg->quiet_ms;
-	if (due > d->first_ms + d->cfg->max_delay_ms)
-		due = d->first_ms + d->cfg->max_delay_ms;
-	/* Fighting another writer: repairs of drift wait their turn. */
-	if (d->pending_drift && d->fight_delay_ms != 0 &&
-	    due < d->fight_until_ms && strcmp(d->pending_trigger, "manual") != 0)
-		due = d->fight_until_ms;
-	loop_timer_schedule(d->pass_timer, due > now ? due - now : 0);
-}
-
-static void
-daemon_settle_cb(void *arg)
-{
-	daemon_trigger(arg, "vpn-settle", false);
+	coalesce_trigger(d->co, name, drift, loop_now_ms(d->loop));
+	if (!d->in_pass)
+		daemon_schedule(d);
 }
 
 static void
@@ -624,7 +576,6 @@ static void
 daemon_source_cb(void *arg, enum source_kind kind, const char *detail)
 {
 	struct daemon		*d = arg;
-	size_t			 i;
 
 	(void)detail;	/* the source logged it (with -v) */
 	daemon_check_resume(d);
@@ -633,13 +584,9 @@ daemon_source_cb(void *arg, enum source_kind kind, const char *detail)
 		daemon_trigger(d, "network", false);
 		break;
 	case SOURCE_VPN:
-		daemon_trigger(d, "vpn", false);
 		/* VPN clients rewrite DNS settings after their adapter comes
-		 * up: look again once they are done. */
-		for (i = 0; i < 2; i++)
-			if (d->cfg->settle_ms[i] != 0)
-				loop_timer_schedule(d->settle_timer[i],
-				    d->cfg->settle_ms[i]);
+		 * up: the coalescer looks again once they are done. */
+		daemon_trigger(d, "vpn", false);
 		break;
 	case SOURCE_HOSTS:
 		/* Our own write, seen again: not drift. */
@@ -701,7 +648,7 @@ daemon_status_json(struct daemon *d)
 	cJSON_AddStringToObject(r, "version", DW_VERSION);
 	cJSON_AddNumberToObject(r, "uptime_ms", (double)(now - d->started_ms));
 	cJSON_AddBoolToObject(r, "pass_running", d->in_pass);
-	cJSON_AddBoolToObject(r, "pass_pending", d->pending);
+	cJSON_AddBoolToObject(r, "pass_pending", coalesce_pending(d->co));
 
 	o = cJSON_AddObjectToObject(r, "desired_state");
 	cJSON_AddStringToObject(o, "path", d->cfg->desired_state);
@@ -728,9 +675,8 @@ daemon_status_json(struct daemon *d)
 	cJSON_AddStringToObject(o, "state", daemon_art_name(d->nrpt_state));
 
 	o = cJSON_AddObjectToObject(r, "fight");
-	cJSON_AddBoolToObject(o, "active", d->fight_delay_ms != 0 &&
-	    now < d->fight_until_ms + d->cfg->fight_window_ms);
-	cJSON_AddNumberToObject(o, "delay_ms", d->fight_delay_ms);
+	cJSON_AddBoolToObject(o, "active", coalesce_fighting(d->co, now));
+	cJSON_AddNumberToObject(o, "delay_ms", coalesce_fight_delay(d->co));
 	cJSON_AddNumberToObject(o, "count", (double)d->n.fights);
 
 	if (d->tj != NULL)
@@ -750,8 +696,9 @@ daemon_status_json(struct daemon *d)
 	cJSON_AddNumberToObject(o, "passes", (double)d->n.passes);
 	cJSON_AddNumberToObject(o, "noop_passes", (double)d->n.noop_passes);
 	cJSON_AddNumberToObject(o, "writes", (double)d->n.writes);
-	cJSON_AddNumberToObject(o, "triggers", (double)d->n.triggers);
-	cJSON_AddNumberToObject(o, "coalesced_triggers", (double)d->n.coalesced);
+	cJSON_AddNumberToObject(o, "triggers", (double)coalesce_triggers(d->co));
+	cJSON_AddNumberToObject(o, "coalesced_triggers",
+	    (double)coalesce_coalesced(d->co));
 	cJSON_AddNumberToObject(o, "own_writes_ignored",
 	    (double)d->n.own_writes_ignored);
 	s = cJSON_PrintUnformatted(r);
@@ -920,6 +867,7 @@ daemon_reload(struct daemon *d, struct dwerr *err)
 	}
 	old = d->cfg;
 	d->cfg = cfg;
+	daemon_coalesce_config(d);
 	daemon_trace_reopen(d);
 	trace_config_reloaded(d->trace, cfg->path != NULL ? cfg->path : "",
 	    true, "");
@@ -1010,8 +958,7 @@ daemon_free(struct daemon *d)
 	loop_timer_free(d->retry_timer);
 	loop_timer_free(d->slow_timer);
 	loop_timer_free(d->resync_timer);
-	loop_timer_free(d->settle_timer[0]);
-	loop_timer_free(d->settle_timer[1]);
+	coalesce_free(d->co);
 	atomic_store(&daemon_waker, NULL);
 	loop_timer_free(d->waker);
 	hostsjob_free(d->job);
@@ -1059,8 +1006,7 @@ daemon_run(const char *config_path, daemon_started_fn started,
 	    (d->retry_timer = loop_timer_new(d->loop, daemon_retry_cb, d)) == NULL ||
 	    (d->slow_timer = loop_timer_new(d->loop, daemon_slow_cb, d)) == NULL ||
 	    (d->resync_timer = loop_timer_new(d->loop, daemon_resync_cb, d)) == NULL ||
-	    (d->settle_timer[0] = loop_timer_new(d->loop, daemon_settle_cb, d)) == NULL ||
-	    (d->settle_timer[1] = loop_timer_new(d->loop, daemon_settle_cb, d)) == NULL ||
+	    (d->co = daemon_coalesce_new(d->cfg)) == NULL ||
 	    (d->waker = loop_waker_new(d->loop, daemon_waker_cb, d)) == NULL) {
 		dwerr_set(err, ENOMEM, "out of memory");
 		daemon_free(d);

@@ -145,6 +145,7 @@ main(int argc, char **argv)
 		if (status != NULL)
 			status[1] = i + 1;
 		method = res.method;
+		hostsfile_carry_free(res.carry);
 		if (in_place && strcmp(method, CRASHWRITER_IN_PLACE) != 0) {
 			fprintf(stderr, "crashwriter: write %lu took the %s path, "
 			    "not %s\n", i + 1, method, CRASHWRITER_IN_PLACE);

@@ -183,6 +183,7 @@ hostsfile_replaces_by_rename_with_a_new_inode(void **state)
 	put(fx->path, "old\n", 0644);
 	assert_int_equal(stat(fx->path, &before), 0);
 	assert_int_equal(hostsfile_write(fx->path, NULL, "new\n", 4, &res, &err), 0);
+	hostsfile_carry_free(res.carry);
 	assert_string_equal(res.method, "rename");
 	assert_content(fx->path, "new\n");
 	assert_int_equal(stat(fx->path, &after), 0);
@@ -200,6 +201,7 @@ hostsfile_keeps_the_mode_of_the_original(void **state)
 
 	put(fx->path, "old\n", 0604);
 	assert_int_equal(hostsfile_write(fx->path, NULL, "x\n", 2, &res, &err), 0);
+	hostsfile_carry_free(res.carry);
 	assert_int_equal(stat(fx->path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0604);
 	assert_int_equal(st.st_uid, geteuid());
@@ -222,6 +224,7 @@ hostsfile_creates_a_missing_file_0644(void **state)
 	assert_int_equal(len, 0);
 	free(buf);
 	assert_int_equal(hostsfile_write(fx->path, NULL, "a\n", 2, &res, &err), 0);
+	hostsfile_carry_free(res.carry);
 	assert_string_equal(res.method, "create");
 	assert_int_equal(stat(fx->path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0644);
@@ -240,6 +243,7 @@ hostsfile_falls_back_in_place_on_a_bind_mount(void **state)
 	assert_int_equal(stat(fx->path, &before), 0);
 	rename_fail_errno = EBUSY;
 	assert_int_equal(hostsfile_write(fx->path, NULL, "short\n", 6, &res, &err), 0);
+	hostsfile_carry_free(res.carry);
 	assert_string_equal(res.method, "in-place-journaled");
 	assert_content(fx->path, "short\n");
 	assert_int_equal(stat(fx->path, &after), 0);
@@ -247,6 +251,7 @@ hostsfile_falls_back_in_place_on_a_bind_mount(void **state)
 	assert_int_equal(entries(fx->dir), 1);
 	rename_fail_errno = EXDEV;
 	assert_int_equal(hostsfile_write(fx->path, NULL, "again\n", 6, &res, &err), 0);
+	hostsfile_carry_free(res.carry);
 	assert_string_equal(res.method, "in-place-journaled");
 	assert_content(fx->path, "again\n");
 	assert_int_equal(entries(fx->dir), 1);	/* no journal left */
@@ -284,6 +289,7 @@ hostsfile_writes_through_a_symlink_to_its_target(void **state)
 	put(target, "old\n", 0644);
 	assert_int_equal(symlink(target, fx->path), 0);
 	assert_int_equal(hostsfile_write(fx->path, NULL, "new\n", 4, &res, &err), 0);
+	hostsfile_carry_free(res.carry);
 	assert_int_equal(lstat(fx->path, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 	assert_content(target, "new\n");
@@ -349,6 +355,7 @@ hostsfile_keeps_a_foreign_owner(void **state)
 	put(fx->path, "old\n", 0644);
 	assert_int_equal(chown(fx->path, 1234, 4321), 0);
 	assert_int_equal(hostsfile_write(fx->path, NULL, "new\n", 4, &res, &err), 0);
+	hostsfile_carry_free(res.carry);
 	assert_int_equal(stat(fx->path, &st), 0);
 	assert_int_equal(st.st_uid, 1234);
 	assert_int_equal(st.st_gid, 4321);
@@ -448,6 +455,37 @@ hostsfile_cleanup_looks_beside_the_link_target(void **state)
 }
 
 
+static const char *self;	/* this program, for the children it starts */
+
+/* The child a holder runs: opens path with flags (and flocks it when
+ * lock is "1"), says so on fd ready and waits until fd go closes. */
+static int
+holder_child(char **argv)
+{
+	char	 c = 'r';
+	int	 fd, ready = atoi(argv[4]), go = atoi(argv[5]);
+
+	if ((fd = open(argv[1], atoi(argv[2]) | O_CLOEXEC, 0600)) < 0 ||
+	    (strcmp(argv[3], "1") == 0 && flock(fd, LOCK_EX) != 0))
+		return 1;
+	if (write(ready, &c, 1) != 1)
+		return 2;
+	(void)read(go, &c, 1);	/* until the parent closes it */
+	return 0;
+}
+
+/* The child append_before_rename runs: appends "late\n" to argv[1]. */
+static int
+append_child(char **argv)
+{
+	int	 fd;
+
+	if ((fd = open(argv[1], O_WRONLY | O_APPEND)) < 0 ||
+	    write(fd, "late\n", 5) != 5)
+		return 1;
+	return close(fd) == 0 ? 0 : 2;
+}
+
 /* A child process that does what a test asks and then waits: the parent
  * learns it is ready on ready[0] and lets it go by closing go[1]. */
 struct holder {
@@ -462,20 +500,21 @@ static void
 holder_start(struct holder *h, const char *path, int flags, bool lock)
 {
 	char	 c = 'r';
-	int	 fd;
+	char	 fl[16], rd[16], go[16];
 
 	assert_int_equal(pipe(h->ready), 0);
 	assert_int_equal(pipe(h->go), 0);
+	snprintf(fl, sizeof(fl), "%d", flags);
+	snprintf(rd, sizeof(rd), "%d", h->ready[1]);
+	snprintf(go, sizeof(go), "%d", h->go[0]);
 	if ((h->pid = fork()) == 0) {
 		close(h->ready[0]);
 		close(h->go[1]);
-		if ((fd = open(path, flags | O_CLOEXEC, 0600)) < 0 ||
-		    (lock && flock(fd, LOCK_EX) != 0))
-			_exit(1);
-		if (write(h->ready[1], &c, 1) != 1)
-			_exit(2);
-		(void)read(h->go[0], &c, 1);	/* until the parent closes */
-		_exit(0);
+		/* A new image: a memory checker watching this one never sees
+		 * the copy of the test's heap a fork would leave. */
+		execl(self, self, "--hold", path, fl, lock ? "1" : "0", rd, go,
+		    (char *)NULL);
+		_exit(127);
 	}
 	assert_true(h->pid > 0);
 	close(h->ready[1]);
@@ -528,9 +567,9 @@ hostsfile_keeps_lines_appended_since_the_read(void **state)
 	put(fx->path, "a\nappended\n", 0644);
 	assert_int_equal(hostsfile_write(fx->path, &ex, "a\nS\n", 4, &res,
 	    &err), 0);
+	hostsfile_carry_free(res.carry);
 	assert_content(fx->path, "a\nS\nappended\n");
 	assert_string_equal(res.guard, "lease");
-	hostsfile_carry_free(res.carry);
 	/* Not after a line that was cut short: that is not an append. */
 	put(fx->path, "a\nbc\n", 0644);
 	ex.buf = "a\nb";
@@ -614,15 +653,13 @@ append_before_rename(const char *to)
 {
 	struct timespec	 ms = { 0, 1000000L };
 	pid_t		 pid;
-	int		 fd, i;
+	int		 i;
 
 	before_rename = NULL;
 	lease_broken = 0;
 	if ((pid = fork()) == 0) {
-		if ((fd = open(to, O_WRONLY | O_APPEND)) < 0 ||
-		    write(fd, "late\n", 5) != 5)
-			_exit(1);
-		_exit(close(fd) == 0 ? 0 : 2);
+		execl(self, self, "--append", to, (char *)NULL);
+		_exit(127);
 	}
 	assert_true(pid > 0);
 	late_writer = pid;
@@ -879,8 +916,14 @@ hostsfile_classifies_errors(void **state)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
+	self = argv[0];
+	if (argc == 7 && strcmp(argv[1], "--hold") == 0)
+		return holder_child(argv + 1);
+	if (argc == 3 && strcmp(argv[1], "--append") == 0)
+		return append_child(argv + 1);
+
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 		T(hostsfile_replaces_by_rename_with_a_new_inode),

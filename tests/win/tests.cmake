@@ -59,7 +59,7 @@ set_tests_properties(test_sources_win PROPERTIES RESOURCE_LOCK wine_registry)
 # The service through Wine's service manager, and the ACL checks.
 dw_unit_test(test_service_win ${WT}/test_service_win.c ${WT}/winrun.c
 	${TESTUTIL} ${W}/service_win.c ${W}/acl_win.c ${W}/config.c
-	${W}/daemon.c ${W}/hostsjob.c ${W}/hostspass.c ${HOSTSFILE} ${W}/log.c
+	${W}/daemon.c ${P}/coalesce.c ${W}/hostsjob.c ${W}/hostspass.c ${HOSTSFILE} ${W}/log.c
 	${W}/loop.c ${W}/nrptpass.c ${W}/nrpt_store_win.c ${W}/reconcile.c
 	${W}/sources.c ${W}/sources_win.c ${W}/control_win.c ${PLATFORM}
 	${E}/tlg.c ${E}/trace.c ${E}/trace_jsonl.c ${E}/trace_file_win.c
@@ -75,7 +75,7 @@ set_tests_properties(test_service_win PROPERTIES RESOURCE_LOCK wine_registry)
 # The Windows daemon end to end, in-process under Wine.
 dw_unit_test(test_daemon_win ${WT}/test_daemon_win.c ${WT}/winrun.c
 	${TESTUTIL} ${W}/service_win.c ${W}/acl_win.c ${W}/config.c
-	${W}/daemon.c ${W}/hostsjob.c ${W}/hostspass.c ${HOSTSFILE} ${W}/log.c
+	${W}/daemon.c ${P}/coalesce.c ${W}/hostsjob.c ${W}/hostspass.c ${HOSTSFILE} ${W}/log.c
 	${W}/loop.c ${W}/nrptpass.c ${W}/nrpt_store_win.c ${W}/reconcile.c
 	${W}/sources.c ${W}/sources_win.c ${W}/control_win.c ${PLATFORM}
 	${E}/tlg.c ${E}/trace.c ${E}/trace_jsonl.c ${E}/trace_file_win.c
