@@ -121,11 +121,18 @@ tu_appended_check(const char *path, unsigned long n)
 {
 	unsigned long	 want = 0, got, present = 0, misplaced = 0;
 	unsigned long	 first_gap = ULONG_MAX;
-	char		*all = tu_slurp(path, NULL), *p;
+	char		*all, *p, *end, *nl;
+	size_t		 len, tag = strlen(TU_APPEND_TAG);
 
-	assert_non_null(all);
-	for (p = all; (p = strstr(p, TU_APPEND_TAG)) != NULL; p++) {
-		got = strtoul(p + strlen(TU_APPEND_TAG), NULL, 10);
+	assert_non_null(all = tu_slurp(path, &len));
+	/* Line by line (a strstr loop is quadratic under a sanitizer that
+	 * measures the rest of the string at every call). */
+	for (p = all, end = all + len; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if ((size_t)(nl - p) <= tag || memcmp(p, TU_APPEND_TAG, tag) != 0)
+			continue;
+		got = strtoul(p + tag, NULL, 10);
 		/* want: the next line in order; a smaller one came late. */
 		if (got < want)
 			misplaced++;
