@@ -91,39 +91,100 @@ journal_decode(const char *buf, size_t len, const char **old, size_t *oldlen,
 	return 0;
 }
 
+/* True when cur is a's bytes up to some offset and b's after it (or, past
+ * both a's and b's common length, zeros where the file was extended). */
+static int
+journal_split(const char *cur, size_t curlen, const char *a, size_t alen,
+    const char *b, size_t blen)
+{
+	size_t	 k = 0, i;
+
+	/* The longest prefix from a will do: any split point before it
+	 * leaves the same bytes after it. */
+	while (k < curlen && k < alen && cur[k] == a[k])
+		k++;
+	if (k == curlen)
+		return 1;
+	if (curlen <= blen && memcmp(cur + k, b + k, curlen - k) == 0)
+		return 1;
+	for (i = k; i < curlen && cur[i] == '\0'; i++)
+		;
+	return i == curlen && curlen <= (alen > blen ? alen : blen);
+}
+
 int
 journal_matches(const char *cur, size_t curlen, const char *old,
     size_t oldlen, const char *new, size_t newlen)
 {
 	size_t	 lo = oldlen < newlen ? oldlen : newlen;
-	size_t	 hi = oldlen < newlen ? newlen : oldlen, i;
+	size_t	 hi = oldlen < newlen ? newlen : oldlen;
 
 	if (curlen < lo || curlen > hi)
 		return 0;
-	for (i = 0; i < curlen; i++) {
-		if ((i < newlen && cur[i] == new[i]) ||
-		    (i < oldlen && cur[i] == old[i]) ||
-		    (i >= lo && cur[i] == '\0'))
-			continue;
-		return 0;
-	}
-	return 1;
+	/* The rewrite (new over old) or its undoing (old over new). */
+	return journal_split(cur, curlen, new, newlen, old, oldlen) ||
+	    journal_split(cur, curlen, old, oldlen, new, newlen);
 }
 
-/* True when the line [p, p + n) (terminator included) is one of buf's. */
-static int
-journal_has_line(const char *buf, size_t len, const char *p, size_t n)
-{
-	const char	*q = buf, *end = buf + len, *nl;
-	size_t		 m;
+/* A line of a buffer: where it starts, its length, a hash of it. */
+struct journal_line {
+	uint64_t	 hash;
+	const char	*p;
+	size_t		 n;
+};
 
-	while (q < end) {
+static int
+journal_line_cmp(const void *a, const void *b)
+{
+	const struct journal_line *x = a, *y = b;
+
+	return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+/* The lines of [buf, buf + len), sorted by hash; *count of them. NULL
+ * without memory. */
+static struct journal_line *
+journal_index(const char *buf, size_t len, size_t *count)
+{
+	struct journal_line	*v;
+	const char		*q = buf, *end = buf + len, *nl;
+	size_t			 n = 0, cap = 1;
+
+	for (q = buf; q < end; q = nl + 1, cap++)
+		if ((nl = memchr(q, '\n', (size_t)(end - q))) == NULL)
+			break;
+	if ((v = calloc(cap, sizeof(*v))) == NULL)
+		return NULL;
+	for (q = buf; q < end; n++) {
 		nl = memchr(q, '\n', (size_t)(end - q));
-		m = nl != NULL ? (size_t)(nl + 1 - q) : (size_t)(end - q);
-		if (m == n && memcmp(q, p, n) == 0)
-			return 1;
-		q += m;
+		v[n].p = q;
+		v[n].n = nl != NULL ? (size_t)(nl + 1 - q) : (size_t)(end - q);
+		v[n].hash = journal_fnv(14695981039346656037ull, q, v[n].n);
+		q += v[n].n;
 	}
+	qsort(v, n, sizeof(*v), journal_line_cmp);
+	*count = n;
+	return v;
+}
+
+/* True when the line [p, p + n) (terminator included) is in the index. */
+static int
+journal_has_line(const struct journal_line *v, size_t count, const char *p,
+    size_t n)
+{
+	uint64_t	 h = journal_fnv(14695981039346656037ull, p, n);
+	size_t		 lo = 0, hi = count, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (v[mid].hash < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < count && v[lo].hash == h; lo++)
+		if (v[lo].n == n && memcmp(v[lo].p, p, n) == 0)
+			return 1;
 	return 0;
 }
 
@@ -141,7 +202,8 @@ journal_merge_late(const char *cur, size_t curlen, const char *read,
     const char *late, size_t latelen, char **out, size_t *outlen)
 {
 	const char	*more = late, *end = late + latelen, *nl;
-	size_t		 at = 0, n;
+	struct journal_line *index;
+	size_t		 at = 0, n, count;
 	int		 whole = 0;
 
 	*out = NULL;
@@ -186,13 +248,19 @@ journal_merge_late(const char *cur, size_t curlen, const char *read,
 		return 0;
 	}
 	/* Both changed: keep every line of theirs that cur lacks. */
+	if ((index = journal_index(cur, curlen, &count)) == NULL) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
 	while (more < end) {
 		nl = memchr(more, '\n', (size_t)(end - more));
 		n = nl != NULL ? (size_t)(nl + 1 - more) : (size_t)(end - more);
-		if (!journal_has_line(cur, curlen, more, n))
+		if (!journal_has_line(index, count, more, n))
 			journal_put(*out, &at, more, n);
 		more += n;
 	}
+	free(index);
 	*outlen = at;
 	return 0;
 }

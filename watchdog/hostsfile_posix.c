@@ -29,7 +29,7 @@
 #define HOSTSFILE_CARRY_SETTLE_MS 100u	/* a replaced file is watched this long */
 #define HOSTSFILE_CARRY_POLL_MS	20u	/* between two looks at it */
 #define HOSTSFILE_CARRY_DRAIN_POLL_MS 2u /* while its writer finishes */
-#define HOSTSFILE_CARRY_DRAIN_MS 30000u	/* most we wait for its writers */
+#define HOSTSFILE_CARRY_DRAIN_MS 5000u	/* most we wait for its writers */
 #define HOSTSFILE_CARRY_HOLD_MS	1000u	/* most the new file is held for it */
 #define HOSTSFILE_LEASE_TRIES	64u	/* lease attempts in one write */
 #define HOSTSFILE_LEASE_PAUSE_NS 50000L	/* between two of them */
@@ -544,19 +544,24 @@ static int
 hostsfile_carry_apply(struct hostsfile_carry *c)
 {
 	struct stat	 st;
-	const char	*more = c->late + c->readlen;
-	size_t		 n = c->latelen - c->readlen;
+	const char	*more;
+	size_t		 n;
 
 	if (c->latelen <= c->readlen || memcmp(c->late, c->read,
 	    c->readlen) != 0 || fstat(c->nfd, &st) != 0 ||
 	    (size_t)st.st_size != c->writtenlen ||
 	    lseek(c->nfd, (off_t)c->writtenlen, SEEK_SET) < 0)
 		return -1;
+	more = c->late + c->readlen;
+	n = c->latelen - c->readlen;
 	if ((c->writtenlen > 0 && c->written[c->writtenlen - 1] != '\n' &&
 	    hostsfile_write_all(c->nfd, "\n", 1) != 0) ||
 	    hostsfile_write_all(c->nfd, more, n) != 0 || fsync(c->nfd) != 0) {
-		/* Whatever made it is the writer's own bytes; the merge puts
-		 * the rest in, and never twice: it compares line by line. */
+		/* Cut back to what we wrote, so that the merge (a guarded
+		 * write) puts them in once; if even that fails, they are in
+		 * the file, if not yet on disk. */
+		if (ftruncate(c->nfd, (off_t)c->writtenlen) != 0)
+			c->applied = true;
 		return -1;
 	}
 	c->applied = true;
@@ -701,22 +706,58 @@ hostsfile_carry_free(struct hostsfile_carry *c)
 	free(c);
 }
 
-/* Puts the temp file at target: rename over it, or for a new file a link
- * that fails rather than replace one someone created meanwhile. */
+/*
+ * Puts the temp file at target, only over the file we read (rfd): an
+ * exchange, then a look at what came out. Someone who replaced the file by
+ * a rename of their own since our read (sed -i, an editor, an agent) gets
+ * theirs back, and we fail HOSTSFILE_CHANGED. Where the file system cannot
+ * exchange, the name is checked just before a plain rename. A new file is
+ * put in place only where none appeared meanwhile.
+ */
 static int
-hostsfile_put(const char *tmp, const char *target, bool exists)
+hostsfile_put(const char *tmp, const char *target, bool exists, int rfd)
 {
-	if (exists)
-		return rename(tmp, target);
-	if (link(tmp, target) == 0) {
-		unlink(tmp);
-		return 0;
+	struct stat	 ours, out;
+
+	if (!exists) {
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, target,
+		    RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno == EINVAL || errno == ENOSYS) {
+			if (link(tmp, target) == 0) {
+				unlink(tmp);
+				return 0;
+			}
+			/* A file system without hard links either. */
+			if (errno == EPERM || errno == EOPNOTSUPP)
+				return rename(tmp, target);
+		}
+		if (errno == EEXIST)
+			errno = HOSTSFILE_CHANGED;
+		return -1;
 	}
-	if (errno == EEXIST) {
+	if (fstat(rfd, &ours) != 0)
+		return -1;
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, target, RENAME_EXCHANGE) == 0) {
+		if (lstat(tmp, &out) == 0 && out.st_ino == ours.st_ino &&
+		    out.st_dev == ours.st_dev) {
+			unlink(tmp);
+			return 0;
+		}
+		/* Not the file we read: theirs goes back under the name. */
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, target,
+		    RENAME_EXCHANGE) != 0)
+			(void)rename(tmp, target);
 		errno = HOSTSFILE_CHANGED;
 		return -1;
 	}
-	/* A file system without hard links. */
+	if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+		return -1;	/* EBUSY, EXDEV: a bind mount */
+	if (stat(target, &out) != 0 || out.st_ino != ours.st_ino ||
+	    out.st_dev != ours.st_dev) {
+		errno = HOSTSFILE_CHANGED;
+		return -1;
+	}
 	return rename(tmp, target);
 }
 
@@ -867,12 +908,13 @@ hostsfile_write(const char *path, const struct hostsfile_expect *expect,
 		note = " (another process wrote to it meanwhile)";
 		goto fail;
 	}
-	if (!in_place && hostsfile_put(tmp, target, exists) != 0) {
+	if (!in_place && hostsfile_put(tmp, target, exists, rfd) != 0) {
 		e = errno;
 		if (!exists || (e != EBUSY && e != EXDEV)) {
 			step = exists ? "rename over" : "create";
 			if (e == HOSTSFILE_CHANGED)
-				note = " (someone created it meanwhile)";
+				note = exists ? " (someone replaced it meanwhile)" :
+				    " (someone created it meanwhile)";
 			goto fail;
 		}
 		/* A bind-mounted file (containers) cannot be replaced. */

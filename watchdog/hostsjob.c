@@ -23,6 +23,9 @@ struct hostsjob {
 	struct hostsfile_carry	*carry;		/* a replaced file to watch */
 	bool			 settled;	/* carry has settled: merge it */
 	uint64_t		 carry_ms;	/* when the watch began */
+	uint64_t		 merge_ms;	/* when its bytes were ready */
+	unsigned		 merge_from;	/* attempts before the merge */
+	uint64_t		 now_ms;	/* of the attempt under way */
 };
 
 static int
@@ -86,9 +89,17 @@ hostsjob_failed(struct hostsjob *job, bool transient, uint64_t elapsed,
     double rand01, uint32_t *next_delay_ms)
 {
 	uint32_t	 delay = 0;
+	unsigned	 n = job->attempts;
 
 	job->transient = transient;
-	if (transient && backoff_next(&job->policy, job->attempts, elapsed,
+	/* Bytes another writer left in the replaced file are owed to the
+	 * file: their merge gets a whole deadline of its own. */
+	if (job->settled) {
+		n = job->attempts - job->merge_from;
+		elapsed = job->now_ms >= job->merge_ms ?
+		    job->now_ms - job->merge_ms : 0;
+	}
+	if (transient && backoff_next(&job->policy, n, elapsed,
 	    rand01, &delay) == 0) {
 		trace_hosts_write_attempt(job->trace, job->attempts,
 		    hostsjob_os_code(job->err.code),
@@ -97,6 +108,10 @@ hostsjob_failed(struct hostsjob *job, bool transient, uint64_t elapsed,
 		*next_delay_ms = delay;
 		return HOSTSJOB_RETRY;
 	}
+	if (job->settled)
+		dwerr_add(&job->err, job->err.code, "%zu bytes another writer "
+		    "left in the replaced file were not carried over",
+		    hostsfile_carry_bytes(job->carry));
 	trace_hosts_write_gave_up(job->trace, job->attempts, elapsed,
 	    hostsjob_os_code(job->err.code), hostsfile_error_name(job->err.code),
 	    job->err.msg, transient);
@@ -128,6 +143,8 @@ hostsjob_carry_settled(struct hostsjob *job, uint64_t now_ms)
 		return true;
 	}
 	job->settled = true;
+	job->merge_ms = now_ms;
+	job->merge_from = job->attempts;
 	return false;
 }
 
@@ -147,6 +164,7 @@ hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
 	memset(&res, 0, sizeof(res));
 	memset(&expect, 0, sizeof(expect));
 	elapsed = now_ms >= job->start_ms ? now_ms - job->start_ms : 0;
+	job->now_ms = now_ms;
 	*next_delay_ms = 0;
 	if (job->carry != NULL && !job->settled) {
 		/* Watching the file we replaced: not an attempt yet. */

@@ -37,6 +37,8 @@
 ssize_t	write(int fd, const void *buf, size_t len);
 int	fsync(int fd);
 int	rename(const char *from, const char *to);
+int	renameat2(int ofd, const char *from, int nfd, const char *to,
+	    unsigned int flags);
 
 /* Calls seen so far, per function. */
 static unsigned long	crashshim_write_calls;
@@ -158,6 +160,31 @@ rename(const char *from, const char *to)
 	}
 	if (!crashshim_due("rename", &crashshim_rename_calls, &what))
 		return real(from, to);
+	errno = strcmp(what, "EBUSY") == 0 ? EBUSY : EIO;
+	return -1;
+}
+
+/* The writer's exchange: a rename like the others (same count, same
+ * faults, the same bind mount). */
+int
+renameat2(int ofd, const char *from, int nfd, const char *to,
+    unsigned int flags)
+{
+	static int	(*real)(int, const char *, int, const char *,
+			    unsigned int);
+	const char	*bind = getenv("DW_CRASH_BIND");
+	const char	*base = strrchr(to, '/');
+	const char	*what;
+
+	if (real == NULL)
+		*(void **)&real = crashshim_next("renameat2");
+	base = base != NULL ? base + 1 : to;
+	if (bind != NULL && strcmp(bind, "1") == 0 && strcmp(base, "hosts") == 0) {
+		errno = EBUSY;
+		return -1;
+	}
+	if (!crashshim_due("rename", &crashshim_rename_calls, &what))
+		return real(ofd, from, nfd, to, flags);
 	errno = strcmp(what, "EBUSY") == 0 ? EBUSY : EIO;
 	return -1;
 }

@@ -19,6 +19,8 @@
 #define FAULTSHIM_PATH_BYTES	4096u
 
 int	rename(const char *from, const char *to);
+int	renameat2(int ofd, const char *from, int nfd, const char *to,
+	    unsigned int flags);
 ssize_t	write(int fd, const void *buf, size_t n);
 
 int
@@ -36,6 +38,26 @@ rename(const char *from, const char *to)
 		return -1;
 	}
 	return real(from, to);
+}
+
+/* The writer's exchange fails the same way. */
+int
+renameat2(int ofd, const char *from, int nfd, const char *to,
+    unsigned int flags)
+{
+	static int	(*real)(int, const char *, int, const char *,
+			    unsigned int);
+	const char	*flag = getenv("DW_FAULT_RENAME_WHILE");
+	const char	*base = strrchr(to, '/');
+
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "renameat2");
+	base = base != NULL ? base + 1 : to;
+	if (flag != NULL && strcmp(base, "hosts") == 0 && access(flag, F_OK) == 0) {
+		errno = EIO;
+		return -1;
+	}
+	return real(ofd, from, nfd, to, flags);
 }
 
 /* True when fd is open on a file called name. */

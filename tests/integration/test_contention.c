@@ -177,7 +177,8 @@ contention_appender_loses_no_line_across_20_passes(void **state)
 	free(all);
 	trace = tu_slurp(fx->trace, NULL);
 	assert_non_null(trace);
-	assert_int_equal(count(trace, "\"event\":\"HostsWriteSucceeded\""),
+	/* Every pass wrote; a merge of carried lines is one more write. */
+	assert_true(count(trace, "\"event\":\"HostsWriteSucceeded\"") >=
 	    PASSES);
 	carried = count(trace, "\"event\":\"HostsCarried\"");
 	free(trace);

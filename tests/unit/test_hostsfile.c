@@ -45,6 +45,8 @@ static int fchown_fail_errno;	/* 0: the real fchown */
 static int ftruncate_fail_errno; /* 0: the real ftruncate */
 static int ftruncate_fail_count; /* how many calls fail; -1: all */
 
+int	__real_renameat2(int, const char *, int, const char *, unsigned int);
+int	__wrap_renameat2(int, const char *, int, const char *, unsigned int);
 int	__real_fsetxattr(int, const char *, const void *, size_t, int);
 int	__wrap_fsetxattr(int, const char *, const void *, size_t, int);
 
@@ -61,6 +63,20 @@ __wrap_rename(const char *from, const char *to)
 	if (before_rename != NULL)
 		before_rename(to);
 	return __real_rename(from, to);
+}
+
+/* The writer's exchange: fails and runs the hook like rename. */
+int
+__wrap_renameat2(int ofd, const char *from, int nfd, const char *to,
+    unsigned int flags)
+{
+	if (rename_fail_errno != 0) {
+		errno = rename_fail_errno;
+		return -1;
+	}
+	if (before_rename != NULL)
+		before_rename(to);
+	return __real_renameat2(ofd, from, nfd, to, flags);
 }
 
 int
@@ -756,6 +772,38 @@ assert_decorated(const char *path)
 	assert_int_equal(st.st_mode & 07777, 0640);
 }
 
+/* Before our rename, another program replaces the file by a rename of its
+ * own, as sed -i and most editors do. */
+static void
+replace_before_rename(const char *to)
+{
+	char	 p[256];
+
+	before_rename = NULL;
+	snprintf(p, sizeof(p), "%s.sed", to);
+	put(p, "old\nedited by sed\n", 0644);
+	assert_int_equal(__real_rename(p, to), 0);
+}
+
+static void
+hostsfile_never_replaces_a_file_replaced_since_the_read(void **state)
+{
+	struct fx		*fx = *state;
+	struct hostsfile_expect	 ex = { "old\n", 4, true };
+	struct hostsfile_result	 res;
+	struct dwerr		 err;
+
+	put(fx->path, "old\n", 0644);
+	before_rename = replace_before_rename;
+	assert_int_equal(hostsfile_write(fx->path, &ex, "new\n", 4, &res,
+	    &err), -1);
+	assert_int_equal(err.code, HOSTSFILE_CHANGED);
+	assert_true(res.transient);
+	assert_non_null(strstr(err.msg, "replaced it meanwhile"));
+	assert_content(fx->path, "old\nedited by sed\n");
+	assert_int_equal(entries(fx->dir), 1);	/* nothing left beside it */
+}
+
 static void
 hostsfile_keeps_the_acl_and_extended_attributes(void **state)
 {
@@ -946,6 +994,7 @@ main(int argc, char **argv)
 		T(hostsfile_a_writer_holding_the_file_open_refuses_the_guard),
 		T(hostsfile_a_held_lock_is_transient_and_spares_the_temp_files),
 		T(hostsfile_carries_a_line_written_into_the_replaced_file),
+		T(hostsfile_never_replaces_a_file_replaced_since_the_read),
 		T(hostsfile_keeps_the_acl_and_extended_attributes),
 		T(hostsfile_rewrites_in_place_when_attributes_cannot_be_copied),
 		T(hostsfile_no_journal_without_the_file_open_for_writing),

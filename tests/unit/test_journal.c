@@ -115,6 +115,14 @@ journal_matches_old_new_and_torn_mixes_only(void **state)
 	assert_false(journal_matches(S("old line one\nold line two\nadmin\n"),
 	    S(old), S(new)));
 	assert_false(journal_matches(S("x"), S(old), S(new)));
+	/* Old and new bytes, but in no order a rewrite leaves them. */
+	assert_false(journal_matches(S("ayc"), S("abc"), S("xyz")));
+	assert_true(journal_matches(S("xbc"), S("abc"), S("xyz")));
+	assert_true(journal_matches(S("xyc"), S("abc"), S("xyz")));
+	/* Undone half-way: old again up to some offset. */
+	assert_true(journal_matches(S("ayz"), S("abc"), S("xyz")));
+	/* Extended, and the crash came before the bytes: zeros. */
+	assert_true(journal_matches(S("ab\0\0"), S("ab"), S("abcd")));
 	assert_false(journal_matches(S(""), S(old), S(new)));
 }
 
