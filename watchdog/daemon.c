@@ -82,13 +82,9 @@ struct daemon {
 	/* The running pass. */
 	bool			 in_pass;
 	const char		*trigger;
-	uint64_t		 start_us;
-	unsigned		 writes;
 	bool			 drift_pass;
-	enum reconcile_result	 result;
-	struct hostspass	*hp;
-	struct hostsjob		*job;
-	uint8_t			 activity[16];
+	struct reconcile_pass	*pass;		/* the running one */
+	uint64_t		 pass_start_us;
 	uint8_t			 gave_up[16];	/* the pass that last gave up */
 	bool			 have_gave_up;
 
@@ -154,11 +150,6 @@ daemon_set_str(char **dst, const char *src)
 	*dst = src != NULL ? dwstr_dup(src) : NULL;
 }
 
-static enum reconcile_result
-daemon_worse(enum reconcile_result a, enum reconcile_result b)
-{
-	return a > b ? a : b;
-}
 
 /* The coalescer's settings, from the config. */
 static void
@@ -199,15 +190,7 @@ daemon_coalesce_config(struct daemon *d)
 static void
 daemon_hosts_seen(struct daemon *d)
 {
-	if (d->job != NULL && hostsjob_written_id(d->job, &d->sig_hosts))
-		d->sig_valid = true;
-	else if (d->job != NULL && hostsjob_wrote(d->job))
-		/* Written, but the writer could not say as what: the next
-		 * event costs one no-op pass rather than a missed drift. */
-		d->sig_valid = false;
-	else
-		d->sig_valid = d->hp != NULL &&
-		    hostspass_seen_id(d->hp, &d->sig_hosts);
+	d->sig_valid = reconcile_pass_hosts_id(d->pass, &d->sig_hosts);
 }
 
 /* True when the hosts file is still as we left it. */
@@ -297,53 +280,97 @@ daemon_arm_slow_retry(struct daemon *d)
 	loop_timer_schedule(d->slow_timer, d->cfg->slow_retry_ms);
 }
 
+/* The pass is done: what it found becomes the daemon's state. */
 static void
-daemon_hosts_job_step(struct daemon *d)
+daemon_pass_done(struct daemon *d)
 {
-	enum hostsjob_state	 st;
-	uint32_t		 delay;
-	bool			 transient;
+	struct reconcile_pass	*p = d->pass;
+	const char		*err = reconcile_pass_hosts_error(p);
+	uint64_t		 now = loop_now_ms(d->loop);
+	bool			 retry = false;
 
-	st = hostsjob_attempt(d->job, loop_now_ms(d->loop), platform_random01(),
-	    &delay);
-	if (st == HOSTSJOB_RETRY) {
-		/* Written, and now watching the replaced file: the write
-		 * itself must not come back as drift meanwhile. */
-		if (hostsjob_wrote(d->job))
-			daemon_hosts_seen(d);
-		d->hosts_state = ART_PENDING_RETRY;
-		daemon_set_str(&d->hosts_error, hostsjob_error(d->job)->msg);
-		loop_timer_schedule(d->retry_timer, delay);
-		return;
+	switch (reconcile_pass_nrpt(p)) {
+	case RECONCILE_ART_DISABLED:
+		d->nrpt_state = ART_DISABLED;
+		break;
+	case RECONCILE_ART_UNSUPPORTED:
+		d->nrpt_state = ART_UNSUPPORTED;
+		break;
+	case RECONCILE_ART_FAILED:
+		/* A refused registry write is retried too: DNS is never
+		 * left broken for good. */
+		d->nrpt_state = ART_FAILED;
+		retry = true;
+		break;
+	default:
+		d->nrpt_state = ART_IN_SYNC;
+		break;
 	}
-	if (hostspass_finish(d->hp, d->job, st, NULL, &transient)) {
+	switch (reconcile_pass_hosts(p)) {
+	case RECONCILE_ART_DISABLED:
+		d->hosts_state = ART_DISABLED;
+		break;
+	case RECONCILE_ART_HELD_OFF:
+		/* A permanent error was reported moments ago: retrying now
+		 * cannot help (only a person asking can override). The slow
+		 * retry comes back when the hold-off ends. */
+		if (!loop_timer_pending(d->slow_timer))
+			loop_timer_schedule(d->slow_timer,
+			    d->hosts_holdoff_ms - now);
+		break;
+	case RECONCILE_ART_IN_SYNC:
 		d->hosts_state = ART_IN_SYNC;
 		daemon_set_str(&d->hosts_error, NULL);
-		if (hostsjob_wrote(d->job)) {
-			d->writes++;
-			if (d->drift_pass)
-				daemon_note_drift_write(d, loop_now_ms(d->loop));
-		}
+		if (reconcile_pass_hosts_wrote(p) && d->drift_pass)
+			daemon_note_drift_write(d, now);
 		loop_timer_cancel(d->slow_timer);
-	} else {
-		d->hosts_state = transient ? ART_GAVE_UP : ART_FAILED;
-		daemon_set_str(&d->hosts_error, hostsjob_error(d->job)->msg);
-		service_report(true, hostsjob_error(d->job)->msg);
-		if (!transient)
-			d->hosts_holdoff_ms = loop_now_ms(d->loop) +
-			    DAEMON_PERMANENT_HOLDOFF_MS;
-		d->result = daemon_worse(d->result, transient ?
-		    RECONCILE_DEGRADED : RECONCILE_FAILED);
+		daemon_hosts_seen(d);
+		break;
+	case RECONCILE_ART_REJECTED:
+		d->hosts_state = ART_FAILED;
+		retry = true;
+		daemon_hosts_seen(d);
+		break;
+	case RECONCILE_ART_FAILED:
+		d->hosts_holdoff_ms = now + DAEMON_PERMANENT_HOLDOFF_MS;
+		/* FALLTHROUGH */
+	default:
+		d->hosts_state = reconcile_pass_hosts(p) ==
+		    RECONCILE_ART_FAILED ? ART_FAILED : ART_GAVE_UP;
+		daemon_set_str(&d->hosts_error, err);
+		service_report(true, err);
+		retry = true;
+		daemon_hosts_seen(d);
+		break;
+	}
+	if (retry) {
 		/* The slow retry's pass names this one as related. */
-		memcpy(d->gave_up, d->activity, sizeof(d->gave_up));
+		memcpy(d->gave_up, reconcile_pass_activity(p),
+		    sizeof(d->gave_up));
 		d->have_gave_up = true;
 		daemon_arm_slow_retry(d);
 	}
-	/* Our own write must not look like drift. */
-	daemon_hosts_seen(d);
-	hostsjob_free(d->job);
-	d->job = NULL;
 	daemon_pass_end(d);
+}
+
+/* Steps the running pass; arms the retry timer while it waits. */
+static void
+daemon_pass_step(struct daemon *d)
+{
+	uint32_t	 delay;
+
+	if (!reconcile_step(d->pass, d->ds, loop_now_ms(d->loop), &delay)) {
+		/* Written, and now watching the replaced file: the write
+		 * itself must not come back as drift meanwhile. */
+		if (reconcile_pass_hosts_wrote(d->pass))
+			daemon_hosts_seen(d);
+		d->hosts_state = ART_PENDING_RETRY;
+		daemon_set_str(&d->hosts_error,
+		    reconcile_pass_hosts_error(d->pass));
+		loop_timer_schedule(d->retry_timer, delay);
+		return;
+	}
+	daemon_pass_done(d);
 }
 
 static void
@@ -351,8 +378,8 @@ daemon_retry_cb(void *arg)
 {
 	struct daemon	*d = arg;
 
-	if (d->job != NULL)
-		daemon_hosts_job_step(d);
+	if (d->in_pass)
+		daemon_pass_step(d);
 }
 
 /* Starts a pass; it ends now, or when the hosts job has finished. */
@@ -360,138 +387,65 @@ static void
 daemon_pass_start(struct daemon *d, const char *trigger, bool drift,
     bool retry)
 {
-	size_t	 i;
+	struct reconcile_pass_opts	 po;
+	size_t				 i;
 
+	memset(&po, 0, sizeof(po));
+	po.mode = RECONCILE_APPLY;
+	po.trigger = trigger;
+	po.related = retry && d->have_gave_up ? d->gave_up : NULL;
+	po.hosts_held_off = loop_now_ms(d->loop) < d->hosts_holdoff_ms &&
+	    strcmp(trigger, "manual") != 0;
+	if ((d->pass = reconcile_begin(d->cfg, d->trace, &po)) == NULL) {
+		log_error("out of memory: no pass");
+		coalesce_end(d->co, loop_now_ms(d->loop));
+		daemon_schedule(d);
+		return;
+	}
 	d->in_pass = true;
 	d->trigger = trigger;
 	d->drift_pass = drift;
-	d->writes = 0;
-	d->result = RECONCILE_NOOP;	/* only ever made worse below */
-	d->start_us = platform_mono_us();
+	d->pass_start_us = platform_mono_us();
 	for (i = 0; i < d->nwait_next && d->nwait_run < DAEMON_MAX_WAITING; i++)
 		d->wait_run[d->nwait_run++] = d->wait_next[i];
 	d->nwait_next = 0;
-	platform_random(d->activity, sizeof(d->activity));
-	d->activity[6] = (uint8_t)((d->activity[6] & 0x0f) | 0x40);
-	d->activity[8] = (uint8_t)((d->activity[8] & 0x3f) | 0x80);
-	/* A retry after giving up continues that pass: say so (ETW's
-	 * related activity), so a reader can follow the file across passes. */
-	trace_activity_begin_related(d->trace, d->activity,
-	    retry && d->have_gave_up ? d->gave_up : NULL);
-	trace_reconcile_start(d->trace, trigger);
-
 	/* A write for a new desired state is no fight, whatever else
 	 * (another program's lines) triggered the pass too. */
 	if ((d->desired_dirty || d->ds == NULL) && daemon_load_desired(d))
 		d->drift_pass = false;
-	if (d->ds == NULL) {
-		d->result = daemon_worse(d->result, RECONCILE_FAILED);
-		daemon_pass_end(d);
-		return;
-	}
-	if (d->cfg->nrpt_enabled) {
-		switch (nrptpass_run(d->cfg, d->ds, d->trace, false, NULL,
-		    &d->writes)) {
-		case NRPTPASS_UNSUPPORTED:
-			d->nrpt_state = ART_UNSUPPORTED;
-			break;
-		case NRPTPASS_NOOP:
-		case NRPTPASS_CHANGED:
-			d->nrpt_state = ART_IN_SYNC;
-			break;
-		case NRPTPASS_FAILED:
-			d->nrpt_state = ART_FAILED;
-			d->result = daemon_worse(d->result, RECONCILE_FAILED);
-			/* A refused registry write is retried too: DNS is
-			 * never left broken for good. */
-			memcpy(d->gave_up, d->activity, sizeof(d->gave_up));
-			d->have_gave_up = true;
-			daemon_arm_slow_retry(d);
-			break;
-		}
-	} else
-		d->nrpt_state = ART_DISABLED;
-	if (!d->cfg->hosts_enabled) {
-		d->hosts_state = ART_DISABLED;
-		daemon_pass_end(d);
-		return;
-	}
-	if (loop_now_ms(d->loop) < d->hosts_holdoff_ms &&
-	    strcmp(trigger, "manual") != 0) {
-		/* A permanent error was reported moments ago: retrying now
-		 * cannot help (only a person asking can override). The slow
-		 * retry comes back when the hold-off ends. */
-		d->result = daemon_worse(d->result, RECONCILE_FAILED);
-		if (!loop_timer_pending(d->slow_timer))
-			loop_timer_schedule(d->slow_timer, d->hosts_holdoff_ms -
-			    loop_now_ms(d->loop));
-		daemon_pass_end(d);
-		return;
-	}
-	hostspass_free(d->hp);
-	if ((d->hp = hostspass_new(d->cfg, d->ds, d->trace)) == NULL) {
-		d->result = daemon_worse(d->result, RECONCILE_FAILED);
-		daemon_pass_end(d);
-		return;
-	}
-	switch (hostspass_check(d->hp, false, NULL)) {
-	case HOSTSPASS_NOOP:
-		d->hosts_state = ART_IN_SYNC;
-		daemon_set_str(&d->hosts_error, NULL);
-		loop_timer_cancel(d->slow_timer);
-		daemon_hosts_seen(d);
-		break;
-	case HOSTSPASS_PLANNED:
-	case HOSTSPASS_HELD:
-		break;	/* plan mode only */
-	case HOSTSPASS_FAILED:
-		d->hosts_state = ART_FAILED;
-		d->result = daemon_worse(d->result, RECONCILE_FAILED);
-		memcpy(d->gave_up, d->activity, sizeof(d->gave_up));
-		d->have_gave_up = true;
-		daemon_arm_slow_retry(d);
-		break;
-	case HOSTSPASS_WRITE:
-		if ((d->job = hostspass_job(d->hp, loop_now_ms(d->loop))) ==
-		    NULL) {
-			d->result = daemon_worse(d->result, RECONCILE_FAILED);
-			break;
-		}
-		daemon_hosts_job_step(d);
-		return;
-	}
-	daemon_pass_end(d);
+	daemon_pass_step(d);
 }
 
 static void
 daemon_pass_end(struct daemon *d)
 {
-	char	 json[256];
-	uint64_t dur = platform_mono_us() - d->start_us;
+	char			 json[256];
+	enum reconcile_result	 result = reconcile_pass_result(d->pass);
+	unsigned		 writes = reconcile_pass_writes(d->pass);
+	uint64_t		 dur = platform_mono_us() - d->pass_start_us;
 
-	if (d->result == RECONCILE_NOOP && d->writes > 0)
-		d->result = RECONCILE_CONVERGED;
-	trace_reconcile_end(d->trace, reconcile_result_name(d->result),
-	    d->writes, dur);
-	trace_activity_end(d->trace);
 	daemon_trace_check(d);
 	d->in_pass = false;
 	d->n.passes++;
-	d->n.writes += d->writes;
-	if (d->result == RECONCILE_NOOP)
+	d->n.writes += writes;
+	if (result == RECONCILE_NOOP)
 		d->n.noop_passes++;
 	d->last.trigger = d->trigger;
-	d->last.result = reconcile_result_name(d->result);
+	d->last.result = reconcile_result_name(result);
 	d->last.duration_us = dur;
 	d->last.ended_ms = loop_now_ms(d->loop);
 	log_notice("pass (%s): %s, %u write%s, %llu us", d->trigger,
-	    d->last.result, d->writes, d->writes == 1 ? "" : "s",
+	    d->last.result, writes, writes == 1 ? "" : "s",
 	    (unsigned long long)dur);
 	snprintf(json, sizeof(json), "{\"ok\":%s,\"trigger\":\"%s\","
 	    "\"result\":\"%s\",\"writes\":%u,\"duration_us\":%llu}",
-	    d->result <= RECONCILE_CONVERGED ? "true" : "false", d->trigger,
-	    d->last.result, d->writes, (unsigned long long)dur);
+	    result <= RECONCILE_CONVERGED ? "true" : "false", d->trigger,
+	    d->last.result, writes, (unsigned long long)dur);
 	daemon_reply_all(d->wait_run, &d->nwait_run, json);
+	/* It borrows the config and the desired state, which a reload may
+	 * replace now. */
+	reconcile_pass_free(d->pass);
+	d->pass = NULL;
 	/* What arrived meanwhile makes one more pass. */
 	coalesce_end(d->co, loop_now_ms(d->loop));
 	if (d->reload_pending && d->stop_reason == NULL) {
@@ -660,8 +614,9 @@ daemon_status_json(struct daemon *d)
 	o = cJSON_AddObjectToObject(r, "hosts");
 	cJSON_AddStringToObject(o, "path", d->cfg->hosts_path);
 	cJSON_AddStringToObject(o, "state", daemon_art_name(d->hosts_state));
-	if (d->job != NULL) {
-		cJSON_AddNumberToObject(o, "attempt", hostsjob_attempts(d->job));
+	if (d->in_pass && d->hosts_state == ART_PENDING_RETRY) {
+		cJSON_AddNumberToObject(o, "attempt",
+		    reconcile_pass_hosts_attempts(d->pass));
 		cJSON_AddNumberToObject(o, "next_attempt_ms",
 		    (double)loop_timer_remaining_ms(d->retry_timer));
 	}
@@ -887,10 +842,14 @@ daemon_stop_now(struct daemon *d)
 {
 	if (d->in_pass) {
 		loop_timer_cancel(d->retry_timer);
-		hostsjob_free(d->job);
-		d->job = NULL;
-		d->result = daemon_worse(d->result, RECONCILE_DEGRADED);
-		daemon_pass_end(d);	/* stops the loop: stop_reason is set */
+		reconcile_pass_free(d->pass);	/* ends it, degraded */
+		d->pass = NULL;
+		d->in_pass = false;
+		d->last.trigger = d->trigger;
+		d->last.result = reconcile_result_name(RECONCILE_DEGRADED);
+		daemon_reply_all(d->wait_run, &d->nwait_run,
+		    "{\"ok\":false,\"error\":\"stopped\"}");
+		loop_stop(d->loop);
 	} else
 		loop_stop(d->loop);
 }
@@ -961,8 +920,7 @@ daemon_free(struct daemon *d)
 	coalesce_free(d->co);
 	atomic_store(&daemon_waker, NULL);
 	loop_timer_free(d->waker);
-	hostsjob_free(d->job);
-	hostspass_free(d->hp);
+	reconcile_pass_free(d->pass);
 	desired_free(d->ds);
 	free(d->desired_error);
 	free(d->hosts_error);

@@ -22,6 +22,9 @@ struct hostspass {
 	size_t				 orphans;	/* unpaired markers found */
 	bool				 have_id;
 	struct platform_file_id		 id;	/* taken before the last read */
+	char				*ready;	/* the check's render, for the
+						 * job's first attempt */
+	size_t				 readylen;
 };
 
 /* Start of the next line after p (or end). */
@@ -112,6 +115,7 @@ hostspass_free(struct hostspass *hp)
 	if (hp == NULL)
 		return;
 	free(hp->old);
+	free(hp->ready);
 	free(hp);
 }
 
@@ -127,10 +131,27 @@ hostspass_render(void *arg, const struct hostsfile_carry *carry,
 	char			*merged = NULL;
 	size_t			 mlen = 0;
 	int			 rc = -1, pending;
+	struct platform_file_id	 now;
 
+	*buf = NULL;
+	/* The first attempt right after the check: its render stands while
+	 * the file is still the one it read. */
+	if (hp->ready != NULL && carry == NULL && hp->have_id &&
+	    platform_file_id(hp->cfg->hosts_path, &now) &&
+	    memcmp(&now, &hp->id, sizeof(now)) == 0) {
+		*buf = hp->ready;
+		*len = hp->readylen;
+		*changed = true;
+		hp->ready = NULL;
+		expect->buf = hp->old;
+		expect->len = hp->oldlen;
+		expect->exists = hp->exists;
+		return 0;
+	}
+	free(hp->ready);
+	hp->ready = NULL;
 	free(hp->old);
 	hp->old = NULL;
-	*buf = NULL;
 	memset(expect, 0, sizeof(*expect));
 	/* A write that failed part-way left a journal: finish it before the
 	 * file is read as content, or wait (transient) until that works. */
@@ -234,8 +255,14 @@ hostspass_check(struct hostspass *hp, bool plan, FILE *out)
 			hostspass_print_diff(out, hp->old, hp->oldlen, new, newlen);
 		}
 		r = HOSTSPASS_PLANNED;
-	} else
+	} else {
+		/* Kept for the write job's first attempt. */
+		free(hp->ready);
+		hp->ready = new;
+		hp->readylen = newlen;
+		new = NULL;
 		r = HOSTSPASS_WRITE;
+	}
 	free(new);
 	return r;
 }

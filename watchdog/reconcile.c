@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "desired.h"
+#include "hostsjob.h"
 #include "hostspass.h"
 #include "log.h"
 #include "nrptpass.h"
@@ -67,70 +68,6 @@ reconcile_load_desired(const struct config *cfg, struct trace *t)
 	return ds;
 }
 
-/* The hosts artifact: returns its part of the pass result. */
-static enum reconcile_result
-reconcile_hosts(const struct config *cfg, const struct desired_state *ds,
-    struct trace *t, const struct reconcile_opts *opts, unsigned *writes)
-{
-	struct hostspass	*hp;
-	enum reconcile_result	 r = RECONCILE_FAILED;
-	bool			 wrote;
-
-	if ((hp = hostspass_new(cfg, ds, t)) == NULL) {
-		log_error("out of memory");
-		return RECONCILE_FAILED;
-	}
-	switch (hostspass_check(hp, opts->mode == RECONCILE_PLAN, opts->out)) {
-	case HOSTSPASS_NOOP:
-		r = RECONCILE_NOOP;
-		break;
-	case HOSTSPASS_PLANNED:
-		r = RECONCILE_CONVERGED;
-		break;
-	case HOSTSPASS_HELD:
-		r = RECONCILE_DEGRADED;
-		break;
-	case HOSTSPASS_FAILED:
-		r = RECONCILE_FAILED;
-		break;
-	case HOSTSPASS_WRITE:
-		switch (hostspass_write_blocking(hp, opts->out, &wrote)) {
-		case 1:
-			r = RECONCILE_CONVERGED;
-			break;
-		case 0:
-			r = RECONCILE_DEGRADED;
-			break;
-		default:
-			r = RECONCILE_FAILED;
-			break;
-		}
-		if (wrote)
-			(*writes)++;
-		break;
-	}
-	hostspass_free(hp);
-	return r;
-}
-
-/* The NRPT artifact, as a part of the pass result. */
-static enum reconcile_result
-reconcile_nrpt(const struct config *cfg, const struct desired_state *ds,
-    struct trace *t, const struct reconcile_opts *opts, unsigned *writes)
-{
-	switch (nrptpass_run(cfg, ds, t, opts->mode == RECONCILE_PLAN,
-	    opts->out, writes)) {
-	case NRPTPASS_UNSUPPORTED:
-	case NRPTPASS_NOOP:
-		return RECONCILE_NOOP;
-	case NRPTPASS_CHANGED:
-		return RECONCILE_CONVERGED;
-	case NRPTPASS_FAILED:
-		break;
-	}
-	return RECONCILE_FAILED;
-}
-
 /* The worse of two results. */
 static enum reconcile_result
 reconcile_worse(enum reconcile_result a, enum reconcile_result b)
@@ -138,39 +75,317 @@ reconcile_worse(enum reconcile_result a, enum reconcile_result b)
 	return a > b ? a : b;
 }
 
+struct reconcile_pass {
+	const struct config		*cfg;
+	struct trace			*trace;
+	struct reconcile_pass_opts	 opts;
+	uint8_t				 activity[16];
+	uint64_t			 start_us;
+	bool				 started;	/* the first step ran */
+	bool				 done;		/* ReconcileEnd traced */
+	const struct desired_state	*ds;
+	enum reconcile_result		 result;
+	unsigned			 writes;
+	enum reconcile_art		 nrpt, hosts;
+	struct hostspass		*hp;
+	struct hostsjob			*job;
+	bool				 wrote;		/* the hosts file */
+	bool				 have_id;	/* of the file as written */
+	struct platform_file_id		 id;
+	unsigned			 attempts;
+	struct dwerr			 hosts_err;
+};
+
+struct reconcile_pass *
+reconcile_begin(const struct config *cfg, struct trace *t,
+    const struct reconcile_pass_opts *opts)
+{
+	struct reconcile_pass	*p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->cfg = cfg;
+	p->trace = t;
+	p->opts = *opts;
+	p->result = RECONCILE_NOOP;	/* only ever made worse */
+	p->nrpt = p->hosts = RECONCILE_ART_DISABLED;
+	dwerr_reset(&p->hosts_err);
+	p->start_us = platform_mono_us();
+	platform_random(p->activity, sizeof(p->activity));
+	p->activity[6] = (uint8_t)((p->activity[6] & 0x0f) | 0x40); /* v4 */
+	p->activity[8] = (uint8_t)((p->activity[8] & 0x3f) | 0x80); /* variant */
+	/* A pass that continues one that gave up says so (ETW's related
+	 * activity), so a reader can follow a file across passes. */
+	trace_activity_begin_related(t, p->activity, opts->related);
+	trace_reconcile_start(t, opts->trigger);
+	return p;
+}
+
+/* ReconcileEnd, once. */
+static void
+reconcile_end(struct reconcile_pass *p)
+{
+	if (p->done)
+		return;
+	p->done = true;
+	if (p->result == RECONCILE_NOOP && p->writes > 0)
+		p->result = RECONCILE_CONVERGED;
+	trace_reconcile_end(p->trace, reconcile_result_name(p->result),
+	    p->writes, platform_mono_us() - p->start_us);
+	trace_activity_end(p->trace);
+}
+
+/* The NRPT rules: written at once (registry writes do not wait). */
+static void
+reconcile_nrpt(struct reconcile_pass *p)
+{
+	bool			 plan = p->opts.mode == RECONCILE_PLAN;
+	enum nrptpass_result	 r;
+
+	if (!p->cfg->nrpt_enabled)
+		return;
+	if (!plan && p->opts.show)
+		r = nrptpass_run(p->cfg, p->ds, p->trace, true, p->opts.out,
+		    &p->writes) == NRPTPASS_CHANGED ? nrptpass_run(p->cfg,
+		    p->ds, p->trace, false, p->opts.out, &p->writes) :
+		    NRPTPASS_NOOP;
+	else
+		r = nrptpass_run(p->cfg, p->ds, p->trace, plan, p->opts.out,
+		    &p->writes);
+	switch (r) {
+	case NRPTPASS_UNSUPPORTED:
+		p->nrpt = RECONCILE_ART_UNSUPPORTED;
+		break;
+	case NRPTPASS_NOOP:
+		p->nrpt = RECONCILE_ART_IN_SYNC;
+		break;
+	case NRPTPASS_CHANGED:
+		p->nrpt = RECONCILE_ART_IN_SYNC;
+		p->result = reconcile_worse(p->result, RECONCILE_CONVERGED);
+		break;
+	case NRPTPASS_FAILED:
+		p->nrpt = RECONCILE_ART_FAILED;
+		p->result = reconcile_worse(p->result, RECONCILE_FAILED);
+		break;
+	}
+}
+
+/* The first look at the hosts file: done, or a write job to run. */
+static void
+reconcile_hosts_check(struct reconcile_pass *p, uint64_t now_ms)
+{
+	bool	 plan = p->opts.mode == RECONCILE_PLAN;
+
+	if (!p->cfg->hosts_enabled) {
+		if (p->opts.out != NULL)
+			fprintf(p->opts.out,
+			    "hosts: not managed (hosts.enabled is false)\n");
+		return;
+	}
+	if (p->opts.hosts_held_off) {
+		p->hosts = RECONCILE_ART_HELD_OFF;
+		p->result = reconcile_worse(p->result, RECONCILE_FAILED);
+		return;
+	}
+	if ((p->hp = hostspass_new(p->cfg, p->ds, p->trace)) == NULL) {
+		dwerr_set(&p->hosts_err, ENOMEM, "out of memory");
+		p->hosts = RECONCILE_ART_FAILED;
+		p->result = reconcile_worse(p->result, RECONCILE_FAILED);
+		return;
+	}
+	p->hosts = RECONCILE_ART_IN_SYNC;
+	switch (hostspass_check(p->hp, plan || p->opts.show, p->opts.out)) {
+	case HOSTSPASS_NOOP:
+		return;
+	case HOSTSPASS_PLANNED:
+	case HOSTSPASS_HELD:
+		if (plan) {
+			p->result = reconcile_worse(p->result, RECONCILE_CONVERGED);
+			return;
+		}
+		/* Shown: now the change itself. */
+		if (hostspass_check(p->hp, false, NULL) == HOSTSPASS_NOOP)
+			return;
+		break;
+	case HOSTSPASS_FAILED:
+		p->hosts = RECONCILE_ART_REJECTED;
+		p->result = reconcile_worse(p->result, RECONCILE_FAILED);
+		return;
+	case HOSTSPASS_WRITE:
+		break;
+	}
+	if ((p->job = hostspass_job(p->hp, now_ms)) == NULL) {
+		dwerr_set(&p->hosts_err, ENOMEM, "out of memory");
+		p->hosts = RECONCILE_ART_FAILED;
+		p->result = reconcile_worse(p->result, RECONCILE_FAILED);
+	}
+}
+
+/* One attempt of the hosts job; false with *delay_ms while it goes on. */
+static bool
+reconcile_hosts_step(struct reconcile_pass *p, uint64_t now_ms,
+    uint32_t *delay_ms)
+{
+	enum hostsjob_state	 st;
+	bool			 transient;
+
+	st = hostsjob_attempt(p->job, now_ms, platform_random01(), delay_ms);
+	p->attempts = hostsjob_attempts(p->job);
+	p->wrote = hostsjob_wrote(p->job);
+	p->have_id = hostsjob_written_id(p->job, &p->id);
+	p->hosts_err = *hostsjob_error(p->job);
+	if (st == HOSTSJOB_RETRY) {
+		p->hosts = RECONCILE_ART_RETRYING;
+		return false;
+	}
+	if (hostspass_finish(p->hp, p->job, st, p->opts.out, &transient))
+		p->hosts = RECONCILE_ART_IN_SYNC;
+	else {
+		p->hosts = transient ? RECONCILE_ART_GAVE_UP :
+		    RECONCILE_ART_FAILED;
+		p->result = reconcile_worse(p->result, transient ?
+		    RECONCILE_DEGRADED : RECONCILE_FAILED);
+	}
+	if (p->wrote)
+		p->writes++;
+	hostsjob_free(p->job);
+	p->job = NULL;
+	return true;
+}
+
+bool
+reconcile_step(struct reconcile_pass *p, const struct desired_state *ds,
+    uint64_t now_ms, uint32_t *delay_ms)
+{
+	*delay_ms = 0;
+	if (p->done)
+		return true;
+	if (!p->started) {
+		p->started = true;
+		if ((p->ds = ds) == NULL) {
+			p->result = RECONCILE_FAILED;
+			reconcile_end(p);
+			return true;
+		}
+		/* NRPT first: see docs/decisions/0007-one-pass.md. */
+		reconcile_nrpt(p);
+		reconcile_hosts_check(p, now_ms);
+	}
+	if (p->job != NULL && !reconcile_hosts_step(p, now_ms, delay_ms))
+		return false;
+	reconcile_end(p);
+	return true;
+}
+
+void
+reconcile_pass_free(struct reconcile_pass *p)
+{
+	if (p == NULL)
+		return;
+	if (!p->done) {
+		/* Stopped half-way: nothing is half-written between two
+		 * attempts, and the pass says it did not finish. */
+		p->result = reconcile_worse(p->result, RECONCILE_DEGRADED);
+		reconcile_end(p);
+	}
+	hostsjob_free(p->job);
+	hostspass_free(p->hp);
+	free(p);
+}
+
+enum reconcile_result
+reconcile_pass_result(const struct reconcile_pass *p)
+{
+	return p->result;
+}
+
+unsigned
+reconcile_pass_writes(const struct reconcile_pass *p)
+{
+	return p->writes;
+}
+
+const uint8_t *
+reconcile_pass_activity(const struct reconcile_pass *p)
+{
+	return p->activity;
+}
+
+enum reconcile_art
+reconcile_pass_hosts(const struct reconcile_pass *p)
+{
+	return p->hosts;
+}
+
+enum reconcile_art
+reconcile_pass_nrpt(const struct reconcile_pass *p)
+{
+	return p->nrpt;
+}
+
+const char *
+reconcile_pass_hosts_error(const struct reconcile_pass *p)
+{
+	return p->hosts_err.msg;
+}
+
+unsigned
+reconcile_pass_hosts_attempts(const struct reconcile_pass *p)
+{
+	return p->attempts;
+}
+
+bool
+reconcile_pass_hosts_wrote(const struct reconcile_pass *p)
+{
+	return p->wrote;
+}
+
+bool
+reconcile_pass_hosts_id(const struct reconcile_pass *p,
+    struct platform_file_id *id)
+{
+	if (p->wrote) {
+		/* Written, but the writer could not say as what: the next
+		 * event costs one no-op pass rather than a missed drift. */
+		if (p->have_id)
+			*id = p->id;
+		return p->have_id;
+	}
+	return p->hp != NULL && hostspass_seen_id(p->hp, id);
+}
+
 int
 reconcile_once(const struct config *cfg, struct trace *t,
     const struct reconcile_opts *opts, struct reconcile_summary *sum)
 {
-	struct desired_state	*ds;
-	uint8_t			 activity[16];
-	uint64_t		 start = platform_mono_us();
+	struct reconcile_pass_opts	 po;
+	struct reconcile_pass		*p;
+	struct desired_state		*ds;
+	uint32_t			 delay;
 
 	memset(sum, 0, sizeof(*sum));
-	platform_random(activity, sizeof(activity));
-	activity[6] = (uint8_t)((activity[6] & 0x0f) | 0x40);	/* version 4 */
-	activity[8] = (uint8_t)((activity[8] & 0x3f) | 0x80);	/* variant */
-	trace_activity_begin(t, activity);
-	trace_reconcile_start(t, opts->trigger);
-
-	if ((ds = reconcile_load_desired(cfg, t)) == NULL) {
+	memset(&po, 0, sizeof(po));
+	po.mode = opts->mode;
+	po.trigger = opts->trigger;
+	po.out = opts->out;
+	if ((p = reconcile_begin(cfg, t, &po)) == NULL) {
+		log_error("out of memory");
 		sum->result = RECONCILE_FAILED;
-		sum->input_invalid = true;
-	} else {
-		sum->result = RECONCILE_NOOP;
-		if (cfg->hosts_enabled)
-			sum->result = reconcile_worse(sum->result,
-			    reconcile_hosts(cfg, ds, t, opts, &sum->writes));
-		else if (opts->out != NULL)
-			fprintf(opts->out, "hosts: not managed (hosts.enabled is false)\n");
-		if (cfg->nrpt_enabled)
-			sum->result = reconcile_worse(sum->result,
-			    reconcile_nrpt(cfg, ds, t, opts, &sum->writes));
-		desired_free(ds);
+		return -1;
 	}
-	trace_reconcile_end(t, reconcile_result_name(sum->result), sum->writes,
-	    platform_mono_us() - start);
-	trace_activity_end(t);
+	ds = reconcile_load_desired(cfg, t);
+	while (!reconcile_step(p, ds, platform_mono_ms(), &delay)) {
+		log_debug("hosts write attempt %u failed: %s; next in %u ms",
+		    reconcile_pass_hosts_attempts(p),
+		    reconcile_pass_hosts_error(p), delay);
+		platform_sleep_ms(delay);
+	}
+	sum->result = p->result;
+	sum->writes = p->writes;
+	sum->input_invalid = ds == NULL;
+	reconcile_pass_free(p);
+	desired_free(ds);
 	return (sum->result == RECONCILE_NOOP ||
 	    sum->result == RECONCILE_CONVERGED) ? 0 : -1;
 }

@@ -28,9 +28,7 @@
 #include "daemon.h"
 #include "desired.h"
 #include "dwstr.h"
-#include "hostspass.h"
 #include "log.h"
-#include "nrptpass.h"
 #include "platform.h"
 #include "reconcile.h"
 #include "trace.h"
@@ -799,15 +797,13 @@ service_clock(void *ctx)
 static int
 service_remove_managed(const struct config *cfg)
 {
-	struct desired_state	*ds;
-	struct hostspass	*hp = NULL;
-	struct trace		*t;
-	struct dwerr		 err;
-	uint8_t			 activity[16];
-	uint64_t		 start = platform_mono_us();
-	unsigned		 writes = 0;
-	bool			 wrote;
-	int			 rc = 0;
+	struct reconcile_pass_opts	 po;
+	struct reconcile_pass		*p = NULL;
+	struct desired_state		*ds;
+	struct trace			*t;
+	struct dwerr			 err;
+	uint32_t			 delay;
+	int				 rc;
 
 	if ((ds = desired_new()) == NULL || (t = trace_new(service_clock,
 	    NULL)) == NULL) {
@@ -820,60 +816,21 @@ service_remove_managed(const struct config *cfg)
 		log_error("tracing off: %s", err.msg);
 	if (trace_add_etw(t, &err) != 0)
 		log_debug("ETW tracing off: %s", err.msg);
-	platform_random(activity, sizeof(activity));
-	activity[6] = (uint8_t)((activity[6] & 0x0f) | 0x40);	/* version 4 */
-	activity[8] = (uint8_t)((activity[8] & 0x3f) | 0x80);	/* variant */
-	trace_activity_begin(t, activity);
-	trace_reconcile_start(t, "uninstall");
-
-	/* First what goes (the plan), then the pass that removes it. */
-	if (cfg->nrpt_enabled) {
-		switch (nrptpass_run(cfg, ds, t, true, stdout, &writes)) {
-		case NRPTPASS_CHANGED:
-			if (nrptpass_run(cfg, ds, t, false, stdout, &writes) ==
-			    NRPTPASS_FAILED)
-				rc = -1;
-			break;
-		case NRPTPASS_FAILED:
-			rc = -1;
-			break;
-		default:
-			break;
-		}
-	}
-	if (cfg->hosts_enabled && (hp = hostspass_new(cfg, ds, t)) == NULL) {
+	/* What goes is shown first, then removed: the one pass driver. */
+	memset(&po, 0, sizeof(po));
+	po.mode = RECONCILE_APPLY;
+	po.show = true;
+	po.trigger = "uninstall";
+	po.out = stdout;
+	if ((p = reconcile_begin(cfg, t, &po)) == NULL) {
 		fprintf(stderr, "dnswatchdog: out of memory\n");
 		rc = -1;
-	} else if (cfg->hosts_enabled) {
-		switch (hostspass_check(hp, true, stdout)) {
-		case HOSTSPASS_NOOP:
-			break;
-		case HOSTSPASS_PLANNED:
-		case HOSTSPASS_HELD:	/* the write waits for the holder */
-			switch (hostspass_check(hp, false, NULL)) {
-			case HOSTSPASS_NOOP:
-				break;
-			case HOSTSPASS_WRITE:
-				if (hostspass_write_blocking(hp, stdout,
-				    &wrote) != 1)
-					rc = -1;
-				writes += wrote;
-				break;
-			default:
-				rc = -1;
-				break;
-			}
-			break;
-		default:
-			rc = -1;
-			break;
-		}
-		hostspass_free(hp);
+	} else {
+		while (!reconcile_step(p, ds, platform_mono_ms(), &delay))
+			platform_sleep_ms(delay);
+		rc = reconcile_pass_result(p) <= RECONCILE_CONVERGED ? 0 : -1;
+		reconcile_pass_free(p);
 	}
-	trace_reconcile_end(t, reconcile_result_name(rc != 0 ? RECONCILE_FAILED :
-	    writes > 0 ? RECONCILE_CONVERGED : RECONCILE_NOOP), writes,
-	    platform_mono_us() - start);
-	trace_activity_end(t);
 	trace_free(t);
 	desired_free(ds);
 	return rc;
