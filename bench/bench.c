@@ -9,6 +9,7 @@
  * Against the real daemon (`dnswatchdog run`, scratch folders under /tmp,
  * each with its own control socket; /etc/hosts is never touched):
  *   idle     context switches over 60 s and resident memory;
+ *   wipe     a wiped section to its repair (median, default settings);
  *   storm    10,000 triggers a second for 10 s: passes, CPU, peak RSS;
  *   release  time from a failing hosts-file rename becoming possible again
  *            to the section on disk (LD_PRELOAD fault shim).
@@ -1033,6 +1034,86 @@ idle_end(struct idle *id)
 	cJSON_AddItemToObject(results, "idle", o);
 }
 
+/* ---- wipe: from a wiped section to its repair --------------------------- */
+
+#define WIPE_RUNS	21u
+#define WIPE_TARGET_MS	50.0	/* median, default settings */
+#define WIPE_FOREIGN	1000u	/* foreign lines of the file */
+#define WIPE_ENTRIES	10u
+
+/* The file without its managed section, as another program writes it. */
+static char *
+wipe_strip(const char *all, size_t *len)
+{
+	const char	*b = strstr(all, "# DnsWatchdogSectionStart");
+	const char	*e = strstr(all, "# DnsWatchdogSectionEnd");
+	char		*out;
+
+	if (b == NULL || e == NULL || (e = strchr(e, '\n')) == NULL)
+		die("wipe: no section in the daemon's file");
+	out = xmalloc(strlen(all) + 1);
+	memcpy(out, all, (size_t)(b - all));
+	strcpy(out + (b - all), e + 1);
+	*len = strlen(out);
+	return out;
+}
+
+/* Median time from a rewrite of the file without the section (by another
+ * program, after a quiet period) to the section back in the file, with
+ * the daemon's default settings. */
+static void
+bench_wipe(void)
+{
+	struct daemon	 d;
+	struct series	 s;
+	cJSON		*j, *o;
+	char		*all, *wiped, *now;
+	size_t		 len, wlen;
+	uint64_t	 t0, waited;
+	unsigned	 i;
+
+	note("wipe: %u wipes of the section, default settings", WIPE_RUNS);
+	memset(&s, 0, sizeof(s));
+	daemon_setup(&d, "wipe", WIPE_FOREIGN, WIPE_ENTRIES, 0, "");
+	daemon_start(&d, false);
+	cJSON_Delete(daemon_wait_settled(&d, 1, 20000));
+	if ((all = floor_read(d.hosts, &len)) == NULL)
+		die("wipe: cannot read %s", d.hosts);
+	wiped = wipe_strip(all, &wlen);
+	for (i = 0; i < WIPE_RUNS; i++) {
+		/* A quiet period first: the wipe is news. */
+		sleep_ms(QUIET_MS + 100);
+		t0 = now_ns();
+		put_file(d.hosts, wiped, wlen);
+		for (;;) {
+			if ((now = floor_read(d.hosts, &len)) != NULL &&
+			    strstr(now, "# DnsWatchdogSectionEnd") != NULL) {
+				free(now);
+				break;
+			}
+			free(now);
+			waited = now_ns() - t0;
+			if (waited > 10000000000ull)
+				die("wipe: not repaired in 10 s (see %s)", d.log);
+			sleep_ms(0.2);
+		}
+		series_add(&s, now_ns() - t0);
+		cJSON_Delete(daemon_wait_settled(&d, 1, 20000));
+	}
+	j = daemon_status(&d);
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "restored", series_json(&s));
+	cJSON_AddNumberToObject(o, "target_ms", WIPE_TARGET_MS);
+	cJSON_AddBoolToObject(o, "target_met",
+	    series_median(&s) / 1e6 <= WIPE_TARGET_MS);
+	cJSON_AddNumberToObject(o, "passes", jnum(j, "counters", "passes"));
+	cJSON_AddItemToObject(results, "wipe", o);
+	cJSON_Delete(j);
+	free(all);
+	free(wiped);
+	daemon_stop(&d);
+}
+
 /* ---- 3. trigger storm -------------------------------------------------- */
 
 static void
@@ -1314,6 +1395,12 @@ report(void)
 			    cJSON_IsTrue(jget(grp, "changing_at_most_linear", NULL)) ? "yes" : "no");
 		}
 	}
+	if ((r = jget(results, "wipe", NULL)) != NULL)
+		printf("| wipe of the section to its repair (daemon, default "
+		    "settings, %u runs) | min %.2f ms, median %.2f ms | median "
+		    "within %.0f ms: %s |\n", WIPE_RUNS, jd(r, "restored", "min_ms"),
+		    jd(r, "restored", "median_ms"), WIPE_TARGET_MS,
+		    met(r, "target_met"));
 	if ((r = jget(results, "storm", NULL)) != NULL) {
 		printf("| storm: %.0f appends in %.1f s (%.0f/s) | %.0f passes, %.0f "
 		    "triggers seen, %.0f coalesced, %.2f CPU s, peak RSS %.0f kB "
@@ -1364,7 +1451,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: dw_bench [--json FILE] [--only passes,growth,"
-	    "storm,idle,release] [--runs N] [--daemon PATH] [--shim PATH] "
+	    "wipe,storm,idle,release] [--runs N] [--daemon PATH] [--shim PATH] "
 	    "[--keep]\n");
 	exit(64);
 }
@@ -1372,7 +1459,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	const char	*json = NULL, *only = "passes,growth,storm,idle,release";
+	const char	*json = NULL, *only = "passes,growth,wipe,storm,idle,release";
 	struct idle	 idle;
 	bool		 keep = false, do_idle;
 	char		*text;
@@ -1417,6 +1504,8 @@ main(int argc, char **argv)
 		bench_growth();
 	if (do_idle)
 		idle_end(&idle);
+	if (strstr(only, "wipe") != NULL)
+		bench_wipe();
 	if (strstr(only, "storm") != NULL)
 		bench_storm();
 	if (strstr(only, "release") != NULL)
