@@ -143,25 +143,34 @@ fsync(int fd)
 	return -1;
 }
 
-int
-rename(const char *from, const char *to)
+/* Whether a rename onto to fails now, and how (errno set): the bind
+ * mount of DW_CRASH_BIND, or a fault due at this rename. */
+static bool
+crashshim_rename_fails(const char *to)
 {
-	static int	(*real)(const char *, const char *);
 	const char	*bind = getenv("DW_CRASH_BIND");
 	const char	*base = strrchr(to, '/');
 	const char	*what;
 
-	if (real == NULL)
-		*(void **)&real = crashshim_next("rename");
 	base = base != NULL ? base + 1 : to;
 	if (bind != NULL && strcmp(bind, "1") == 0 && strcmp(base, "hosts") == 0) {
 		errno = EBUSY;
-		return -1;
+		return true;
 	}
 	if (!crashshim_due("rename", &crashshim_rename_calls, &what))
-		return real(from, to);
+		return false;
 	errno = strcmp(what, "EBUSY") == 0 ? EBUSY : EIO;
-	return -1;
+	return true;
+}
+
+int
+rename(const char *from, const char *to)
+{
+	static int	(*real)(const char *, const char *);
+
+	if (real == NULL)
+		*(void **)&real = crashshim_next("rename");
+	return crashshim_rename_fails(to) ? -1 : real(from, to);
 }
 
 /* The writer's exchange: a rename like the others (same count, same
@@ -172,19 +181,9 @@ renameat2(int ofd, const char *from, int nfd, const char *to,
 {
 	static int	(*real)(int, const char *, int, const char *,
 			    unsigned int);
-	const char	*bind = getenv("DW_CRASH_BIND");
-	const char	*base = strrchr(to, '/');
-	const char	*what;
 
 	if (real == NULL)
 		*(void **)&real = crashshim_next("renameat2");
-	base = base != NULL ? base + 1 : to;
-	if (bind != NULL && strcmp(bind, "1") == 0 && strcmp(base, "hosts") == 0) {
-		errno = EBUSY;
-		return -1;
-	}
-	if (!crashshim_due("rename", &crashshim_rename_calls, &what))
-		return real(ofd, from, nfd, to, flags);
-	errno = strcmp(what, "EBUSY") == 0 ? EBUSY : EIO;
-	return -1;
+	return crashshim_rename_fails(to) ? -1 : real(ofd, from, nfd, to,
+	    flags);
 }

@@ -23,21 +23,29 @@ int	renameat2(int ofd, const char *from, int nfd, const char *to,
 	    unsigned int flags);
 ssize_t	write(int fd, const void *buf, size_t n);
 
+/* Whether a rename onto to fails now (errno set). */
+static bool
+faultshim_rename_fails(const char *to)
+{
+	const char	*flag = getenv("DW_FAULT_RENAME_WHILE");
+	const char	*base = strrchr(to, '/');
+
+	base = base != NULL ? base + 1 : to;
+	if (flag != NULL && strcmp(base, "hosts") == 0 && access(flag, F_OK) == 0) {
+		errno = EIO;
+		return true;
+	}
+	return false;
+}
+
 int
 rename(const char *from, const char *to)
 {
 	static int	(*real)(const char *, const char *);
-	const char	*flag = getenv("DW_FAULT_RENAME_WHILE");
-	const char	*base = strrchr(to, '/');
 
 	if (real == NULL)
 		*(void **)&real = dlsym(RTLD_NEXT, "rename");
-	base = base != NULL ? base + 1 : to;
-	if (flag != NULL && strcmp(base, "hosts") == 0 && access(flag, F_OK) == 0) {
-		errno = EIO;
-		return -1;
-	}
-	return real(from, to);
+	return faultshim_rename_fails(to) ? -1 : real(from, to);
 }
 
 /* The writer's exchange fails the same way. */
@@ -47,17 +55,11 @@ renameat2(int ofd, const char *from, int nfd, const char *to,
 {
 	static int	(*real)(int, const char *, int, const char *,
 			    unsigned int);
-	const char	*flag = getenv("DW_FAULT_RENAME_WHILE");
-	const char	*base = strrchr(to, '/');
 
 	if (real == NULL)
 		*(void **)&real = dlsym(RTLD_NEXT, "renameat2");
-	base = base != NULL ? base + 1 : to;
-	if (flag != NULL && strcmp(base, "hosts") == 0 && access(flag, F_OK) == 0) {
-		errno = EIO;
-		return -1;
-	}
-	return real(ofd, from, nfd, to, flags);
+	return faultshim_rename_fails(to) ? -1 : real(ofd, from, nfd, to,
+	    flags);
 }
 
 /* True when fd is open on a file called name. */
