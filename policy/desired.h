@@ -34,11 +34,17 @@ struct desired_host {
 	size_t	  nnames;
 };
 
+struct desired_chunk;
+
 struct desired_state {
 	struct desired_nrpt	*nrpt;
 	size_t			 nnrpt;
 	struct desired_host	*hosts;
 	size_t			 nhosts;
+	/* Where desired_parse put the arrays and strings above, in a few
+	 * blocks freed together. NULL when they were allocated one by one
+	 * (a state built by hand): desired_free then frees each. */
+	struct desired_chunk	*mem;
 };
 
 /* Parses and validates len bytes of JSON read from file (a name used only in
