@@ -32,6 +32,7 @@
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -1280,8 +1281,8 @@ time_once(struct daemon *d, uint64_t *written)
 			    "once", NULL };
 	char		 buf[4096] __attribute__((aligned(8)));
 	struct inotify_event *ev;
-	struct pollfd	 pfd;
-	uint64_t	 t0, t1 = 0;
+	struct pollfd	 pfd[2];
+	uint64_t	 t0, t1 = 0, t2 = 0;
 	ssize_t		 n;
 	pid_t		 pid;
 	int		 in, st;
@@ -1291,15 +1292,20 @@ time_once(struct daemon *d, uint64_t *written)
 		die("inotify: %s", strerror(errno));
 	t0 = now_ns();
 	pid = spawn_in(d->dir, argv);
-	pfd.fd = in;
-	pfd.events = POLLIN;
-	while (t1 == 0) {
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			pid = 0;
-			if (poll(&pfd, 1, 0) < 1)
-				break;
-		} else if (poll(&pfd, 1, 50) < 1)
-			continue;
+	/* The rename and the exit, each seen as it happens. */
+	pfd[0].fd = in;
+	pfd[0].events = POLLIN;
+	if ((pfd[1].fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
+		die("pidfd_open: %s", strerror(errno));
+	pfd[1].events = POLLIN;
+	while (t2 == 0) {
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		if (pfd[1].revents != 0)
+			t2 = now_ns();
 		while ((n = read(in, buf, sizeof(buf))) > 0) {
 			for (char *p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
 				ev = (struct inotify_event *)(void *)p;
@@ -1308,16 +1314,16 @@ time_once(struct daemon *d, uint64_t *written)
 					t1 = now_ns();
 			}
 		}
-		if (pid == 0)
-			break;
 	}
-	if (pid != 0)
-		reap(pid, "dnswatchdog once");
-	else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			die("waitpid: %s", strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		die("dnswatchdog once failed (status %d; see %s)", st, d->dir);
+	close(pfd[1].fd);
 	close(in);
 	*written = t1 != 0 ? t1 - t0 : 0;
-	return now_ns() - t0;
+	return t2 - t0;
 }
 
 static void
