@@ -27,6 +27,14 @@ struct desired_chunk {
 	void			*data[];	/* aligned for the pointer arrays */
 };
 
+/* What desired_new allocates: the state, and the blocks desired_parse put
+ * its arrays and strings in (NULL for a state filled by hand, whose every
+ * array and string desired_free then frees one by one). */
+struct desired_owned {
+	struct desired_state	 ds;	/* first: a state is its container */
+	struct desired_chunk	*mem;
+};
+
 struct desired_mem {
 	struct desired_chunk	**head;		/* the state's list */
 	size_t			  next_cap;	/* size of the next block */
@@ -518,7 +526,9 @@ desired_hosts_section(struct jsonv *ctx, struct desired_mem *m,
 struct desired_state *
 desired_new(void)
 {
-	return calloc(1, sizeof(struct desired_state));
+	struct desired_owned	*o = calloc(1, sizeof(*o));
+
+	return o != NULL ? &o->ds : NULL;
 }
 
 void
@@ -528,8 +538,8 @@ desired_free(struct desired_state *ds)
 
 	if (ds == NULL)
 		return;
-	if (ds->mem != NULL) {
-		desired_mem_free(ds->mem);
+	if (((struct desired_owned *)ds)->mem != NULL) {
+		desired_mem_free(((struct desired_owned *)ds)->mem);
 		free(ds);
 		return;
 	}
@@ -590,7 +600,7 @@ desired_parse(const char *text, size_t len, const char *file,
 	}
 	/* The strings and arrays take a little less room than their JSON;
 	 * a first block of that size is mostly enough. */
-	m.head = &ds->mem;
+	m.head = &((struct desired_owned *)ds)->mem;
 	m.next_cap = len / 2 > DESIRED_CHUNK_BYTES ? len / 2 : DESIRED_CHUNK_BYTES;
 	m.ctx = &ctx;
 	if ((sec = cJSON_GetObjectItemCaseSensitive(root, "nrpt")) != NULL)

@@ -34,17 +34,11 @@ struct desired_host {
 	size_t	  nnames;
 };
 
-struct desired_chunk;
-
 struct desired_state {
 	struct desired_nrpt	*nrpt;
 	size_t			 nnrpt;
 	struct desired_host	*hosts;
 	size_t			 nhosts;
-	/* Where desired_parse put the arrays and strings above, in a few
-	 * blocks freed together. NULL when they were allocated one by one
-	 * (a state built by hand): desired_free then frees each. */
-	struct desired_chunk	*mem;
 };
 
 /* Parses and validates len bytes of JSON read from file (a name used only in
@@ -54,7 +48,8 @@ struct desired_state {
 int	desired_parse(const char *text, size_t len, const char *file,
 	    struct desired_state **out, struct dwerr *err);
 
-/* An empty state (no NRPT rules, no hosts entries); free with desired_free. */
+/* An empty state (no NRPT rules, no hosts entries); free with desired_free.
+ * Arrays and strings a caller adds are malloc'd one by one and freed so. */
 struct desired_state *desired_new(void);
 
 /* Frees a state; NULL is a no-op. */
