@@ -30,7 +30,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -637,13 +640,13 @@ bench_passes(void)
 {
 	struct work	 w;
 	struct measured	 m;
-	struct series	 parse = { NULL, 0 };
+	struct series	 parse = { NULL, 0 }, cjson = { NULL, 0 };
 	struct desired_state *ds;
 	struct dwerr	 err;
 	cJSON		*o;
 	char		*json;
 	size_t		 len;
-	double		 rn, rc;
+	double		 rn, rc, rp;
 	int		 i;
 
 	note("passes: %u foreign lines, %u entries, %u NRPT domains, %d runs",
@@ -659,19 +662,32 @@ bench_passes(void)
 	cJSON_AddBoolToObject(o, "changing_target_met", rc <= 3.0);
 
 	/* The desired-state parse: the daemon does it only when the file
-	 * changes, not on every pass; shown apart. */
+	 * changes, not on every pass; shown apart, beside cJSON alone on the
+	 * same bytes (parse + delete), interleaved. */
 	json = desired_json(MAIN_ENTRIES, MAIN_DOMAINS, 0, &len);
 	for (i = -2; i < reps_main; i++) {
 		uint64_t t = now_ns();
+		cJSON	*tree;
 
 		if (desired_parse(json, len, "bench", &ds, &err) != 0)
 			die("desired: %s", err.msg);
-		t = now_ns() - t;
 		desired_free(ds);
+		t = now_ns() - t;
 		if (i >= 0)
 			series_add(&parse, t);
+		t = now_ns();
+		if ((tree = cJSON_ParseWithLength(json, len)) == NULL)
+			die("cJSON_Parse refused the desired state");
+		cJSON_Delete(tree);
+		t = now_ns() - t;
+		if (i >= 0)
+			series_add(&cjson, t);
 	}
 	cJSON_AddItemToObject(o, "desired_parse", series_json(&parse));
+	cJSON_AddItemToObject(o, "cjson_parse_delete", series_json(&cjson));
+	rp = series_median(&parse) / series_median(&cjson);
+	cJSON_AddNumberToObject(o, "desired_parse_ratio", rp);
+	cJSON_AddBoolToObject(o, "desired_parse_target_met", rp <= 1.3);
 	cJSON_AddNumberToObject(o, "desired_bytes", (double)len);
 	free(json);
 	cJSON_AddItemToObject(results, "passes", o);
@@ -1285,6 +1301,176 @@ bench_release(void)
 	unlink(drift);
 }
 
+/* ---- 6. whole-process once --------------------------------------------- */
+
+/* Starts argv[0] (a path) in dir with no input and no output. */
+static pid_t
+spawn_in(const char *dir, char *const argv[])
+{
+	pid_t	 pid;
+	int	 fd;
+
+	if ((pid = fork()) == -1)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (chdir(dir) == -1)
+			_exit(126);
+		if ((fd = open("/dev/null", O_RDWR)) != -1) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void
+reap(pid_t pid, const char *what)
+{
+	int	 st;
+
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			die("waitpid: %s", strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die("%s failed (status %d)", what, st);
+}
+
+/* Runs a shell command in dir; returns the wall time of the process. */
+static uint64_t
+time_sh(const char *dir, const char *cmd)
+{
+	char *const	 argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
+	uint64_t	 t = now_ns();
+
+	reap(spawn_in(dir, argv), cmd);
+	return now_ns() - t;
+}
+
+/*
+ * Runs `dnswatchdog once` in d's folder. *written gets the time from the
+ * start to the rename of the hosts file (inotify IN_MOVED_TO in the folder),
+ * 0 when nothing was renamed; returns the time to the process's exit.
+ */
+static uint64_t
+time_once(struct daemon *d, uint64_t *written)
+{
+	char *const	 argv[] = { (char *)daemon_bin, "--config", d->cfg,
+			    "once", NULL };
+	char		 buf[4096] __attribute__((aligned(8)));
+	struct inotify_event *ev;
+	struct pollfd	 pfd[2];
+	uint64_t	 t0, t1 = 0, t2 = 0;
+	ssize_t		 n;
+	pid_t		 pid;
+	int		 in, st;
+
+	if ((in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) == -1 ||
+	    inotify_add_watch(in, d->dir, IN_MOVED_TO) == -1)
+		die("inotify: %s", strerror(errno));
+	t0 = now_ns();
+	pid = spawn_in(d->dir, argv);
+	/* The rename and the exit, each seen as it happens. */
+	pfd[0].fd = in;
+	pfd[0].events = POLLIN;
+	if ((pfd[1].fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
+		die("pidfd_open: %s", strerror(errno));
+	pfd[1].events = POLLIN;
+	while (t2 == 0) {
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		if (pfd[1].revents != 0)
+			t2 = now_ns();
+		while ((n = read(in, buf, sizeof(buf))) > 0) {
+			for (char *p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
+				ev = (struct inotify_event *)(void *)p;
+				if (ev->len > 0 && strcmp(ev->name, "hosts") == 0 &&
+				    t1 == 0)
+					t1 = now_ns();
+			}
+		}
+	}
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			die("waitpid: %s", strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die("dnswatchdog once failed (status %d; see %s)", st, d->dir);
+	close(pfd[1].fd);
+	close(in);
+	*written = t1 != 0 ? t1 - t0 : 0;
+	return t2 - t0;
+}
+
+static void
+bench_once(void)
+{
+	struct daemon	 d;
+	struct series	 noop = { NULL, 0 }, fl_noop = { NULL, 0 };
+	struct series	 chg = { NULL, 0 }, chg_all = { NULL, 0 };
+	struct series	 fl_chg = { NULL, 0 };
+	char		 path[480];
+	char		*json[2];
+	size_t		 len[2];
+	uint64_t	 t, w;
+	cJSON		*o;
+	double		 rn, rc;
+	int		 i, cur = 0;
+
+	note("once: whole-process dnswatchdog once, %u foreign lines, %u entries, "
+	    "%d runs", MAIN_FOREIGN, MAIN_ENTRIES, reps_main);
+	/* NRPT off: on Linux it has no store; the hosts part is measured. */
+	daemon_setup(&d, "once", MAIN_FOREIGN, MAIN_ENTRIES, MAIN_DOMAINS,
+	    ",\"nrpt\":{\"enabled\":false}");
+	json[0] = desired_json(MAIN_ENTRIES, MAIN_DOMAINS, 0, &len[0]);
+	json[1] = desired_json(MAIN_ENTRIES, MAIN_DOMAINS, 1, &len[1]);
+	snprintf(path, sizeof(path), "%s/desired.json", d.dir);
+	time_once(&d, &w);		/* writes the section */
+	for (i = -2; i < reps_main; i++) {
+		t = time_sh(d.dir, "cat hosts | wc -l");
+		if (i >= 0)
+			series_add(&fl_noop, t);
+		t = time_once(&d, &w);
+		if (w != 0)
+			die("the no-op once wrote the hosts file");
+		if (i >= 0)
+			series_add(&noop, t);
+		t = time_sh(d.dir, "cat hosts > tmp && sync tmp && mv tmp hosts2");
+		if (i >= 0)
+			series_add(&fl_chg, t);
+		cur = !cur;
+		put_file(path, json[cur], len[cur]);
+		t = time_once(&d, &w);
+		if (w == 0)
+			die("the changing once did not write the hosts file");
+		if (i >= 0) {
+			series_add(&chg_all, t);
+			series_add(&chg, w);
+		}
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "desired_bytes", (double)len[0]);
+	cJSON_AddItemToObject(o, "noop_once", series_json(&noop));
+	cJSON_AddItemToObject(o, "noop_floor", series_json(&fl_noop));
+	cJSON_AddItemToObject(o, "changing_once_to_rename", series_json(&chg));
+	cJSON_AddItemToObject(o, "changing_once_to_exit", series_json(&chg_all));
+	cJSON_AddItemToObject(o, "changing_floor", series_json(&fl_chg));
+	rn = series_median(&noop) / series_median(&fl_noop);
+	rc = series_median(&chg) / series_median(&fl_chg);
+	cJSON_AddNumberToObject(o, "noop_ratio", rn);
+	cJSON_AddNumberToObject(o, "changing_ratio", rc);
+	cJSON_AddBoolToObject(o, "noop_target_met", rn <= 2.0);
+	cJSON_AddBoolToObject(o, "changing_target_met", rc <= 3.0);
+	cJSON_AddItemToObject(results, "once", o);
+	free(json[0]);
+	free(json[1]);
+}
+
 /* ---- the machine and the report ---------------------------------------- */
 
 static void
@@ -1365,10 +1551,16 @@ report(void)
 		    jd(p, "changing_floor", "median_ms"));
 		printf("| changing / floor (medians) | %.2fx | within 3x: %s |\n",
 		    jd(p, "changing_ratio", NULL), met(p, "changing_target_met"));
-		printf("| desired-state parse (%.0f bytes; on change only) | min %.2f ms, "
-		    "median %.2f ms | |\n", jd(p, "desired_bytes", NULL),
+		printf("| desired-state parse + free (%.0f bytes; on change only) | "
+		    "min %.2f ms, median %.2f ms | |\n", jd(p, "desired_bytes", NULL),
 		    jd(p, "desired_parse", "min_ms"),
 		    jd(p, "desired_parse", "median_ms"));
+		printf("| cJSON_Parse + cJSON_Delete of the same bytes | min %.2f ms, "
+		    "median %.2f ms | |\n", jd(p, "cjson_parse_delete", "min_ms"),
+		    jd(p, "cjson_parse_delete", "median_ms"));
+		printf("| desired_parse / cJSON (medians) | %.2fx | within 1.3x: %s |\n",
+		    jd(p, "desired_parse_ratio", NULL),
+		    met(p, "desired_parse_target_met"));
 	}
 	if ((g = jget(results, "growth", NULL)) != NULL) {
 		for (int w = 0; w < 2; w++) {
@@ -1423,6 +1615,29 @@ report(void)
 			    met(e, "no_wakeups_met"), met(e, "rss_met"));
 		}
 	}
+	if ((r = jget(results, "once", NULL)) != NULL) {
+		printf("| `dnswatchdog once`, nothing to do (whole process) | min %.2f ms, "
+		    "median %.2f ms | |\n", jd(r, "noop_once", "min_ms"),
+		    jd(r, "noop_once", "median_ms"));
+		printf("| floor: `cat hosts \\| wc -l` | min %.2f ms, median %.2f ms "
+		    "| |\n", jd(r, "noop_floor", "min_ms"),
+		    jd(r, "noop_floor", "median_ms"));
+		printf("| no-op once / floor (medians) | %.2fx | within 2x: %s |\n",
+		    jd(r, "noop_ratio", NULL), met(r, "noop_target_met"));
+		printf("| `dnswatchdog once`, changing: start to rename | min %.2f ms, "
+		    "median %.2f ms | |\n", jd(r, "changing_once_to_rename", "min_ms"),
+		    jd(r, "changing_once_to_rename", "median_ms"));
+		printf("| the same to exit (with the 100 ms watch of the replaced file) "
+		    "| min %.2f ms, median %.2f ms | |\n",
+		    jd(r, "changing_once_to_exit", "min_ms"),
+		    jd(r, "changing_once_to_exit", "median_ms"));
+		printf("| floor: `cat hosts > tmp && sync tmp && mv tmp hosts2` | min "
+		    "%.2f ms, median %.2f ms | |\n", jd(r, "changing_floor", "min_ms"),
+		    jd(r, "changing_floor", "median_ms"));
+		printf("| changing once (to rename) / floor (medians) | %.2fx | within "
+		    "3x: %s |\n", jd(r, "changing_ratio", NULL),
+		    met(r, "changing_target_met"));
+	}
 	if ((r = jget(results, "release", NULL)) != NULL) {
 		cJSON_ArrayForEach(e, jget(r, "trials", NULL)) {
 			printf("| release: renames failing for %.0f ms (%.0f failed "
@@ -1451,7 +1666,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: dw_bench [--json FILE] [--only passes,growth,"
-	    "wipe,storm,idle,release] [--runs N] [--daemon PATH] [--shim PATH] "
+	    "wipe,storm,idle,release,once] [--runs N] [--daemon PATH] "
+	    "[--shim PATH] "
 	    "[--keep]\n");
 	exit(64);
 }
@@ -1459,7 +1675,8 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	const char	*json = NULL, *only = "passes,growth,wipe,storm,idle,release";
+	const char	*json = NULL;
+	const char	*only = "passes,growth,wipe,storm,idle,release,once";
 	struct idle	 idle;
 	bool		 keep = false, do_idle;
 	char		*text;
@@ -1510,6 +1727,8 @@ main(int argc, char **argv)
 		bench_storm();
 	if (strstr(only, "release") != NULL)
 		bench_release();
+	if (strstr(only, "once") != NULL)
+		bench_once();
 
 	report();
 	if (json != NULL) {

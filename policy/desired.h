@@ -48,7 +48,8 @@ struct desired_state {
 int	desired_parse(const char *text, size_t len, const char *file,
 	    struct desired_state **out, struct dwerr *err);
 
-/* An empty state (no NRPT rules, no hosts entries); free with desired_free. */
+/* An empty state (no NRPT rules, no hosts entries); free with desired_free.
+ * Arrays and strings a caller adds are malloc'd one by one and freed so. */
 struct desired_state *desired_new(void);
 
 /* Frees a state; NULL is a no-op. */

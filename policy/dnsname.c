@@ -2,23 +2,11 @@
 #include "dnsname.h"
 
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
-static bool
-dnsname_is_ldh(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-';
-}
-
-static char
-dnsname_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-/* Validates len bytes of in as a dotted name and writes it lower-cased. */
+/* Validates len bytes of in as a dotted name and writes it lower-cased.
+ * The problems are found in the order a reader would meet them, byte by
+ * byte; the common bytes (letters, digits) take the first tests. */
 static int
 dnsname_check(const char *in, size_t len, char *out, const char **why)
 {
@@ -33,10 +21,18 @@ dnsname_check(const char *in, size_t len, char *out, const char **why)
 		*why = "is longer than 253 characters";
 		return -1;
 	}
-	for (i = 0; i <= len; i++) {
-		char c = i < len ? in[i] : '.';
+	for (i = 0; i < len; i++) {
+		unsigned char	 c = (unsigned char)in[i];
 
-		if (c == '.') {
+		if ((unsigned)(c | 0x20) - 'a' < 26u) {
+			out[i] = (char)(c | 0x20);
+			all_digits = false;
+		} else if ((unsigned)c - '0' < 10u)
+			out[i] = (char)c;
+		else if (c == '-') {
+			out[i] = '-';
+			all_digits = false;
+		} else if (c == '.') {
 			if (label == 0) {
 				*why = "has an empty label";
 				return -1;
@@ -47,27 +43,29 @@ dnsname_check(const char *in, size_t len, char *out, const char **why)
 			}
 			label = 0;
 			label_start = i + 1;
-			if (i < len) {
-				out[i] = '.';
-				all_digits = true;
-			}
+			out[i] = '.';
+			all_digits = true;
 			continue;
-		}
-		if ((unsigned char)c >= 0x80) {
+		} else if (c >= 0x80) {
 			*why = "is not ASCII (use the punycode form)";
 			return -1;
-		}
-		if (!dnsname_is_ldh(c)) {
+		} else {
 			*why = "contains a character other than a letter, a digit, '-' or '.'";
 			return -1;
 		}
-		if (c < '0' || c > '9')
-			all_digits = false;
 		if (++label > DNSNAME_LABEL_MAX_CHARS) {
 			*why = "has a label longer than 63 characters";
 			return -1;
 		}
-		out[i] = dnsname_lower(c);
+	}
+	/* The end closes the last label as a '.' would. */
+	if (label == 0) {
+		*why = "has an empty label";
+		return -1;
+	}
+	if (in[label_start] == '-' || in[len - 1] == '-') {
+		*why = "has a label that starts or ends with a hyphen";
+		return -1;
 	}
 	if (all_digits) {
 		*why = "ends in an all-numeric label (an address is not a name)";
@@ -234,6 +232,48 @@ ipaddr_parse6(const char *in, size_t len, unsigned short g[8])
 	return 0;
 }
 
+/* Writes v (0-255) in decimal at p; returns the end. */
+static char *
+ipaddr_put_dec(char *p, unsigned v)
+{
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+/* Writes v (0-0xffff) in lower-case hex without leading zeros at p;
+ * returns the end. */
+static char *
+ipaddr_put_hex(char *p, unsigned v)
+{
+	static const char	 digit[] = "0123456789abcdef";
+	int			 shift = 12;
+
+	while (shift > 0 && (v >> shift) == 0)
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = digit[(v >> shift) & 0xf];
+	return p;
+}
+
+/* Writes a dotted quad and a NUL at p; returns the NUL. */
+static char *
+ipaddr_put4(char *p, const unsigned char b[4])
+{
+	int	 k;
+
+	for (k = 0; k < 4; k++) {
+		if (k > 0)
+			*p++ = '.';
+		p = ipaddr_put_dec(p, b[k]);
+	}
+	*p = '\0';
+	return p;
+}
+
 /* Writes 8 groups in RFC 5952 form. */
 static void
 ipaddr_format6(const unsigned short g[8], char *out)
@@ -269,11 +309,14 @@ ipaddr_format6(const unsigned short g[8], char *out)
 			continue;
 		}
 		if (mapped && k == 6) {
-			p += sprintf(p, "%u.%u.%u.%u", g[6] >> 8, g[6] & 0xff,
-			    g[7] >> 8, g[7] & 0xff);
+			const unsigned char b[4] = { (unsigned char)(g[6] >> 8),
+			    (unsigned char)g[6], (unsigned char)(g[7] >> 8),
+			    (unsigned char)g[7] };
+
+			p = ipaddr_put4(p, b);
 			break;
 		}
-		p += sprintf(p, "%x", g[k]);
+		p = ipaddr_put_hex(p, g[k]);
 		if (k < 7)
 			*p++ = ':';
 	}
@@ -286,12 +329,19 @@ ipaddr_canon(const char *in, char *out, const char **why)
 	unsigned char	 b[4];
 	unsigned short	 g[8];
 	size_t		 len;
+	bool		 zone = false, colon = false;
 
 	if (in == NULL) {
 		*why = "is missing";
 		return -1;
 	}
-	len = strlen(in);
+	/* One look at every byte: the length, a zone ID, a colon. */
+	for (len = 0; in[len] != '\0'; len++) {
+		if (in[len] == '%')
+			zone = true;
+		else if (in[len] == ':')
+			colon = true;
+	}
 	if (len == 0) {
 		*why = "is empty";
 		return -1;
@@ -300,16 +350,16 @@ ipaddr_canon(const char *in, char *out, const char **why)
 		*why = "is too long for an IP address";
 		return -1;
 	}
-	if (strchr(in, '%') != NULL) {
+	if (zone) {
 		*why = "has a zone ID ('%'), which hosts files and NRPT do not take";
 		return -1;
 	}
-	if (strchr(in, ':') == NULL) {
+	if (!colon) {
 		if (ipaddr_parse4(in, len, b) != 0) {
 			*why = "is not an IPv4 dotted quad (four numbers 0-255, no leading zeros) or an IPv6 address";
 			return -1;
 		}
-		snprintf(out, IPADDR_STR_BYTES, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+		ipaddr_put4(out, b);
 		return 4;
 	}
 	if (ipaddr_parse6(in, len, g) != 0) {

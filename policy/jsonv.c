@@ -75,6 +75,35 @@ jsonv_type(const cJSON *item)
 	return "an object";
 }
 
+/* The index of key in allowed, or JSONV_MAX_KEYS when it is not there. */
+static size_t
+jsonv_key_index(const char *key, const char *const *allowed)
+{
+	size_t	 k;
+
+	for (k = 0; k < JSONV_MAX_KEYS && allowed[k] != NULL; k++)
+		if (strcmp(key, allowed[k]) == 0)
+			return k;
+	return JSONV_MAX_KEYS;
+}
+
+bool
+jsonv_keys_get(const cJSON *obj, const char *const *allowed, const cJSON **item)
+{
+	const cJSON	*a;
+	size_t		 k;
+
+	for (k = 0; k < JSONV_MAX_KEYS && allowed[k] != NULL; k++)
+		item[k] = NULL;
+	cJSON_ArrayForEach(a, obj) {
+		if ((k = jsonv_key_index(a->string, allowed)) == JSONV_MAX_KEYS ||
+		    item[k] != NULL)
+			return false;
+		item[k] = a;
+	}
+	return true;
+}
+
 void
 jsonv_keys(struct jsonv *v, const cJSON *obj, const char *path,
     const char *const *allowed)
@@ -88,14 +117,13 @@ jsonv_keys(struct jsonv *v, const cJSON *obj, const char *path,
 	 * allowed list, and only allowed keys can be duplicates worth naming
 	 * (an unknown key is an error already). */
 	cJSON_ArrayForEach(a, obj) {
-		for (k = 0; k < JSONV_MAX_KEYS && allowed[k] != NULL; k++)
-			if (strcmp(a->string, allowed[k]) == 0)
-				break;
-		jsonv_show(a->string, show);
-		if (k == JSONV_MAX_KEYS || allowed[k] == NULL)
+		if ((k = jsonv_key_index(a->string, allowed)) == JSONV_MAX_KEYS) {
+			jsonv_show(a->string, show);
 			jsonv_fail(v, path, "unknown key %s", show);
-		else if (seen[k]++ == 1)
+		} else if (seen[k]++ == 1) {
+			jsonv_show(a->string, show);
 			jsonv_fail(v, path, "duplicate key %s", show);
+		}
 	}
 }
 
@@ -116,48 +144,129 @@ jsonv_where(const char *text, size_t off, size_t *line, size_t *col)
 	}
 }
 
-/* Raw-byte checks before cJSON sees the text; tracks strings. */
+/* The bytes the prescan stops at, by what it then does. */
+enum {
+	JSONV_PLAIN,
+	JSONV_NUL,
+	JSONV_QUOTE,
+	JSONV_BACKSLASH,
+	JSONV_OPEN,
+	JSONV_CLOSE
+};
+
+static const unsigned char jsonv_class[256] = {
+	['\0'] = JSONV_NUL, ['"'] = JSONV_QUOTE, ['\\'] = JSONV_BACKSLASH,
+	['{'] = JSONV_OPEN, ['['] = JSONV_OPEN,
+	['}'] = JSONV_CLOSE, [']'] = JSONV_CLOSE
+};
+
+/* The line of byte off, from 1, for a prescan message: newlines that an
+ * escape's backslash stepped over (skipped of them) are not counted. */
+static size_t
+jsonv_line(const char *text, size_t off, size_t skipped)
+{
+	const char	*p = text, *end = text + off, *nl;
+	size_t		 line = 1;
+
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		line++;
+		p = nl + 1;
+	}
+	return line - skipped;
+}
+
+/* Raw-byte checks before cJSON sees the text; tracks strings. Skips the
+ * bytes that matter to neither with a table, and counts lines only for a
+ * message. */
 static int
 jsonv_prescan(struct jsonv *v, const char *text, size_t len, unsigned max_depth)
 {
-	size_t	 i, depth = 0, line = 1;
-	bool	 in_str = false;
+	const unsigned char	*s = (const unsigned char *)text;
+	size_t			 i, depth = 0, skipped = 0;
+	bool			 in_str = false;
 
 	for (i = 0; i < len; i++) {
-		char c = text[i];
-
-		if (c == '\0') {
-			jsonv_fail(v, "$", "NUL byte at line %zu", line);
+		while (jsonv_class[s[i]] == JSONV_PLAIN)
+			if (++i == len)
+				return 0;
+		switch (jsonv_class[s[i]]) {
+		case JSONV_NUL:
+			jsonv_fail(v, "$", "NUL byte at line %zu",
+			    jsonv_line(text, i, skipped));
 			return -1;
-		}
-		if (c == '\n')
-			line++;
-		if (in_str) {
-			if (c == '\\' && i + 1 < len) {
-				if (text[i + 1] == 'u' && i + 5 < len &&
-				    memcmp(text + i + 2, "0000", 4) == 0) {
-					jsonv_fail(v, "$",
-					    "\\u0000 escape at line %zu", line);
-					return -1;
-				}
-				i++;
-			} else if (c == '"')
-				in_str = false;
-			continue;
-		}
-		if (c == '"')
-			in_str = true;
-		else if (c == '{' || c == '[') {
-			if (++depth > max_depth) {
-				jsonv_fail(v, "$",
-				    "nesting deeper than %u levels at line %zu",
-				    max_depth, line);
+		case JSONV_QUOTE:
+			in_str = !in_str;
+			break;
+		case JSONV_BACKSLASH:
+			if (!in_str || i + 1 >= len)
+				break;
+			if (s[i + 1] == 'u' && i + 5 < len &&
+			    memcmp(text + i + 2, "0000", 4) == 0) {
+				jsonv_fail(v, "$", "\\u0000 escape at line %zu",
+				    jsonv_line(text, i, skipped));
 				return -1;
 			}
-		} else if ((c == '}' || c == ']') && depth > 0)
-			depth--;
+			if (s[++i] == '\n')
+				skipped++;
+			break;
+		case JSONV_OPEN:
+			if (!in_str && ++depth > max_depth) {
+				jsonv_fail(v, "$",
+				    "nesting deeper than %u levels at line %zu",
+				    max_depth, jsonv_line(text, i, skipped));
+				return -1;
+			}
+			break;
+		case JSONV_CLOSE:
+			if (!in_str && depth > 0)
+				depth--;
+			break;
+		}
 	}
 	return 0;
+}
+
+/* The deepest nesting of arrays and objects under item (itself
+ * included; 0 for a scalar), counted no further than limit + 1. */
+static unsigned
+jsonv_depth(const cJSON *item, unsigned limit)
+{
+	const cJSON	*c;
+	unsigned	 d, most = 0;
+
+	if (!cJSON_IsArray(item) && !cJSON_IsObject(item))
+		return 0;
+	if (limit == 0)
+		return 1;
+	cJSON_ArrayForEach(c, item) {
+		if ((d = jsonv_depth(c, limit - 1)) > most)
+			most = d;
+		if (most >= limit)
+			break;
+	}
+	return most + 1;
+}
+
+/*
+ * True when the prescan could find nothing in a text that cJSON took
+ * whole into root: no NUL byte, no "\u0000" anywhere, no nesting deeper
+ * than max_depth (in JSON that parsed, the brackets outside strings are
+ * the tree's). Much cheaper than the prescan: two memchr and a walk of
+ * the tree.
+ */
+static bool
+jsonv_clean(const char *text, size_t len, const cJSON *root, unsigned max_depth)
+{
+	const char	*p = text, *end = text + len;
+
+	if (memchr(text, '\0', len) != NULL)
+		return false;
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		if (end - p >= 6 && memcmp(p + 1, "u0000", 5) == 0)
+			return false;
+		p++;
+	}
+	return jsonv_depth(root, max_depth) <= max_depth;
 }
 
 cJSON *
@@ -166,30 +275,37 @@ jsonv_parse(struct jsonv *v, const char *text, size_t len, size_t max_bytes,
 {
 	const char	*end = NULL;
 	cJSON		*root;
-	size_t		 off, line, col;
+	size_t		 off, rest, line, col;
 
 	if (len > max_bytes) {
 		jsonv_fail(v, "$", "file is %zu bytes, over the limit of %zu",
 		    len, max_bytes);
 		return NULL;
 	}
-	if (jsonv_prescan(v, text, len, max_depth) != 0)
-		return NULL;
 	root = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	off = (end != NULL && end >= text) ? (size_t)(end - text) : 0;
 	if (off > len)
 		off = len;
+	rest = off;
+	while (rest < len && (text[rest] == ' ' || text[rest] == '\t' ||
+	    text[rest] == '\r' || text[rest] == '\n'))
+		rest++;
+	/* The prescan's problems come first; it need not run on a clean
+	 * text that parsed whole. */
+	if ((root == NULL || rest < len ||
+	    !jsonv_clean(text, len, root, max_depth)) &&
+	    jsonv_prescan(v, text, len, max_depth) != 0) {
+		cJSON_Delete(root);
+		return NULL;
+	}
 	if (root == NULL) {
 		jsonv_where(text, off, &line, &col);
 		jsonv_fail(v, "$", "invalid JSON near line %zu, column %zu",
 		    line, col);
 		return NULL;
 	}
-	while (off < len && (text[off] == ' ' || text[off] == '\t' ||
-	    text[off] == '\r' || text[off] == '\n'))
-		off++;
-	if (off < len) {
-		jsonv_where(text, off, &line, &col);
+	if (rest < len) {
+		jsonv_where(text, rest, &line, &col);
 		jsonv_fail(v, "$",
 		    "unexpected data after the JSON value at line %zu, column %zu",
 		    line, col);

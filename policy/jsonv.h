@@ -45,6 +45,12 @@ void	jsonv_fail(struct jsonv *v, const char *path, const char *fmt, ...)
 void	jsonv_keys(struct jsonv *v, const cJSON *obj, const char *path,
 	    const char *const *allowed);
 
+/* True when every key of obj is in allowed and none is repeated; then
+ * item[k] is the member named allowed[k] (NULL when absent). The quick
+ * look before jsonv_keys, which needs the path for its messages. */
+bool	jsonv_keys_get(const cJSON *obj, const char *const *allowed,
+	    const cJSON **item);
+
 /* "a string", "a number", ..., "missing" for NULL: for messages. */
 const char *jsonv_type(const cJSON *item);
 

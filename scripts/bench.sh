@@ -2,7 +2,7 @@
 # `make bench`: builds the benchmark program in Release (build/bench), runs
 # the in-process and the daemon benchmarks, writes build/bench/results.json
 # and prints a Markdown table on stdout (progress goes to stderr).
-# Extra arguments go to the program: --only passes,growth,storm,idle,release
+# Extra arguments go to the program: --only passes,growth,storm,idle,release,once
 # runs a part; --runs N changes the repetitions (default 21; growth 11).
 # The daemon benchmarks work in a scratch folder under /tmp, each daemon
 # with its own control socket; /etc/hosts is never touched. Linux only.

@@ -704,13 +704,6 @@ config_names_the_input_when_file_is_null(void **state)
 	assert_null(t->cfg->path);
 }
 
-static void
-config_free_takes_null(void **state)
-{
-	(void)state;
-	config_free(NULL);
-}
-
 /* config_load. */
 
 static void
@@ -869,7 +862,6 @@ main(void)
 		T(config_refuses_text_over_1_mib_unread),
 		T(config_reports_several_problems_together),
 		T(config_names_the_input_when_file_is_null),
-		T(config_free_takes_null),
 		T(config_load_fails_with_enoent_for_a_missing_file),
 		T(config_load_refuses_a_folder),
 		T(config_reads_the_trace_size_cap),

@@ -319,13 +319,6 @@ hostsjob_gives_up_when_the_file_becomes_unmanageable(void **state)
 	hostsjob_free(job);
 }
 
-static void
-hostsjob_free_accepts_null(void **state)
-{
-	(void)state;
-	hostsjob_free(NULL);
-}
-
 int
 main(void)
 {
@@ -338,7 +331,6 @@ main(void)
 		T(hostsjob_renders_again_on_every_attempt),
 		T(hostsjob_stops_without_writing_when_the_file_became_right),
 		T(hostsjob_gives_up_when_the_file_becomes_unmanageable),
-		cmocka_unit_test(hostsjob_free_accepts_null),
 #undef T
 	};
 

@@ -146,15 +146,6 @@ trace_pass_events_share_one_activity(void **state)
 }
 
 static void
-trace_null_dispatcher_is_silent(void **state)
-{
-	(void)state;
-	trace_reconcile_start(NULL, "once");
-	trace_hosts_write_gave_up(NULL, 3, 30000, 32, "E", "x", true);
-	trace_free(NULL);
-}
-
-static void
 trace_guid_format_is_lower_case_8_4_4_4_12(void **state)
 {
 	static const uint8_t	 id[16] = { 0xde, 0xad, 0xbe, 0xef, 0x00, 0x01,
@@ -535,7 +526,6 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(trace_pass_events_share_one_activity),
-		cmocka_unit_test(trace_null_dispatcher_is_silent),
 		cmocka_unit_test(trace_guid_format_is_lower_case_8_4_4_4_12),
 		cmocka_unit_test(trace_jsonl_writes_one_exact_object_per_line),
 		cmocka_unit_test(trace_jsonl_escapes_strings_and_replaces_bad_utf8),
