@@ -1,6 +1,8 @@
-# Thin wrapper over the CMake presets. `make test` and `make run` install
-# missing Debian packages first (scripts/deps.sh; the Windows cross-build
-# also scripts/mingw-deps.sh), so a fresh machine needs nothing else.
+# Thin wrapper over the CMake presets. `make test`, `make run` and the
+# other targets that run something install missing Debian packages first
+# (`make deps`: scripts/deps.sh; the Windows cross-build also
+# scripts/mingw-deps.sh), so a fresh machine needs nothing else. `make
+# build` and `make build-windows` only build: they install nothing.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO := build/demo
 
@@ -12,25 +14,27 @@ all: build
 deps:
 	@sh scripts/deps.sh
 
-build: deps
+build:
 	cmake --preset dev
 	cmake --build --preset dev -j $(JOBS)
 
 # The whole suite: native, then the Windows build under Wine.
 test: test-native test-windows
 
-test-native: build
+test-native: deps
+	@$(MAKE) --no-print-directory build
 	ctest --preset dev -j $(JOBS)
 
 deps-windows: deps
 	@sh scripts/mingw-deps.sh
 
-# Leaves build/mingw/dnswatchdog.exe.
-build-windows: deps-windows
+# Leaves build/mingw/dnswatchdog.exe (after `make deps-windows` once).
+build-windows:
 	cmake --preset mingw
 	cmake --build --preset mingw -j $(JOBS)
 
-test-windows: build-windows
+test-windows: deps-windows
+	@$(MAKE) --no-print-directory build-windows
 	ctest --preset mingw
 
 test-asan: deps
@@ -40,7 +44,8 @@ test-asan: deps
 
 # The native tests, the CLI's processes and a daemon session under
 # valgrind memcheck: no invalid access, no definite or indirect leak.
-memcheck: build
+memcheck: deps
+	@$(MAKE) --no-print-directory build
 	@sh scripts/deps.sh valgrind
 	sh scripts/memcheck.sh build/dev
 
@@ -50,7 +55,8 @@ lint:
 	@sh scripts/deps.sh cppcheck
 	cppcheck --quiet --enable=warning,performance,portability --std=c11 \
 		--inline-suppr --error-exitcode=1 --suppress=missingIncludeSystem \
-		-I policy -I etw -I watchdog policy etw watchdog
+		-I policy -I etw -I os -I pass -I runtime \
+		policy etw os pass runtime
 
 # libFuzzer targets (clang, ASan, UBSan), FUZZ_SECONDS each (default 60).
 fuzz: deps
@@ -64,7 +70,8 @@ bench: deps
 
 # Runs the watchdog on an embedded demo: a scratch hosts file and a sample
 # desired state under build/demo. It never touches /etc/hosts.
-run: build
+run: deps
+	@$(MAKE) --no-print-directory build
 	@sh scripts/demo.sh build/dev/dnswatchdog $(DEMO)
 
 clean:

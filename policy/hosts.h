@@ -4,7 +4,7 @@
  * hosts_parse splits a file into foreign bytes and the section between a
  * begin and an end marker line; hosts_render produces the new file for a
  * set of desired entries. Pure functions over byte buffers: the caller reads
- * and writes the file (see watchdog/hostsfile.h).
+ * and writes the file (see os/hostsfile.h).
  *
  * Guarantees:
  *  - every foreign byte is kept, in order; the only change allowed is a line

@@ -10,7 +10,7 @@
  *   3. only if every write succeeded, delete stale owned rules;
  *   4. drop deleted and vanished IDs from the ownership record.
  * Rules that are neither owned nor adopted are never touched.
- * Pure: no registry access here; the Windows store lives in watchdog/.
+ * Pure: no registry access here; the Windows store lives in os/nrpt_store_win.c.
  */
 #ifndef NRPT_H
 #define NRPT_H

@@ -1,5 +1,5 @@
 /*
- * fuzz_config: libFuzzer target for config_parse (watchdog/config.c).
+ * fuzz_config: libFuzzer target for config_parse (pass/config.c).
  *
  * The input is the config JSON. Properties checked on every input (abort
  * with a message otherwise):

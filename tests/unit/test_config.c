@@ -1,5 +1,5 @@
 /*
- * Tests for watchdog/config.c: defaults, path resolution, validation and
+ * Tests for pass/config.c: defaults, path resolution, validation and
  * messages of config_parse, and config_load on real files.
  *
  * Inline documents use single quotes for JSON's double quotes; the helpers

@@ -1,4 +1,4 @@
-/* Tests for watchdog/control_unix.c: a server in the test's loop, clients
+/* Tests for runtime/control_unix.c: a server in the test's loop, clients
  * in other threads (control_call, or raw bytes on a socket). A client
  * thread wakes the loop when it is done; a deadline timer turns a hang
  * into a failure. */

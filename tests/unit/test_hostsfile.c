@@ -1,5 +1,5 @@
 /*
- * Tests for watchdog/hostsfile_posix.c on real files in a temp folder.
+ * Tests for os/hostsfile_posix.c on real files in a temp folder.
  * rename(2) is wrapped (-Wl,--wrap=rename) so a test can make it fail the
  * way it does on a bind-mounted file (EBUSY) without mounting anything.
  */

@@ -1,4 +1,4 @@
-/* Tests for watchdog/hostsjob.c: the retry logic, with a scripted writer. */
+/* Tests for pass/hostsjob.c: the retry logic, with a scripted writer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Tests for watchdog/loop.c: timers, descriptors, signals and wake-ups on
+/* Tests for runtime/loop.c: timers, descriptors, signals and wake-ups on
  * a real libevent loop. Every run has a deadline timer, so a broken loop
  * fails the test instead of hanging it. Linux only (pipes, SIGUSR1, and
  * /proc to see the loop thread wait). */

@@ -1,5 +1,5 @@
 /*
- * Tests for watchdog/sources_linux.c and sources.c: real inotify and
+ * Tests for runtime/sources_linux.c and sources.c: real inotify and
  * rtnetlink events through the real loop. Nothing sleeps: each wait runs
  * the loop until the awaited event arrives, under a deadline timer that
  * fails the test. "Does not reach the callback" is checked by ordering:

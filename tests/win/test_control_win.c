@@ -1,5 +1,5 @@
 /*
- * Tests for watchdog/control_win.c, run under Wine: a server in the test's
+ * Tests for runtime/control_win.c, run under Wine: a server in the test's
  * loop on a fresh pipe name per test, clients in other threads
  * (control_call, or raw bytes through their own pipe handle). A client
  * thread wakes the loop when it is done; a deadline timer turns a hang

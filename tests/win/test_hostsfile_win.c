@@ -1,5 +1,5 @@
 /*
- * Tests for watchdog/hostsfile_win.c, run under Wine on real files in a
+ * Tests for os/hostsfile_win.c, run under Wine on real files in a
  * fresh folder under the temp folder (its name has a non-ASCII letter, so
  * every path goes through the UTF-8 conversion). Another program holding
  * the hosts file is played by a second handle, from a helper thread where

@@ -1,6 +1,6 @@
 /*
- * Tests for the Windows service (watchdog/service_win.c) and the access
- * checks of its files (watchdog/acl_win.c), run under Wine.
+ * Tests for the Windows service (runtime/service_win.c) and the access
+ * checks of its files (os/acl_win.c), run under Wine.
  *
  * The ACL tests work on real files where the system keeps their DACLs, and
  * on security descriptors in memory (acl_check_descriptor) everywhere. The

@@ -1,5 +1,5 @@
 /*
- * Tests for watchdog/sources_win.c and sources.c under Wine: the real
+ * Tests for runtime/sources_win.c and sources.c under Wine: the real
  * registry and folder watches through the real loop, and the IP Helper
  * bridge driven through its seam (sources_win_os.h), since Wine accepts
  * the IP Helper registrations but never calls back. The seam calls come

@@ -9,7 +9,6 @@
 #include "dwstr.h"
 #include "hosts.h"
 #include "jsonv.h"
-#include "control.h"
 #include "nrpt_store.h"
 #include "platform.h"
 
