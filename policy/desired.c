@@ -528,7 +528,9 @@ desired_new(void)
 {
 	struct desired_owned	*o = calloc(1, sizeof(*o));
 
-	return o != NULL ? &o->ds : NULL;
+	/* ds is the first member: the state's address is the container's,
+	 * which desired_free gives back. */
+	return (struct desired_state *)(void *)o;
 }
 
 void
