@@ -138,10 +138,16 @@ hostsfile_target(const char *path)
 static int
 hostsfile_read_fd(int fd, size_t max, char **buf, size_t *len)
 {
-	size_t	 cap = 4096, n = 0;
-	ssize_t	 r;
-	char	*p = NULL, *q;
+	struct stat	 st;
+	size_t		 cap = 4096, n = 0;
+	ssize_t		 r;
+	char		*p = NULL, *q;
 
+	/* Room for the whole file and the read that sees its end: one
+	 * allocation, no copy, unless the file grows meanwhile. */
+	if (fstat(fd, &st) == 0 && st.st_size >= 0 &&
+	    (uint64_t)st.st_size < max && (size_t)st.st_size + 1 > cap)
+		cap = (size_t)st.st_size + 1;
 	for (;;) {
 		if (n == cap || p == NULL) {
 			if (p != NULL)
@@ -480,21 +486,22 @@ struct hostsfile_carry {
 	size_t		 latelen;
 };
 
+/* Takes *read (what the writer read, NUL-terminated; NULL afterwards)
+ * and copies written, which is the caller's. */
 static struct hostsfile_carry *
-hostsfile_carry_new(int fd, bool leased, const char *read, size_t readlen,
+hostsfile_carry_new(int fd, bool leased, char **read, size_t readlen,
     const char *written, size_t writtenlen)
 {
 	struct hostsfile_carry	*c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	if ((c->read = malloc(readlen + 1)) == NULL ||
-	    (c->written = malloc(writtenlen + 1)) == NULL) {
-		free(c->read);
+	if ((c->written = malloc(writtenlen + 1)) == NULL) {
 		free(c);
 		return NULL;
 	}
-	memcpy(c->read, read, readlen);
+	c->read = *read;
+	*read = NULL;
 	c->readlen = readlen;
 	memcpy(c->written, written, writtenlen);
 	c->writtenlen = writtenlen;
@@ -944,7 +951,7 @@ hostsfile_write(const char *path, const struct hostsfile_expect *expect,
 		/* A writer that opened the old name just before the rename
 		 * writes into the old file: watch it (see hostsfile.h). */
 		if (exists && (res->carry = hostsfile_carry_new(rfd, leased > 0,
-		    cur, curlen, buf, len)) != NULL) {
+		    &cur, curlen, buf, len)) != NULL) {
 			/* One is waiting on it already: hold the new file
 			 * and let it in. */
 			if (leased > 0 && !hostsfile_lease_intact(rfd, F_RDLCK))

@@ -162,7 +162,9 @@ platform_read_file(const char *path, size_t max, char **buf, size_t *len,
 		    path, (long long)st.st_size, max);
 		return -1;
 	}
-	cap = (size_t)st.st_size + 1;
+	/* The bytes, the read that sees the end and the NUL: no copy unless
+	 * the file grows meanwhile. */
+	cap = (size_t)st.st_size + 2;
 	if ((p = malloc(cap)) == NULL) {
 		e = ENOMEM;
 		goto fail;

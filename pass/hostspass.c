@@ -309,28 +309,3 @@ hostspass_finish(struct hostspass *hp, const struct hostsjob *job,
 	*transient = hostsjob_transient(job);
 	return false;
 }
-
-int
-hostspass_write_blocking(struct hostspass *hp, FILE *out, bool *wrote)
-{
-	struct hostsjob		*job;
-	enum hostsjob_state	 st;
-	uint32_t		 delay;
-	bool			 ok, transient;
-
-	*wrote = false;
-	if ((job = hostspass_job(hp, platform_mono_ms())) == NULL) {
-		log_error("out of memory");
-		return -1;
-	}
-	while ((st = hostsjob_attempt(job, platform_mono_ms(),
-	    platform_random01(), &delay)) == HOSTSJOB_RETRY) {
-		log_debug("hosts write attempt %u failed: %s; next in %u ms",
-		    hostsjob_attempts(job), hostsjob_error(job)->msg, delay);
-		platform_sleep_ms(delay);
-	}
-	ok = hostspass_finish(hp, job, st, out, &transient);
-	*wrote = hostsjob_wrote(job);
-	hostsjob_free(job);
-	return ok ? 1 : transient ? 0 : -1;
-}

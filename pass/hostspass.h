@@ -4,9 +4,8 @@
  * hostspass_check reads and renders the file once and says what the pass
  * must do (nothing, print a plan, or write); the write is a hostsjob whose
  * render callback is hostspass's own, so every attempt starts from the file
- * as it is then. The one-shot CLI drives the job with sleeps
- * (hostspass_write_blocking); the daemon drives it with timers and reports
- * with hostspass_finish.
+ * as it is then. The pass driver (reconcile.c) runs the job, stepping it
+ * from the caller's sleeps or timers, and reports with hostspass_finish.
  */
 #ifndef HOSTSPASS_H
 #define HOSTSPASS_H
@@ -57,11 +56,5 @@ struct hostsjob		*hostspass_job(struct hostspass *hp, uint64_t start_ms);
 bool			 hostspass_finish(struct hostspass *hp,
 			    const struct hostsjob *job, enum hostsjob_state st,
 			    FILE *out, bool *transient);
-
-/* The one-shot CLI: runs the job to its end, sleeping between attempts.
- * Returns 1 converged, 0 degraded (gave up, transient), -1 failed;
- * *wrote says whether the file was written. */
-int			 hostspass_write_blocking(struct hostspass *hp, FILE *out,
-			    bool *wrote);
 
 #endif
