@@ -40,7 +40,10 @@ struct hostsfile_expect {
 /* A replaced file that a writer may still be adding to (POSIX: a process
  * that opened it just before the rename writes into the old inode). The
  * write hands it over; hostsfile_carry_step says when it has settled and
- * hostsfile_carry_merge puts what arrived in it into the new file. */
+ * hostsfile_carry_merge puts what arrived in it into the new file. It
+ * borrows the bytes the write was given (buf): keep them until
+ * hostsfile_carry_free (it keeps its own when the write added lines
+ * appended since the read). */
 struct hostsfile_carry;
 
 /* What a write did, or why it failed. */

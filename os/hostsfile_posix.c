@@ -480,30 +480,33 @@ struct hostsfile_carry {
 	uint64_t	 drain_ms;	/* when the lease was found broken */
 	char		*read;		/* what the write was computed from */
 	size_t		 readlen;
-	char		*written;	/* what took its place */
+	const char	*written;	/* what took its place: the caller's */
+	char		*owned;		/* or the writer's own, extended */
 	size_t		 writtenlen;
 	char		*late;		/* its bytes once settled */
 	size_t		 latelen;
 };
 
-/* Takes *read (what the writer read, NUL-terminated; NULL afterwards)
- * and copies written, which is the caller's. */
+/* Takes *read (what the writer read; NULL afterwards) and what was
+ * written: *ext when the write extended the caller's bytes (NULL
+ * afterwards), else the caller's buffer, borrowed (see hostsfile.h). No
+ * copy of either. */
 static struct hostsfile_carry *
 hostsfile_carry_new(int fd, bool leased, char **read, size_t readlen,
-    const char *written, size_t writtenlen)
+    const char *written, size_t writtenlen, char **ext)
 {
 	struct hostsfile_carry	*c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	if ((c->written = malloc(writtenlen + 1)) == NULL) {
-		free(c);
-		return NULL;
-	}
 	c->read = *read;
 	*read = NULL;
 	c->readlen = readlen;
-	memcpy(c->written, written, writtenlen);
+	if (*ext != NULL && *ext == written) {
+		c->owned = *ext;
+		*ext = NULL;
+	}
+	c->written = written;
 	c->writtenlen = writtenlen;
 	c->fd = fd;
 	c->nfd = -1;
@@ -708,7 +711,7 @@ hostsfile_carry_free(struct hostsfile_carry *c)
 		close(c->fd);
 	}
 	free(c->read);
-	free(c->written);
+	free(c->owned);
 	free(c->late);
 	free(c);
 }
@@ -951,7 +954,7 @@ hostsfile_write(const char *path, const struct hostsfile_expect *expect,
 		/* A writer that opened the old name just before the rename
 		 * writes into the old file: watch it (see hostsfile.h). */
 		if (exists && (res->carry = hostsfile_carry_new(rfd, leased > 0,
-		    &cur, curlen, buf, len)) != NULL) {
+		    &cur, curlen, buf, len, &ext)) != NULL) {
 			/* One is waiting on it already: hold the new file
 			 * and let it in. */
 			if (leased > 0 && !hostsfile_lease_intact(rfd, F_RDLCK))

@@ -21,6 +21,7 @@ struct hostsjob {
 	bool			 wrote;
 	struct hostsfile_result	 res;		/* of the last successful write */
 	struct hostsfile_carry	*carry;		/* a replaced file to watch */
+	char			*carry_buf;	/* the bytes written; carry's */
 	bool			 settled;	/* carry has settled: merge it */
 	uint64_t		 carry_ms;	/* when the watch began */
 	uint64_t		 merge_ms;	/* when its bytes were ready */
@@ -64,6 +65,7 @@ hostsjob_free(struct hostsjob *job)
 	if (job == NULL)
 		return;
 	hostsfile_carry_free(job->carry);
+	free(job->carry_buf);
 	free(job->path);
 	free(job);
 }
@@ -124,6 +126,8 @@ hostsjob_carry_done(struct hostsjob *job)
 {
 	hostsfile_carry_free(job->carry);
 	job->carry = NULL;
+	free(job->carry_buf);
+	job->carry_buf = NULL;
 	job->settled = false;
 }
 
@@ -194,8 +198,9 @@ hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
 	}
 	rc = job->write(job->write_ctx, job->path, &expect, buf, len, &res,
 	    &job->err);
-	free(buf);
-	if (rc == 0) {
+	if (rc != 0)
+		free(buf);
+	else {
 		job->transient = false;
 		job->wrote = true;
 		job->res = res;
@@ -204,10 +209,13 @@ hostsjob_attempt(struct hostsjob *job, uint64_t now_ms, double rand01,
 		    len, res.method, res.guard);
 		/* What arrived in the file replaced before is in this one. */
 		hostsjob_carry_done(job);
-		if (res.carry == NULL)
+		if (res.carry == NULL) {
+			free(buf);
 			return HOSTSJOB_DONE;
+		}
 		/* Another writer may still add to the file we replaced. */
 		job->carry = res.carry;
+		job->carry_buf = buf;
 		job->carry_ms = now_ms;
 		if (hostsfile_carry_step(job->carry, now_ms, &next) == 0) {
 			*next_delay_ms = next;

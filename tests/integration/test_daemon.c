@@ -458,6 +458,7 @@ daemon_storm_of_edits_gives_a_handful_of_passes(void **state)
 	struct fx	*fx = *state;
 	cJSON		*r;
 	double		 before, after, coalesced;
+	uint64_t	 t0, storm_ms;
 	unsigned	 i;
 	FILE		*fp;
 
@@ -466,7 +467,9 @@ daemon_storm_of_edits_gives_a_handful_of_passes(void **state)
 	r = wait_idle(fx);
 	before = jnum(r, "counters", "passes");
 	cJSON_Delete(r);
-	/* 2000 edits of foreign lines in about a second. */
+	/* 2000 edits of foreign lines in about a second (longer on a slow
+	 * or instrumented build: the bound below follows the real length). */
+	t0 = now_ms();
 	for (i = 0; i < 2000; i++) {
 		fp = fopen(fx->hosts, "a");
 		assert_non_null(fp);
@@ -475,16 +478,19 @@ daemon_storm_of_edits_gives_a_handful_of_passes(void **state)
 		if (i % 200 == 199)
 			pause_ms(100);
 	}
+	storm_ms = now_ms() - t0;
 	r = wait_idle(fx);
 	after = jnum(r, "counters", "passes");
 	coalesced = jnum(r, "counters", "coalesced_triggers");
-	print_message("2000 edits: %.0f passes, %.0f triggers coalesced\n",
-	    after - before, coalesced);
-	/* At most one pass per max_delay (1 s) of storm, plus the tail.
-	 * (The kernel merges identical queued inotify events, so fewer
-	 * than 2000 triggers reach the daemon: hundreds, not thousands.) */
+	print_message("2000 edits in %llu ms: %.0f passes, %.0f triggers "
+	    "coalesced\n", (unsigned long long)storm_ms, after - before,
+	    coalesced);
+	/* At most one pass per quiet window (200 ms) of storm, plus the
+	 * leading one and the trailing one. (The kernel merges identical
+	 * queued inotify events, so fewer than 2000 triggers reach the
+	 * daemon: hundreds, not thousands.) */
 	assert_true(after - before >= 1);
-	assert_true(after - before <= 6);
+	assert_true(after - before <= (double)(storm_ms / 200 + 2));
 	assert_true(coalesced >= 100);
 	/* The section was intact all along: those passes wrote nothing. */
 	assert_true(hosts_has(fx, "100.64.0.7 build.coder\n"));
