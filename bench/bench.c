@@ -200,7 +200,8 @@ put_file(const char *path, const char *buf, size_t len)
 		die("cannot write %s: %s", path, strerror(errno));
 }
 
-/* Reads a whole file with open/fstat/read, as simply as it can be done. */
+/* Reads a whole file with open/fstat/read, as simply as it can be done;
+ * a NUL follows the bytes (the wipe looks for its markers with strstr). */
 static char *
 floor_read(const char *path, size_t *len)
 {
@@ -213,11 +214,12 @@ floor_read(const char *path, size_t *len)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) == -1)
 		die("cannot read %s: %s", path, strerror(errno));
-	buf = xmalloc((size_t)st.st_size);
+	buf = xmalloc((size_t)st.st_size + 1);
 	while (got < (size_t)st.st_size &&
 	    (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
 		got += (size_t)n;
 	close(fd);
+	buf[got] = '\0';
 	*len = got;
 	return buf;
 }
