@@ -63,8 +63,9 @@ fuzz: deps
 	@sh scripts/deps.sh clang libclang-rt-dev
 	@sh scripts/fuzz.sh
 
-# Benchmarks (Linux): Release build in build/bench, a table on stdout and
-# build/bench/results.json; see docs/performance.md.
+# Benchmarks (Linux, and the NRPT wipe under Wine): Release build in
+# build/bench, a table on stdout and build/bench/results.json; see
+# docs/performance.md.
 bench: deps
 	@sh scripts/bench.sh
 
