@@ -52,6 +52,7 @@
 /* Exit codes of the commands. */
 #define SERVICE_EXIT_OK		0
 #define SERVICE_EXIT_FAILED	1
+#define SERVICE_EXIT_UNSAFE	4	/* others may change what it would trust */
 #define SERVICE_EXIT_USAGE	64
 
 /* The service's own exit codes (ERROR_SERVICE_SPECIFIC_ERROR), numbered
@@ -150,8 +151,14 @@ service_set(DWORD state, DWORD hint_ms, DWORD specific)
 	    st->dwCheckPoint + 1 : 1;
 	st->dwCurrentState = state;
 	st->dwControlsAccepted = state == SERVICE_RUNNING ? SERVICE_ACCEPTED : 0;
-	st->dwWin32ExitCode = specific != 0 ? ERROR_SERVICE_SPECIFIC_ERROR :
-	    NO_ERROR;
+	/* Bad input (the config, or who may change it) stops the service
+	 * with no Win32 error: the recovery actions, which the SCM queues
+	 * for a stop with one, would restart it into the same refusal every
+	 * 30 s. The specific code still says why. A failure of the daemon
+	 * is an error: recovery restarts it. */
+	st->dwWin32ExitCode = specific == 0 || specific == SERVICE_CODE_INVALID ||
+	    specific == SERVICE_CODE_UNSAFE ? NO_ERROR :
+	    ERROR_SERVICE_SPECIFIC_ERROR;
 	st->dwServiceSpecificExitCode = specific;
 	st->dwWaitHint = hint_ms;
 	SetServiceStatus(service_state.handle, st);
@@ -359,7 +366,8 @@ service_exit_text(const SERVICE_STATUS_PROCESS *ss, char *out, size_t outlen)
 {
 	char	 msg[256];
 
-	if (ss->dwWin32ExitCode != ERROR_SERVICE_SPECIFIC_ERROR) {
+	if (ss->dwWin32ExitCode != ERROR_SERVICE_SPECIFIC_ERROR &&
+	    ss->dwServiceSpecificExitCode == 0) {
 		winutf_message(ss->dwWin32ExitCode, msg, sizeof(msg));
 		snprintf(out, outlen, "%s", msg);
 		return;
@@ -662,6 +670,7 @@ service_install(const char *config_path)
 	struct dwerr	 err;
 	wchar_t		*exe = NULL, *wconfig = NULL, *cmd = NULL;
 	char		*folder = NULL, *uconfig = NULL, *ucmd = NULL;
+	char		*uexe = NULL;
 	size_t		 n;
 	DWORD		 e, len, attr;
 	bool		 existed = false, on_error = false;
@@ -672,6 +681,18 @@ service_install(const char *config_path)
 	    len >= SERVICE_PATH_CHARS) {
 		service_fail(exe == NULL ? ERROR_NOT_ENOUGH_MEMORY :
 		    GetLastError(), "cannot tell the path of this program");
+		goto done;
+	}
+	/* SYSTEM will run this file: nobody else may replace it, or plant a
+	 * DLL beside it. */
+	if ((uexe = winutf_narrow(exe)) == NULL) {
+		service_fail(ERROR_NOT_ENOUGH_MEMORY, "cannot install");
+		goto done;
+	}
+	if (acl_check_trusted_file(uexe, &err) != 0) {
+		fprintf(stderr, "dnswatchdog: will not install a service that "
+		    "runs as SYSTEM from here: %s\n", err.msg);
+		rc = SERVICE_EXIT_UNSAFE;
 		goto done;
 	}
 	if ((wconfig = service_full_path(config)) == NULL ||
@@ -748,6 +769,7 @@ done:
 		CloseServiceHandle(scm);
 	free(folder);
 	free(uconfig);
+	free(uexe);
 	free(ucmd);
 	free(cmd);
 	free(wconfig);

@@ -919,7 +919,9 @@ service_installs_starts_stops_and_uninstalls(void **state)
 	assert_true(output_has(fx, "service exit code 4"));
 	ss = wait_status(svc, SERVICE_START_PENDING);
 	assert_int_equal(ss.dwCurrentState, SERVICE_STOPPED);
-	assert_int_equal(ss.dwWin32ExitCode, ERROR_SERVICE_SPECIFIC_ERROR);
+	/* No Win32 error, so no recovery restarts it into the same refusal;
+	 * the specific code says why. */
+	assert_int_equal(ss.dwWin32ExitCode, NO_ERROR);
 	assert_int_equal(ss.dwServiceSpecificExitCode, 4);
 	/* ...and says why in the Application event log. */
 	newest_event(event, sizeof(event));
@@ -962,6 +964,47 @@ service_installs_starts_stops_and_uninstalls(void **state)
 	assert_int_equal(run(fx, "service bogus"), 64);
 }
 
+/* A program in a folder where others may add files (a DLL beside it) is
+ * not installed to run as SYSTEM. */
+static void
+service_install_refuses_a_program_others_may_replace(void **state)
+{
+	struct fx	*fx = *state;
+	char		 open_dir[MAX_PATH + 16], self[128], sddl[256];
+	char		 outp[MAX_PATH + 16];
+	SC_HANDLE	 scm, svc;
+	bool		 null_dacl;
+	DWORD		 rc;
+
+	snprintf(open_dir, sizeof(open_dir), "%s\\open", fx->dir);
+	assert_true(CreateDirectoryA(open_dir, NULL));
+	self_sid(self, sizeof(self));
+	snprintf(sddl, sizeof(sddl), "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+	    "(A;OICI;FA;;;%s)(A;;FA;;;WD)", self);
+	set_dacl(open_dir, sddl);
+	if (on_wine() && !sid_may_write(open_dir, SID_EVERYONE, &null_dacl)) {
+		wine_cannot("an installer refusing a program in an open folder",
+		    "Wine keeps no folder ACLs");
+		RemoveDirectoryA(open_dir);
+		return;
+	}
+	/* The copy is moved into the open folder: it keeps its own ACL. */
+	snprintf(outp, sizeof(outp), "%s\\dnswatchdog.exe", open_dir);
+	assert_true(MoveFileA(fx->exe, outp));
+	snprintf(fx->exe, sizeof(fx->exe), "%s", outp);
+	snprintf(sddl, sizeof(sddl), "--config \"%s\" service install",
+	    fx->config);
+	rc = run(fx, sddl);
+	assert_int_equal(rc, 4);
+	assert_true(output_has(fx, "will not install"));
+	assert_true(output_has(fx, SID_EVERYONE));
+	assert_non_null(scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT));
+	svc = OpenServiceW(scm, L"DnsWatchdog", SERVICE_QUERY_STATUS);
+	assert_null(svc);
+	assert_int_equal(GetLastError(), ERROR_SERVICE_DOES_NOT_EXIST);
+	CloseServiceHandle(scm);
+}
+
 int
 main(void)
 {
@@ -977,6 +1020,9 @@ main(void)
 		cmocka_unit_test(service_run_in_a_console_leaves_the_daemon_to_the_caller),
 		cmocka_unit_test(service_command_refuses_an_unknown_verb),
 		cmocka_unit_test(service_report_writes_to_the_application_event_log),
+		cmocka_unit_test_setup_teardown(
+		    service_install_refuses_a_program_others_may_replace,
+		    svc_setup, svc_teardown),
 		cmocka_unit_test_setup_teardown(
 		    service_installs_starts_stops_and_uninstalls, svc_setup,
 		    svc_teardown),
