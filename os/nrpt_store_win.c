@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "dwstr.h"
+#include "winsys.h"
 #include "winutf.h"
 
 #define NRPT_LOCAL_PATH	\
@@ -1003,25 +1004,20 @@ nrpt_notify_fail(struct nrpt_notice *n, DWORD e, const char *step)
 	    e != 0 ? ")" : "");
 }
 
-/* Calls an exported BOOL function of a system DLL, found at run time. */
+/* Calls an exported BOOL function of a system DLL, found at run time (from
+ * System32 only: winsys.h). */
 static void
 nrpt_notify_call(struct nrpt_notice *n, const wchar_t *dll, const char *udll,
     const char *fn, bool refresh)
 {
-	HMODULE		 lib;
 	FARPROC		 proc;
 	char		 step[128];
+	DWORD		 e;
 	BOOL		 ok;
 
-	if ((lib = LoadLibraryW(dll)) == NULL) {
-		snprintf(step, sizeof(step), "cannot load %s for %s", udll, fn);
-		nrpt_notify_fail(n, GetLastError(), step);
-		return;
-	}
-	if ((proc = GetProcAddress(lib, fn)) == NULL) {
+	if ((proc = winsys_proc(dll, fn, &e)) == NULL) {
 		snprintf(step, sizeof(step), "cannot find %s in %s", fn, udll);
-		nrpt_notify_fail(n, GetLastError(), step);
-		FreeLibrary(lib);
+		nrpt_notify_fail(n, e, step);
 		return;
 	}
 	SetLastError(0);
@@ -1033,7 +1029,6 @@ nrpt_notify_call(struct nrpt_notice *n, const wchar_t *dll, const char *udll,
 		snprintf(step, sizeof(step), "%s failed", fn);
 		nrpt_notify_fail(n, GetLastError(), step);
 	}
-	FreeLibrary(lib);
 }
 
 /* Sends SERVICE_CONTROL_PARAMCHANGE to Dnscache: reload the parameters,

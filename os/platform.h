@@ -61,6 +61,9 @@ void		platform_random_weak(void *buf, size_t len, uint64_t seed);
 double		platform_random01(void);
 /* Blocks the calling thread for ms (the one-shot CLI only; never the loop). */
 void		platform_sleep_ms(uint32_t ms);
+/* The process-wide safety settings, first thing in main: on Windows, DLLs
+ * from System32 only (winsys.h); nothing elsewhere. */
+void		platform_harden(void);
 /* Raises the soft limit on open descriptors toward want, as far as the
  * hard limit allows; never lowers it. *soft gets the limit then (0: none
  * to speak of, as on Windows). Returns 0, or -1 with err. */

@@ -85,6 +85,12 @@ platform_random(void *buf, size_t len)
 }
 
 void
+platform_harden(void)
+{
+	/* Shared objects are found through the system's own paths. */
+}
+
+void
 platform_sleep_ms(uint32_t ms)
 {
 	struct timespec	 ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };

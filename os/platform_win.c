@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "winsys.h"
 #include "winutf.h"
 
 #define PLATFORM_EPOCH_DELTA_US 11644473600000000ull	/* 1601 -> 1970 */
@@ -81,12 +82,43 @@ platform_wall_us(void)
 	return t / 10u - PLATFORM_EPOCH_DELTA_US;
 }
 
+typedef NTSTATUS (WINAPI *platform_gen_random_fn)(BCRYPT_ALG_HANDLE, PUCHAR,
+    ULONG, ULONG);
+
+static INIT_ONCE		 platform_random_once = INIT_ONCE_STATIC_INIT;
+static platform_gen_random_fn	 platform_gen_random;
+
+static BOOL CALLBACK
+platform_random_find(PINIT_ONCE once, PVOID arg, PVOID *ctx)
+{
+	FARPROC	 p;
+	DWORD	 e;
+
+	(void)once;
+	(void)arg;
+	(void)ctx;
+	/* bcrypt.dll is not a Known DLL: loaded from System32 at run time
+	 * rather than imported (winsys.h). */
+	if ((p = winsys_proc(L"bcrypt.dll", "BCryptGenRandom", &e)) != NULL)
+		platform_gen_random = (platform_gen_random_fn)(void (*)(void))p;
+	return TRUE;
+}
+
 void
 platform_random(void *buf, size_t len)
 {
-	if (BCryptGenRandom(NULL, buf, (ULONG)len,
-	    BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0)
+	InitOnceExecuteOnce(&platform_random_once, platform_random_find, NULL,
+	    NULL);
+	if (platform_gen_random == NULL || platform_gen_random(NULL, buf,
+	    (ULONG)len, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0)
 		platform_random_weak(buf, len, GetCurrentProcessId());
+}
+
+void
+platform_harden(void)
+{
+	/* A failure leaves the loads that say where (winsys_proc) safe. */
+	(void)winsys_harden();
 }
 
 void

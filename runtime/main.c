@@ -512,6 +512,7 @@ main(int argc, char **argv)
 	const char	*config_path = NULL, *cmd;
 	int		 ch;
 
+	platform_harden();
 	while ((ch = getopt_long(argc, argv, "+c:vqh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

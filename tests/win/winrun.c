@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-static void
+void
 winrun_path(const char *p, wchar_t *out, size_t n)
 {
 	size_t	 i, o = 0;

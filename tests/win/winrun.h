@@ -10,4 +10,7 @@
 DWORD	winrun(const char *exe, const char *args, const char *outfile,
 	    DWORD *elapsed_ms);
 
+/* p as a Windows path (a Linux path becomes one on Wine's Z: drive). */
+void	winrun_path(const char *p, wchar_t *out, size_t n);
+
 #endif

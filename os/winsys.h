@@ -1,0 +1,30 @@
+/*
+ * winsys: Windows only. Where the process finds the system DLLs it uses.
+ *
+ * The service runs as LocalSystem from a folder an installer chose, and
+ * Windows looks for a DLL in the program's own folder first: a DLL planted
+ * there under the name of a system one would run as SYSTEM. So:
+ * - the program imports only Known DLLs, which Windows maps from System32
+ *   whatever the search path (KERNEL32, ADVAPI32, msvcrt, WS2_32; a test
+ *   reads the import table of the executable);
+ * - every other system DLL is loaded at run time through winsys_proc, from
+ *   System32 only;
+ * - winsys_harden, first thing in main, makes System32 the only folder
+ *   for any load that does not say where (a library's own, or a DLL that
+ *   a system DLL pulls in).
+ */
+#ifndef WINSYS_H
+#define WINSYS_H
+
+#include <windows.h>
+
+/* Makes System32 the default DLL search path of the process. Returns 0, or
+ * the Win32 error (the process goes on: the loads below still say where). */
+DWORD	winsys_harden(void);
+
+/* The address of fn in the system DLL dll (a bare name: "dnsapi.dll"),
+ * loaded from System32 only and kept loaded. NULL with *err set (the Win32
+ * error) when either cannot be found. */
+FARPROC	winsys_proc(const wchar_t *dll, const char *fn, DWORD *err);
+
+#endif

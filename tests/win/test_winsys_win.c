@@ -1,0 +1,171 @@
+/*
+ * Tests for os/winsys.c and the imports of dnswatchdog.exe, under Wine:
+ * where the service finds the DLLs it runs as SYSTEM with.
+ *
+ * winsys_proc must load from System32 only, even
+ * when a DLL of the same name waits in the folder of the program: a copy
+ * of this test runs from a folder with a planted dnsapi.dll, where a plain
+ * LoadLibraryW does load the planted one (so the check can fail).
+ */
+#include <windows.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include <cmocka.h>
+
+#include "platform.h"
+#include "testutil.h"
+#include "winsys.h"
+#include "win/winrun.h"
+
+/* The folder of the module that holds proc. */
+static void
+module_dir(FARPROC proc, wchar_t *out, size_t n)
+{
+	HMODULE	 m;
+	wchar_t	*slash;
+
+	assert_true(GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+	    GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT, (LPCWSTR)(void *)proc,
+	    &m));
+	assert_true(GetModuleFileNameW(m, out, (DWORD)n) > 0);
+	assert_non_null(slash = wcsrchr(out, L'\\'));
+	*slash = L'\0';
+}
+
+static void
+winsys_proc_loads_from_system32(void **state)
+{
+	wchar_t	 sys[MAX_PATH], dir[MAX_PATH];
+	FARPROC	 p;
+	DWORD	 e = 1;
+
+	(void)state;
+	assert_true(GetSystemDirectoryW(sys, MAX_PATH) > 0);
+	assert_non_null(p = winsys_proc(L"dnsapi.dll", "DnsFlushResolverCache",
+	    &e));
+	assert_int_equal(e, 0);
+	module_dir(p, dir, MAX_PATH);
+	assert_int_equal(_wcsicmp(dir, sys), 0);
+	/* Found again, the same. */
+	assert_true(winsys_proc(L"dnsapi.dll", "DnsFlushResolverCache", &e) ==
+	    p);
+}
+
+/* The child: from the folder with the planted DLL, says where one way of
+ * loading dnsapi.dll found it ("winsys" or "plain"; one per process, since
+ * a module loaded once is found again by its name). */
+static int
+plant_child(const char *how)
+{
+	wchar_t	 dir[MAX_PATH];
+	HMODULE	 m;
+	FARPROC	 p;
+	DWORD	 e;
+
+	if (strcmp(how, "winsys") == 0)
+		p = winsys_proc(L"dnsapi.dll", "DnsFlushResolverCache", &e);
+	else if ((m = LoadLibraryW(L"dnsapi.dll")) != NULL)
+		p = GetProcAddress(m, "DnsFlushResolverCache");
+	else
+		p = NULL;
+	if (p == NULL)
+		return 2;
+	module_dir(p, dir, MAX_PATH);
+	printf("%ls", dir);
+	return 0;
+}
+
+/* Runs the copy of this test in dir with --plant-child how; returns the
+ * folder it printed (malloc'd). */
+static char *
+plant_run(const char *dir, const char *how)
+{
+	char	 exe[MAX_PATH], outp[MAX_PATH], args[64];
+	char	*out;
+
+	snprintf(exe, sizeof(exe), "%s\\plant.exe", dir);
+	snprintf(outp, sizeof(outp), "%s\\out-%s.txt", dir, how);
+	snprintf(args, sizeof(args), "--plant-child %s", how);
+	assert_int_equal(winrun(exe, args, outp, NULL), 0);
+	assert_non_null(out = tu_slurp(outp, NULL));
+	print_message("%s: %s\n", how, out);
+	return out;
+}
+
+static void
+winsys_proc_ignores_a_planted_dll(void **state)
+{
+	char	 tmp[MAX_PATH], dir[MAX_PATH], exe[MAX_PATH], dll[MAX_PATH];
+	char	 sys[MAX_PATH];
+	wchar_t	 self[MAX_PATH], wexe[MAX_PATH], wdll[MAX_PATH], plant[MAX_PATH];
+	char	*out;
+
+	(void)state;
+	GetTempPathA(sizeof(tmp), tmp);
+	snprintf(dir, sizeof(dir), "%sdw-plant-XXXXXX", tmp);
+	tu_mkdtemp(dir);
+	snprintf(exe, sizeof(exe), "%s\\plant.exe", dir);
+	snprintf(dll, sizeof(dll), "%s\\dnsapi.dll", dir);
+	MultiByteToWideChar(CP_UTF8, 0, exe, -1, wexe, MAX_PATH);
+	MultiByteToWideChar(CP_UTF8, 0, dll, -1, wdll, MAX_PATH);
+	assert_true(GetModuleFileNameW(NULL, self, MAX_PATH) > 0);
+	assert_true(CopyFileW(self, wexe, FALSE));
+	winrun_path(DW_PLANT_DLL, plant, MAX_PATH);
+	assert_true(CopyFileW(plant, wdll, FALSE));
+	assert_true(GetSystemDirectoryA(sys, sizeof(sys)) > 0);
+
+	out = plant_run(dir, "winsys");
+	assert_int_equal(_stricmp(out, sys), 0);
+	free(out);
+	/* The control: a plain load from there takes the planted copy. */
+	out = plant_run(dir, "plain");
+	assert_int_equal(_stricmp(out, dir), 0);
+	free(out);
+	tu_rmtree(dir);
+}
+
+static void
+winsys_proc_says_what_is_missing(void **state)
+{
+	DWORD	 e = 0;
+
+	(void)state;
+	assert_null(winsys_proc(L"dwnosuch.dll", "F", &e));
+	assert_int_equal(e, ERROR_MOD_NOT_FOUND);
+	e = 0;
+	assert_null(winsys_proc(L"kernel32.dll", "DwNoSuchFunction", &e));
+	assert_int_equal(e, ERROR_PROC_NOT_FOUND);
+}
+
+static void
+winsys_harden_succeeds(void **state)
+{
+	(void)state;
+	assert_int_equal(winsys_harden(), 0);
+	platform_harden();	/* twice is fine */
+	assert_int_equal(winsys_harden(), 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(winsys_proc_loads_from_system32),
+		cmocka_unit_test(winsys_proc_ignores_a_planted_dll),
+		cmocka_unit_test(winsys_proc_says_what_is_missing),
+		cmocka_unit_test(winsys_harden_succeeds),
+	};
+
+	if (argc == 3 && strcmp(argv[1], "--plant-child") == 0)
+		return plant_child(argv[2]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
