@@ -3,6 +3,7 @@
 #define _DEFAULT_SOURCE
 
 #include "control.h"
+#include "control_proto.h"
 
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -19,8 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "dwstr.h"
 #include "log.h"
 #include "platform.h"
@@ -29,21 +28,6 @@
 #define CONTROL_BACKLOG		16	/* connections the kernel queues */
 #define CONTROL_ACCEPT_BURST	16	/* connections taken per wake-up */
 #define CONTROL_ACCEPT_PAUSE_MS	1000u	/* rest when out of descriptors */
-#define CONTROL_REPLY_MAX_BYTES	(1u << 20) /* longest reply control_call takes */
-#define CONTROL_CHUNK_BYTES	4096u	/* control_call's read size */
-
-#define CONTROL_ERR_LONG	"{\"ok\":false,\"error\":\"request too long\"}"
-#define CONTROL_ERR_JSON	"{\"ok\":false,\"error\":\"request is not " \
-				"valid JSON\"}"
-#define CONTROL_ERR_CMD		"{\"ok\":false,\"error\":\"request needs a " \
-				"\\\"cmd\\\" string\"}"
-#define CONTROL_ERR_MEMORY	"{\"ok\":false,\"error\":\"out of memory\"}"
-#define CONTROL_ERR_IDLE	"{\"ok\":false,\"error\":\"no request within " \
-				"%llu ms\"}"
-#define CONTROL_ERR_FULL	"{\"ok\":false,\"error\":\"too many clients " \
-				"(%u); try again\"}"
-#define CONTROL_ERR_BUSY	"{\"ok\":false,\"error\":\"too few file " \
-				"descriptors left; try again\"}"
 
 /* No SIGPIPE when a peer has left: per send where the flag exists, per
  * socket where only the option does. */
@@ -69,9 +53,7 @@ struct control_client {
 	uint64_t		 since_ms; /* loop_now_ms when it connected */
 	enum control_state	 state;
 	char			*cmd;
-	size_t			 len;
-	/* The line (up to the limit), its newline, and a NUL. */
-	char			 buf[CONTROL_REQUEST_MAX_BYTES + 2];
+	struct control_request_buf req;
 };
 
 struct control {
@@ -255,40 +237,20 @@ control_client_drop(struct control_client *c, const char *why)
 	control_client_stop_reading(c);
 }
 
-/* Parses the line and hands the command to the daemon, or answers it. */
+/* Hands the request's command to the daemon, or answers the request. */
 static void
-control_client_request(struct control_client *c, size_t len)
+control_client_request(struct control_client *c)
 {
 	struct control	*ctl = c->ctl;
-	cJSON		*root, *cmd;
+	const char	*reply;
 
 	c->state = CONTROL_WAITING;
 	loop_timer_cancel(c->idle);	/* the daemon takes its time now */
 	control_client_stop_reading(c);
-	c->buf[len] = '\0';
-	if (memchr(c->buf, '\0', len) != NULL ||
-	    (root = cJSON_ParseWithLengthOpts(c->buf, len + 1, NULL, 1)) ==
-	    NULL) {
-		log_debug("control: a request that is not JSON");
-		control_reply(c, CONTROL_ERR_JSON);
+	if ((c->cmd = control_proto_request_cmd(&c->req, &reply)) == NULL) {
+		control_reply(c, reply);
 		return;
 	}
-	cmd = cJSON_GetObjectItemCaseSensitive(root, "cmd");
-	if (!cJSON_IsObject(root) || !cJSON_IsString(cmd) ||
-	    cmd->valuestring[0] == '\0') {
-		cJSON_Delete(root);
-		log_debug("control: a request without a \"cmd\" string");
-		control_reply(c, CONTROL_ERR_CMD);
-		return;
-	}
-	c->cmd = dwstr_dup(cmd->valuestring);
-	cJSON_Delete(root);
-	if (c->cmd == NULL) {
-		log_error("control: out of memory for a request");
-		control_reply(c, CONTROL_ERR_MEMORY);
-		return;
-	}
-	log_debug("control: request \"%s\"", c->cmd);
 	/* The handler may reply, or even free ctl (a reload does): touch
 	 * nothing after it. */
 	ctl->fn(ctl->arg, c, c->cmd);
@@ -298,13 +260,14 @@ static void
 control_client_read(void *arg)
 {
 	struct control_client	*c = arg;
-	const size_t		 cap = CONTROL_REQUEST_MAX_BYTES + 1;
-	char			*nl;
+	size_t			 room;
+	char			*at;
 	ssize_t			 n;
 
 	if (c->state != CONTROL_READING)
 		return;		/* the sweep will stop this reader */
-	n = recv(c->fd, c->buf + c->len, cap - c->len, 0);
+	at = control_proto_request_room(&c->req, &room);
+	n = recv(c->fd, at, room, 0);
 	if (n < 0) {
 		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
 			control_client_drop(c, strerror(errno));
@@ -313,26 +276,15 @@ control_client_read(void *arg)
 	if (n == 0) {
 		/* A request without its newline still counts at EOF (the
 		 * peer may have shut its side down and wait for us). */
-		if (c->len == 0)
+		if (c->req.len == 0)
 			control_client_drop(c, "hung up without a request");
 		else
-			control_client_request(c, c->len);
+			control_client_request(c);
 		return;
 	}
-	nl = memchr(c->buf + c->len, '\n', (size_t)n);
-	c->len += (size_t)n;
-	if (nl != NULL) {
-		control_client_request(c, (size_t)(nl - c->buf));
-		return;
-	}
-	if (c->len == cap) {
-		log_debug("control: refused a request over %u bytes",
-		    CONTROL_REQUEST_MAX_BYTES);
-		c->state = CONTROL_WAITING;
-		loop_timer_cancel(c->idle);
-		control_client_stop_reading(c);
-		control_reply(c, CONTROL_ERR_LONG);
-	}
+	/* A line, or too long a one: either way it is answered now. */
+	if (control_proto_request_add(&c->req, (size_t)n) != CONTROL_FRAME_MORE)
+		control_client_request(c);
 }
 
 /* Sends one line to a client we are done with, without waiting, and lets
@@ -774,43 +726,21 @@ control_connect(const char *path, uint64_t deadline_ms, struct dwerr *err)
 	return -1;
 }
 
-/* {"cmd":cmd} and a newline, malloc'd; NULL when out of memory. */
-static char *
-control_request_line(const char *cmd)
-{
-	cJSON	*o;
-	char	*s, *line = NULL;
-	size_t	 n;
-
-	if ((o = cJSON_CreateObject()) == NULL)
-		return NULL;
-	if (cJSON_AddStringToObject(o, "cmd", cmd) != NULL &&
-	    (s = cJSON_PrintUnformatted(o)) != NULL) {
-		n = strlen(s);
-		if ((line = malloc(n + 2)) != NULL) {
-			memcpy(line, s, n);
-			memcpy(line + n, "\n", 2);
-		}
-		cJSON_free(s);
-	}
-	cJSON_Delete(o);
-	return line;
-}
-
 int
 control_call(const char *path, const char *cmd, int timeout_ms, char **reply,
     struct dwerr *err)
 {
+	struct control_reply_buf rb = { NULL, 0, 0 };
 	uint64_t	 deadline = 0;
-	char		*req, *buf = NULL, *nl, *nb;
-	size_t		 len = 0, cap = 0, off = 0, reqlen;
+	char		*req, *at;
+	size_t		 off = 0, reqlen, room;
 	ssize_t		 n;
 	int		 fd, e;
 
 	*reply = NULL;
 	if (timeout_ms >= 0)
 		deadline = platform_mono_ms() + (uint64_t)timeout_ms + 1;
-	if ((req = control_request_line(cmd)) == NULL) {
+	if ((req = control_proto_request_line(cmd)) == NULL) {
 		dwerr_set(err, ENOMEM, "out of memory");
 		return -1;
 	}
@@ -838,34 +768,24 @@ control_call(const char *path, const char *cmd, int timeout_ms, char **reply,
 	free(req);
 	req = NULL;
 	for (;;) {
-		if (cap - len < CONTROL_CHUNK_BYTES) {
-			if (cap >= CONTROL_REPLY_MAX_BYTES) {
-				close(fd);
-				free(buf);
-				dwerr_set(err, EMSGSIZE, "the reply from %s is "
-				    "over %u bytes", path,
-				    CONTROL_REPLY_MAX_BYTES);
-				return -1;
-			}
-			cap = cap == 0 ? CONTROL_CHUNK_BYTES * 2 : cap * 2;
-			if ((nb = realloc(buf, cap + 1)) == NULL) {
-				errno = ENOMEM;
+		if (control_proto_reply_room(&rb, &at, &room) != 0) {
+			if (errno != EMSGSIZE)
 				goto fail;
-			}
-			buf = nb;
+			close(fd);
+			free(rb.buf);
+			dwerr_set(err, EMSGSIZE, "the reply from %s is over %u "
+			    "bytes", path, CONTROL_REPLY_MAX_BYTES);
+			return -1;
 		}
-		n = recv(fd, buf + len, cap - len, 0);
+		n = recv(fd, at, room, 0);
 		if (n > 0) {
-			if ((nl = memchr(buf + len, '\n', (size_t)n)) != NULL) {
-				*nl = '\0';
+			if (control_proto_reply_add(&rb, (size_t)n))
 				break;
-			}
-			len += (size_t)n;
 			continue;
 		}
 		if (n == 0) {
 			close(fd);
-			free(buf);
+			free(rb.buf);
 			dwerr_set(err, ECONNRESET, "the dnswatchdog on %s "
 			    "closed the connection without a full reply",
 			    path);
@@ -878,13 +798,13 @@ control_call(const char *path, const char *cmd, int timeout_ms, char **reply,
 			goto fail;
 	}
 	close(fd);
-	*reply = buf;
+	*reply = rb.buf;
 	return 0;
 fail:
 	e = errno;
 	close(fd);
 	free(req);
-	free(buf);
+	free(rb.buf);
 	if (e == ETIMEDOUT)
 		dwerr_set(err, e, "no reply from the dnswatchdog on %s within "
 		    "%d ms", path, timeout_ms);
