@@ -1,7 +1,7 @@
 /*
- * control: the local control channel. One request line per connection,
- * answered with one reply line, then closed; the lines are in
- * control_proto.h.
+ * control: the local control channel, the daemon's end (the CLI's is
+ * control_client.h). One request line per connection, answered with one
+ * reply line, then closed; the lines are in control_proto.h.
  *
  * At most CONTROL_MAX_CLIENTS clients are served at once: one more gets
  * {"ok":false,"error":"too many clients (64); try again"} and is closed.
@@ -45,11 +45,5 @@ void		 control_set_idle_ms(struct control *ctl, uint64_t ms);
 /* Sends one reply line (a JSON object, without the newline) and closes
  * the client. */
 void		 control_reply(struct control_client *client, const char *json);
-
-/* Client side, for the CLI: sends {"cmd":cmd} to the daemon at path and
- * waits at most timeout_ms for the reply line. *reply is malloc'd. Returns
- * 0, or -1 with err (ENOENT or ECONNREFUSED: no daemon). */
-int		 control_call(const char *path, const char *cmd, int timeout_ms,
-		    char **reply, struct dwerr *err);
 
 #endif

@@ -1,9 +1,13 @@
-/* control: the control channel over a unix socket (see control.h). */
+/*
+ * control: the daemon's end of the control channel over a unix socket (see
+ * control.h), and the socket both ends use (control_unix.h).
+ */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 
 #include "control.h"
 #include "control_proto.h"
+#include "control_unix.h"
 
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -13,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,20 +25,11 @@
 
 #include "dwstr.h"
 #include "log.h"
-#include "platform.h"
 
 #define CONTROL_SOCKET_UMASK	0177	/* the socket is created mode 0600 */
 #define CONTROL_BACKLOG		16	/* connections the kernel queues */
 #define CONTROL_ACCEPT_BURST	16	/* connections taken per wake-up */
 #define CONTROL_ACCEPT_PAUSE_MS	1000u	/* rest when out of descriptors */
-
-/* No SIGPIPE when a peer has left: per send where the flag exists, per
- * socket where only the option does. */
-#ifdef MSG_NOSIGNAL
-#define CONTROL_SEND_FLAGS	MSG_NOSIGNAL
-#else
-#define CONTROL_SEND_FLAGS	0
-#endif
 
 enum control_state {
 	CONTROL_READING,	/* the request line is coming in */
@@ -107,7 +101,7 @@ control_fd_setup(int fd)
 	return 0;
 }
 
-static int
+int
 control_socket(const char *path, struct dwerr *err)
 {
 	int	 fd, e;
@@ -124,7 +118,7 @@ control_socket(const char *path, struct dwerr *err)
 	return fd;
 }
 
-static int
+int
 control_sockaddr(const char *path, struct sockaddr_un *sun, struct dwerr *err)
 {
 	memset(sun, 0, sizeof(*sun));
@@ -656,160 +650,4 @@ control_reply(struct control_client *c, const char *json)
 		control_client_destroy(c);	/* its channel is gone */
 	else
 		loop_timer_schedule(c->ctl->sweep, 0);
-}
-
-/*
- * Client side.
- */
-
-/* Waits for events on fd until deadline_ms (0: none); 0, or -1 with
- * errno (ETIMEDOUT). */
-static int
-control_wait(int fd, short events, uint64_t deadline_ms)
-{
-	struct pollfd	 pfd;
-	uint64_t	 now;
-	int		 ms, rc;
-
-	for (;;) {
-		ms = -1;
-		if (deadline_ms != 0) {
-			now = platform_mono_ms();
-			if (now >= deadline_ms) {
-				errno = ETIMEDOUT;
-				return -1;
-			}
-			ms = deadline_ms - now > 60000u ? 60000 :
-			    (int)(deadline_ms - now);
-		}
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		rc = poll(&pfd, 1, ms);
-		if (rc > 0)
-			return 0;
-		if (rc < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
-/* Connects to path; the fd, or -1 with err. */
-static int
-control_connect(const char *path, uint64_t deadline_ms, struct dwerr *err)
-{
-	struct sockaddr_un	 sun;
-	socklen_t		 len = sizeof(int);
-	int			 fd, e = 0;
-
-	if (control_sockaddr(path, &sun, err) != 0 ||
-	    (fd = control_socket(path, err)) == -1)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		e = errno;
-		if (e == EINPROGRESS) {
-			if (control_wait(fd, POLLOUT, deadline_ms) != 0 ||
-			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
-				e = errno;
-		}
-	}
-	if (e == 0)
-		return fd;
-	close(fd);
-	if (e == ENOENT || e == ECONNREFUSED)
-		dwerr_set(err, e, "no dnswatchdog is running on %s", path);
-	else if (e == EAGAIN || e == ETIMEDOUT)
-		dwerr_set(err, e, "the dnswatchdog on %s is too busy to take "
-		    "a connection", path);
-	else
-		dwerr_set(err, e, "cannot connect to %s: %s", path,
-		    strerror(e));
-	return -1;
-}
-
-int
-control_call(const char *path, const char *cmd, int timeout_ms, char **reply,
-    struct dwerr *err)
-{
-	struct control_reply_buf rb = { NULL, 0, 0 };
-	uint64_t	 deadline = 0;
-	char		*req, *at;
-	size_t		 off = 0, reqlen, room;
-	ssize_t		 n;
-	int		 fd, e;
-
-	*reply = NULL;
-	if (timeout_ms >= 0)
-		deadline = platform_mono_ms() + (uint64_t)timeout_ms + 1;
-	if ((req = control_proto_request_line(cmd)) == NULL) {
-		dwerr_set(err, ENOMEM, "out of memory");
-		return -1;
-	}
-	if ((fd = control_connect(path, deadline, err)) == -1) {
-		free(req);
-		return -1;
-	}
-	reqlen = strlen(req);
-	while (off < reqlen) {
-		n = send(fd, req + off, reqlen - off, CONTROL_SEND_FLAGS);
-		if (n >= 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		/* A daemon that refused us (too many clients) closed
-		 * without reading: its one line may be waiting. */
-		if (errno == EPIPE || errno == ECONNRESET)
-			break;
-		if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
-		    control_wait(fd, POLLOUT, deadline) != 0)
-			goto fail;
-	}
-	free(req);
-	req = NULL;
-	for (;;) {
-		if (control_proto_reply_room(&rb, &at, &room) != 0) {
-			if (errno != EMSGSIZE)
-				goto fail;
-			close(fd);
-			free(rb.buf);
-			dwerr_set(err, EMSGSIZE, "the reply from %s is over %u "
-			    "bytes", path, CONTROL_REPLY_MAX_BYTES);
-			return -1;
-		}
-		n = recv(fd, at, room, 0);
-		if (n > 0) {
-			if (control_proto_reply_add(&rb, (size_t)n))
-				break;
-			continue;
-		}
-		if (n == 0) {
-			close(fd);
-			free(rb.buf);
-			dwerr_set(err, ECONNRESET, "the dnswatchdog on %s "
-			    "closed the connection without a full reply",
-			    path);
-			return -1;
-		}
-		if (errno == EINTR)
-			continue;
-		if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
-		    control_wait(fd, POLLIN, deadline) != 0)
-			goto fail;
-	}
-	close(fd);
-	*reply = rb.buf;
-	return 0;
-fail:
-	e = errno;
-	close(fd);
-	free(req);
-	free(rb.buf);
-	if (e == ETIMEDOUT)
-		dwerr_set(err, e, "no reply from the dnswatchdog on %s within "
-		    "%d ms", path, timeout_ms);
-	else
-		dwerr_set(err, e, "talking to the dnswatchdog on %s: %s", path,
-		    strerror(e));
-	return -1;
 }
