@@ -45,7 +45,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "control.h"
+#include "control_client.h"
 #include "desired.h"
 #include "hosts.h"
 #include "hostsfile.h"

@@ -1,25 +1,22 @@
 /*
- * control: the local control channel. One JSON object per line each way:
- *   request  {"cmd":"status"}            reply {"ok":true,...}
- *   request  {"cmd":"reconcile"}         reply when the pass has ended
- *   request  {"cmd":"reload"}            reply when the reload is done
- * Unknown commands get {"ok":false,"error":"..."}.
+ * control: the local control channel, the daemon's end (the CLI's is
+ * control_client.h). One request line per connection, answered with one
+ * reply line, then closed; the lines are in control_proto.h.
  *
  * At most CONTROL_MAX_CLIENTS clients are served at once: one more gets
  * {"ok":false,"error":"too many clients (64); try again"} and is closed.
  * A client that sends no whole request within CONTROL_IDLE_MS is closed.
  *
  * POSIX: a unix socket (mode 0600, in a folder only root can write);
- * Windows: a named pipe (its own issue). control_none.c where there is no
- * channel yet.
+ * Windows: a named pipe.
  */
 #ifndef CONTROL_H
 #define CONTROL_H
 
+#include "control_proto.h"
 #include "dwerr.h"
 #include "loop.h"
 
-#define CONTROL_REQUEST_MAX_BYTES 4096u	/* longer requests are refused */
 #define CONTROL_MAX_CLIENTS	64u	/* served at once; others refused */
 #define CONTROL_IDLE_MS		5000u	/* to send a request (the socket) */
 #define CONTROL_FD_RESERVE	32u	/* descriptors under the soft limit
@@ -48,11 +45,5 @@ void		 control_set_idle_ms(struct control *ctl, uint64_t ms);
 /* Sends one reply line (a JSON object, without the newline) and closes
  * the client. */
 void		 control_reply(struct control_client *client, const char *json);
-
-/* Client side, for the CLI: sends {"cmd":cmd} to the daemon at path and
- * waits at most timeout_ms for the reply line. *reply is malloc'd. Returns
- * 0, or -1 with err (ENOENT or ECONNREFUSED: no daemon). */
-int		 control_call(const char *path, const char *cmd, int timeout_ms,
-		    char **reply, struct dwerr *err);
 
 #endif

@@ -1,8 +1,13 @@
-/* control: the control channel over a unix socket (see control.h). */
+/*
+ * control: the daemon's end of the control channel over a unix socket (see
+ * control.h), and the socket both ends use (control_unix.h).
+ */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 
 #include "control.h"
+#include "control_proto.h"
+#include "control_unix.h"
 
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -12,46 +17,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "dwstr.h"
 #include "log.h"
-#include "platform.h"
 
 #define CONTROL_SOCKET_UMASK	0177	/* the socket is created mode 0600 */
 #define CONTROL_BACKLOG		16	/* connections the kernel queues */
 #define CONTROL_ACCEPT_BURST	16	/* connections taken per wake-up */
 #define CONTROL_ACCEPT_PAUSE_MS	1000u	/* rest when out of descriptors */
-#define CONTROL_REPLY_MAX_BYTES	(1u << 20) /* longest reply control_call takes */
-#define CONTROL_CHUNK_BYTES	4096u	/* control_call's read size */
-
-#define CONTROL_ERR_LONG	"{\"ok\":false,\"error\":\"request too long\"}"
-#define CONTROL_ERR_JSON	"{\"ok\":false,\"error\":\"request is not " \
-				"valid JSON\"}"
-#define CONTROL_ERR_CMD		"{\"ok\":false,\"error\":\"request needs a " \
-				"\\\"cmd\\\" string\"}"
-#define CONTROL_ERR_MEMORY	"{\"ok\":false,\"error\":\"out of memory\"}"
-#define CONTROL_ERR_IDLE	"{\"ok\":false,\"error\":\"no request within " \
-				"%llu ms\"}"
-#define CONTROL_ERR_FULL	"{\"ok\":false,\"error\":\"too many clients " \
-				"(%u); try again\"}"
-#define CONTROL_ERR_BUSY	"{\"ok\":false,\"error\":\"too few file " \
-				"descriptors left; try again\"}"
-
-/* No SIGPIPE when a peer has left: per send where the flag exists, per
- * socket where only the option does. */
-#ifdef MSG_NOSIGNAL
-#define CONTROL_SEND_FLAGS	MSG_NOSIGNAL
-#else
-#define CONTROL_SEND_FLAGS	0
-#endif
 
 enum control_state {
 	CONTROL_READING,	/* the request line is coming in */
@@ -69,9 +47,7 @@ struct control_client {
 	uint64_t		 since_ms; /* loop_now_ms when it connected */
 	enum control_state	 state;
 	char			*cmd;
-	size_t			 len;
-	/* The line (up to the limit), its newline, and a NUL. */
-	char			 buf[CONTROL_REQUEST_MAX_BYTES + 2];
+	struct control_request_buf req;
 };
 
 struct control {
@@ -125,7 +101,7 @@ control_fd_setup(int fd)
 	return 0;
 }
 
-static int
+int
 control_socket(const char *path, struct dwerr *err)
 {
 	int	 fd, e;
@@ -142,7 +118,7 @@ control_socket(const char *path, struct dwerr *err)
 	return fd;
 }
 
-static int
+int
 control_sockaddr(const char *path, struct sockaddr_un *sun, struct dwerr *err)
 {
 	memset(sun, 0, sizeof(*sun));
@@ -255,40 +231,20 @@ control_client_drop(struct control_client *c, const char *why)
 	control_client_stop_reading(c);
 }
 
-/* Parses the line and hands the command to the daemon, or answers it. */
+/* Hands the request's command to the daemon, or answers the request. */
 static void
-control_client_request(struct control_client *c, size_t len)
+control_client_request(struct control_client *c)
 {
 	struct control	*ctl = c->ctl;
-	cJSON		*root, *cmd;
+	const char	*reply;
 
 	c->state = CONTROL_WAITING;
 	loop_timer_cancel(c->idle);	/* the daemon takes its time now */
 	control_client_stop_reading(c);
-	c->buf[len] = '\0';
-	if (memchr(c->buf, '\0', len) != NULL ||
-	    (root = cJSON_ParseWithLengthOpts(c->buf, len + 1, NULL, 1)) ==
-	    NULL) {
-		log_debug("control: a request that is not JSON");
-		control_reply(c, CONTROL_ERR_JSON);
+	if ((c->cmd = control_proto_request_cmd(&c->req, &reply)) == NULL) {
+		control_reply(c, reply);
 		return;
 	}
-	cmd = cJSON_GetObjectItemCaseSensitive(root, "cmd");
-	if (!cJSON_IsObject(root) || !cJSON_IsString(cmd) ||
-	    cmd->valuestring[0] == '\0') {
-		cJSON_Delete(root);
-		log_debug("control: a request without a \"cmd\" string");
-		control_reply(c, CONTROL_ERR_CMD);
-		return;
-	}
-	c->cmd = dwstr_dup(cmd->valuestring);
-	cJSON_Delete(root);
-	if (c->cmd == NULL) {
-		log_error("control: out of memory for a request");
-		control_reply(c, CONTROL_ERR_MEMORY);
-		return;
-	}
-	log_debug("control: request \"%s\"", c->cmd);
 	/* The handler may reply, or even free ctl (a reload does): touch
 	 * nothing after it. */
 	ctl->fn(ctl->arg, c, c->cmd);
@@ -298,13 +254,14 @@ static void
 control_client_read(void *arg)
 {
 	struct control_client	*c = arg;
-	const size_t		 cap = CONTROL_REQUEST_MAX_BYTES + 1;
-	char			*nl;
+	size_t			 room;
+	char			*at;
 	ssize_t			 n;
 
 	if (c->state != CONTROL_READING)
 		return;		/* the sweep will stop this reader */
-	n = recv(c->fd, c->buf + c->len, cap - c->len, 0);
+	at = control_proto_request_room(&c->req, &room);
+	n = recv(c->fd, at, room, 0);
 	if (n < 0) {
 		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
 			control_client_drop(c, strerror(errno));
@@ -313,26 +270,15 @@ control_client_read(void *arg)
 	if (n == 0) {
 		/* A request without its newline still counts at EOF (the
 		 * peer may have shut its side down and wait for us). */
-		if (c->len == 0)
+		if (c->req.len == 0)
 			control_client_drop(c, "hung up without a request");
 		else
-			control_client_request(c, c->len);
+			control_client_request(c);
 		return;
 	}
-	nl = memchr(c->buf + c->len, '\n', (size_t)n);
-	c->len += (size_t)n;
-	if (nl != NULL) {
-		control_client_request(c, (size_t)(nl - c->buf));
-		return;
-	}
-	if (c->len == cap) {
-		log_debug("control: refused a request over %u bytes",
-		    CONTROL_REQUEST_MAX_BYTES);
-		c->state = CONTROL_WAITING;
-		loop_timer_cancel(c->idle);
-		control_client_stop_reading(c);
-		control_reply(c, CONTROL_ERR_LONG);
-	}
+	/* A line, or too long a one: either way it is answered now. */
+	if (control_proto_request_add(&c->req, (size_t)n) != CONTROL_FRAME_MORE)
+		control_client_request(c);
 }
 
 /* Sends one line to a client we are done with, without waiting, and lets
@@ -704,192 +650,4 @@ control_reply(struct control_client *c, const char *json)
 		control_client_destroy(c);	/* its channel is gone */
 	else
 		loop_timer_schedule(c->ctl->sweep, 0);
-}
-
-/*
- * Client side.
- */
-
-/* Waits for events on fd until deadline_ms (0: none); 0, or -1 with
- * errno (ETIMEDOUT). */
-static int
-control_wait(int fd, short events, uint64_t deadline_ms)
-{
-	struct pollfd	 pfd;
-	uint64_t	 now;
-	int		 ms, rc;
-
-	for (;;) {
-		ms = -1;
-		if (deadline_ms != 0) {
-			now = platform_mono_ms();
-			if (now >= deadline_ms) {
-				errno = ETIMEDOUT;
-				return -1;
-			}
-			ms = deadline_ms - now > 60000u ? 60000 :
-			    (int)(deadline_ms - now);
-		}
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		rc = poll(&pfd, 1, ms);
-		if (rc > 0)
-			return 0;
-		if (rc < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
-/* Connects to path; the fd, or -1 with err. */
-static int
-control_connect(const char *path, uint64_t deadline_ms, struct dwerr *err)
-{
-	struct sockaddr_un	 sun;
-	socklen_t		 len = sizeof(int);
-	int			 fd, e = 0;
-
-	if (control_sockaddr(path, &sun, err) != 0 ||
-	    (fd = control_socket(path, err)) == -1)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		e = errno;
-		if (e == EINPROGRESS) {
-			if (control_wait(fd, POLLOUT, deadline_ms) != 0 ||
-			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
-				e = errno;
-		}
-	}
-	if (e == 0)
-		return fd;
-	close(fd);
-	if (e == ENOENT || e == ECONNREFUSED)
-		dwerr_set(err, e, "no dnswatchdog is running on %s", path);
-	else if (e == EAGAIN || e == ETIMEDOUT)
-		dwerr_set(err, e, "the dnswatchdog on %s is too busy to take "
-		    "a connection", path);
-	else
-		dwerr_set(err, e, "cannot connect to %s: %s", path,
-		    strerror(e));
-	return -1;
-}
-
-/* {"cmd":cmd} and a newline, malloc'd; NULL when out of memory. */
-static char *
-control_request_line(const char *cmd)
-{
-	cJSON	*o;
-	char	*s, *line = NULL;
-	size_t	 n;
-
-	if ((o = cJSON_CreateObject()) == NULL)
-		return NULL;
-	if (cJSON_AddStringToObject(o, "cmd", cmd) != NULL &&
-	    (s = cJSON_PrintUnformatted(o)) != NULL) {
-		n = strlen(s);
-		if ((line = malloc(n + 2)) != NULL) {
-			memcpy(line, s, n);
-			memcpy(line + n, "\n", 2);
-		}
-		cJSON_free(s);
-	}
-	cJSON_Delete(o);
-	return line;
-}
-
-int
-control_call(const char *path, const char *cmd, int timeout_ms, char **reply,
-    struct dwerr *err)
-{
-	uint64_t	 deadline = 0;
-	char		*req, *buf = NULL, *nl, *nb;
-	size_t		 len = 0, cap = 0, off = 0, reqlen;
-	ssize_t		 n;
-	int		 fd, e;
-
-	*reply = NULL;
-	if (timeout_ms >= 0)
-		deadline = platform_mono_ms() + (uint64_t)timeout_ms + 1;
-	if ((req = control_request_line(cmd)) == NULL) {
-		dwerr_set(err, ENOMEM, "out of memory");
-		return -1;
-	}
-	if ((fd = control_connect(path, deadline, err)) == -1) {
-		free(req);
-		return -1;
-	}
-	reqlen = strlen(req);
-	while (off < reqlen) {
-		n = send(fd, req + off, reqlen - off, CONTROL_SEND_FLAGS);
-		if (n >= 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		/* A daemon that refused us (too many clients) closed
-		 * without reading: its one line may be waiting. */
-		if (errno == EPIPE || errno == ECONNRESET)
-			break;
-		if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
-		    control_wait(fd, POLLOUT, deadline) != 0)
-			goto fail;
-	}
-	free(req);
-	req = NULL;
-	for (;;) {
-		if (cap - len < CONTROL_CHUNK_BYTES) {
-			if (cap >= CONTROL_REPLY_MAX_BYTES) {
-				close(fd);
-				free(buf);
-				dwerr_set(err, EMSGSIZE, "the reply from %s is "
-				    "over %u bytes", path,
-				    CONTROL_REPLY_MAX_BYTES);
-				return -1;
-			}
-			cap = cap == 0 ? CONTROL_CHUNK_BYTES * 2 : cap * 2;
-			if ((nb = realloc(buf, cap + 1)) == NULL) {
-				errno = ENOMEM;
-				goto fail;
-			}
-			buf = nb;
-		}
-		n = recv(fd, buf + len, cap - len, 0);
-		if (n > 0) {
-			if ((nl = memchr(buf + len, '\n', (size_t)n)) != NULL) {
-				*nl = '\0';
-				break;
-			}
-			len += (size_t)n;
-			continue;
-		}
-		if (n == 0) {
-			close(fd);
-			free(buf);
-			dwerr_set(err, ECONNRESET, "the dnswatchdog on %s "
-			    "closed the connection without a full reply",
-			    path);
-			return -1;
-		}
-		if (errno == EINTR)
-			continue;
-		if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
-		    control_wait(fd, POLLIN, deadline) != 0)
-			goto fail;
-	}
-	close(fd);
-	*reply = buf;
-	return 0;
-fail:
-	e = errno;
-	close(fd);
-	free(req);
-	free(buf);
-	if (e == ETIMEDOUT)
-		dwerr_set(err, e, "no reply from the dnswatchdog on %s within "
-		    "%d ms", path, timeout_ms);
-	else
-		dwerr_set(err, e, "talking to the dnswatchdog on %s: %s", path,
-		    strerror(e));
-	return -1;
 }

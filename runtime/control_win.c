@@ -1,5 +1,6 @@
 /*
- * control: the control channel over a named pipe (see control.h).
+ * control: the daemon's end of the control channel over a named pipe (see
+ * control.h), and the pipe operations both ends use (control_win.h).
  *
  * One accept thread owns the listening instances. It waits for a client
  * (ConnectNamedPipe), makes the next instance at once, so the name never
@@ -25,6 +26,8 @@
  * same name then joins those instances instead of asking to be the first.
  */
 #include "control.h"
+#include "control_proto.h"
+#include "control_win.h"
 
 #include <windows.h>
 #include <process.h>
@@ -39,8 +42,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
-
-#include <cjson/cJSON.h>
 
 #include "dwstr.h"
 #include "log.h"
@@ -61,26 +62,13 @@
 #define CONTROL_READ_TIMEOUT_MS	2000u
 #define CONTROL_WRITE_TIMEOUT_MS 2000u	/* a reply's time to go out */
 #define CONTROL_ACCEPT_PAUSE_MS	1000u	/* rest when the pipe fails */
-#define CONTROL_BUSY_WAIT_MS	1000u	/* control_call's wait for a free
-					 * instance, per try */
 #define CONTROL_PROBE_WAIT_MS	1u	/* control_listen's look for others */
-#define CONTROL_REPLY_MAX_BYTES	(1u << 20) /* longest reply control_call takes */
-#define CONTROL_CHUNK_BYTES	4096u	/* control_call's read size */
-#define CONTROL_MSG_BYTES	256u	/* a Win32 error's text */
-
-#define CONTROL_ERR_LONG	"{\"ok\":false,\"error\":\"request too long\"}"
-#define CONTROL_ERR_JSON	"{\"ok\":false,\"error\":\"request is not " \
-				"valid JSON\"}"
-#define CONTROL_ERR_CMD		"{\"ok\":false,\"error\":\"request needs a " \
-				"\\\"cmd\\\" string\"}"
-#define CONTROL_ERR_MEMORY	"{\"ok\":false,\"error\":\"out of memory\"}"
 
 /* What the accept thread queued. */
 enum control_kind {
-	CONTROL_REQUEST,	/* a request line to parse */
-	CONTROL_TOO_LONG,	/* no newline within the limit */
-	CONTROL_NOTE_ERROR,	/* a message for log_error, in buf */
-	CONTROL_NOTE_DEBUG	/* a message for log_debug, in buf */
+	CONTROL_REQUEST,	/* a request line to parse (or too long) */
+	CONTROL_NOTE_ERROR,	/* a message for log_error, in req.buf */
+	CONTROL_NOTE_DEBUG	/* a message for log_debug, in req.buf */
 };
 
 /* Where a client is listed. */
@@ -88,13 +76,6 @@ enum control_home {
 	CONTROL_LOOSE,		/* queued, or being refused */
 	CONTROL_OWED,		/* in its channel's list, owed a reply */
 	CONTROL_ORPHAN		/* owed a reply, its channel freed */
-};
-
-/* One operation of control_io. */
-enum control_op {
-	CONTROL_OP_CONNECT,
-	CONTROL_OP_READ,
-	CONTROL_OP_WRITE
 };
 
 /* What became of one client on the accept thread. */
@@ -111,9 +92,7 @@ struct control_client {
 	enum control_kind	 kind;
 	HANDLE			 pipe;	/* our end; INVALID_HANDLE_VALUE
 					 * for a note */
-	size_t			 len;	/* the line, without its newline */
-	/* The line (up to the limit), its newline, and a NUL. */
-	char			 buf[CONTROL_REQUEST_MAX_BYTES + 2];
+	struct control_request_buf req;
 	wchar_t			 wpath[];	/* the pipe's name */
 };
 
@@ -152,7 +131,7 @@ static struct control		*control_live;
 static struct control_client	*control_orphans;
 
 /* Milliseconds left until deadline_ms (0: none, INFINITE). */
-static DWORD
+DWORD
 control_remaining_ms(uint64_t deadline_ms)
 {
 	uint64_t	 now;
@@ -174,7 +153,7 @@ control_remaining_ms(uint64_t deadline_ms)
  * operation's own. An operation cut short is cancelled and waited for, so
  * buf is free again when this returns.
  */
-static DWORD
+DWORD
 control_io(enum control_op op, HANDLE h, void *buf, DWORD n, HANDLE ev,
     HANDLE stop, uint64_t deadline_ms, DWORD *done)
 {
@@ -227,7 +206,7 @@ control_io(enum control_op op, HANDLE h, void *buf, DWORD n, HANDLE ev,
 }
 
 /* Writes all of p to h by deadline_ms; 0 or a Win32 error. */
-static DWORD
+DWORD
 control_write_all(HANDLE h, const char *p, size_t n, HANDLE ev,
     uint64_t deadline_ms)
 {
@@ -248,7 +227,7 @@ control_write_all(HANDLE h, const char *p, size_t n, HANDLE ev,
 }
 
 /* The UTF-16 name of a local pipe path, malloc'd; NULL with err. */
-static wchar_t *
+wchar_t *
 control_pipe_name(const char *path, struct dwerr *err)
 {
 	const size_t	 plen = strlen(CONTROL_PIPE_PREFIX);
@@ -349,7 +328,7 @@ control_note(struct control *ctl, enum control_kind kind, const char *fmt,
 	if ((c = control_item_new(ctl, kind, INVALID_HANDLE_VALUE)) == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(c->buf, sizeof(c->buf), fmt, ap);
+	vsnprintf(c->req.buf, sizeof(c->req.buf), fmt, ap);
 	va_end(ap);
 	control_enqueue(ctl, c);
 }
@@ -367,10 +346,10 @@ control_thread_pause(struct control *ctl)
 static enum control_read
 control_thread_read(struct control *ctl, HANDLE pipe)
 {
-	const size_t		 cap = CONTROL_REQUEST_MAX_BYTES + 1;
 	uint64_t		 start, deadline;
 	struct control_client	*c;
-	char			*nl, msg[CONTROL_MSG_BYTES];
+	char			*at, msg[CONTROL_MSG_BYTES];
+	size_t			 room;
 	DWORD			 e, n;
 
 	if ((c = control_item_new(ctl, CONTROL_REQUEST, pipe)) == NULL) {
@@ -380,29 +359,24 @@ control_thread_read(struct control *ctl, HANDLE pipe)
 	start = platform_mono_ms();
 	for (;;) {
 		deadline = start + atomic_load(&ctl->idle_ms);
-		e = control_io(CONTROL_OP_READ, pipe, c->buf + c->len,
-		    (DWORD)(cap - c->len), ctl->io_event, ctl->stop, deadline,
-		    &n);
+		at = control_proto_request_room(&c->req, &room);
+		e = control_io(CONTROL_OP_READ, pipe, at, (DWORD)room,
+		    ctl->io_event, ctl->stop, deadline, &n);
 		if (e == ERROR_CANCELLED) {
 			free(c);
 			CloseHandle(pipe);
 			return CONTROL_READ_STOPPED;
 		}
 		if (e == 0) {
-			if ((nl = memchr(c->buf + c->len, '\n', n)) != NULL) {
-				c->len = (size_t)(nl - c->buf);
+			/* A line, or too long a one: the loop answers both. */
+			if (control_proto_request_add(&c->req, n) !=
+			    CONTROL_FRAME_MORE)
 				break;
-			}
-			c->len += n;
-			if (c->len == cap) {
-				c->kind = CONTROL_TOO_LONG;
-				break;
-			}
 			continue;
 		}
 		if (e == ERROR_BROKEN_PIPE || e == ERROR_PIPE_NOT_CONNECTED) {
 			/* The end of the pipe ends the line too. */
-			if (c->len > 0)
+			if (c->req.len > 0)
 				break;
 			control_note(ctl, CONTROL_NOTE_DEBUG, "a client of %s "
 			    "hung up without a request", ctl->path);
@@ -505,37 +479,17 @@ control_client_unlink(struct control_client *c)
 	c->next = NULL;
 }
 
-/* Parses the line and hands the command to the daemon, or answers it. */
+/* Hands the request's command to the daemon, or answers the request. */
 static void
 control_request(struct control *ctl, struct control_client *c)
 {
-	cJSON	*root, *cmd;
-	char	*s;
+	const char	*reply;
+	char		*s;
 
-	c->buf[c->len] = '\0';
-	if (memchr(c->buf, '\0', c->len) != NULL ||
-	    (root = cJSON_ParseWithLengthOpts(c->buf, c->len + 1, NULL, 1)) ==
-	    NULL) {
-		log_debug("control: a request that is not JSON");
-		control_reply(c, CONTROL_ERR_JSON);
+	if ((s = control_proto_request_cmd(&c->req, &reply)) == NULL) {
+		control_reply(c, reply);
 		return;
 	}
-	cmd = cJSON_GetObjectItemCaseSensitive(root, "cmd");
-	if (!cJSON_IsObject(root) || !cJSON_IsString(cmd) ||
-	    cmd->valuestring[0] == '\0') {
-		cJSON_Delete(root);
-		log_debug("control: a request without a \"cmd\" string");
-		control_reply(c, CONTROL_ERR_CMD);
-		return;
-	}
-	s = dwstr_dup(cmd->valuestring);
-	cJSON_Delete(root);
-	if (s == NULL) {
-		log_error("control: out of memory for a request");
-		control_reply(c, CONTROL_ERR_MEMORY);
-		return;
-	}
-	log_debug("control: request \"%s\"", s);
 	c->ctl = ctl;
 	c->home = CONTROL_OWED;
 	c->next = ctl->clients;
@@ -568,17 +522,12 @@ control_woken(void *arg)
 		loop_wake(ctl->waker);
 	switch (c->kind) {
 	case CONTROL_NOTE_ERROR:
-		log_error("control: %s", c->buf);
+		log_error("control: %s", c->req.buf);
 		free(c);
 		break;
 	case CONTROL_NOTE_DEBUG:
-		log_debug("control: %s", c->buf);
+		log_debug("control: %s", c->req.buf);
 		free(c);
-		break;
-	case CONTROL_TOO_LONG:
-		log_debug("control: refused a request over %u bytes",
-		    CONTROL_REQUEST_MAX_BYTES);
-		control_reply(c, CONTROL_ERR_LONG);
 		break;
 	case CONTROL_REQUEST:
 		control_request(ctl, c);
@@ -751,7 +700,7 @@ control_free(struct control *ctl)
 	for (c = ctl->queue; c != NULL; c = next) {
 		next = c->next;
 		if (c->kind == CONTROL_NOTE_ERROR)
-			log_error("control: %s", c->buf);
+			log_error("control: %s", c->req.buf);
 		else if (c->pipe != INVALID_HANDLE_VALUE) {
 			log_debug("control: closed a client of %s with its "
 			    "channel", ctl->path);
@@ -821,185 +770,4 @@ control_reply(struct control_client *c, const char *json)
 	 * the client (see the top of the file). */
 	CloseHandle(c->pipe);
 	free(c);
-}
-
-/*
- * Client side.
- */
-
-/* Opens the pipe, waiting for a free instance until deadline_ms (0:
- * none); the handle, or INVALID_HANDLE_VALUE with err. */
-static HANDLE
-control_open(const char *path, const wchar_t *wpath, uint64_t deadline_ms,
-    struct dwerr *err)
-{
-	char	 msg[CONTROL_MSG_BYTES];
-	HANDLE	 h;
-	DWORD	 e, ms;
-
-	for (;;) {
-		/* Identification only: a server squatting on the name
-		 * cannot act as the caller. */
-		h = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE, 0, NULL,
-		    OPEN_EXISTING, FILE_FLAG_OVERLAPPED |
-		    SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, NULL);
-		if (h != INVALID_HANDLE_VALUE)
-			return h;
-		if ((e = GetLastError()) != ERROR_PIPE_BUSY)
-			break;
-		/* Every instance has a client: wait for a free one. */
-		if ((ms = control_remaining_ms(deadline_ms)) == 0)
-			break;
-		if (ms > CONTROL_BUSY_WAIT_MS)
-			ms = CONTROL_BUSY_WAIT_MS;
-		(void)WaitNamedPipeW(wpath, ms);
-	}
-	switch (e) {
-	case ERROR_FILE_NOT_FOUND:
-	case ERROR_PATH_NOT_FOUND:
-		dwerr_set(err, ENOENT, "no dnswatchdog is running on %s", path);
-		break;
-	case ERROR_PIPE_BUSY:
-		dwerr_set(err, EAGAIN, "the dnswatchdog on %s is too busy to "
-		    "take a connection", path);
-		break;
-	case ERROR_ACCESS_DENIED:
-		dwerr_set(err, EACCES, "cannot open %s: only SYSTEM and "
-		    "Administrators may use it (run this from an elevated "
-		    "prompt)", path);
-		break;
-	default:
-		winutf_message(e, msg, sizeof(msg));
-		dwerr_set(err, (int)e, "cannot connect to %s: %s", path, msg);
-		break;
-	}
-	return INVALID_HANDLE_VALUE;
-}
-
-/* {"cmd":cmd} and a newline, malloc'd; NULL when out of memory. */
-static char *
-control_request_line(const char *cmd)
-{
-	cJSON	*o;
-	char	*s, *line = NULL;
-	size_t	 n;
-
-	if ((o = cJSON_CreateObject()) == NULL)
-		return NULL;
-	if (cJSON_AddStringToObject(o, "cmd", cmd) != NULL &&
-	    (s = cJSON_PrintUnformatted(o)) != NULL) {
-		n = strlen(s);
-		if ((line = malloc(n + 2)) != NULL) {
-			memcpy(line, s, n);
-			memcpy(line + n, "\n", 2);
-		}
-		cJSON_free(s);
-	}
-	cJSON_Delete(o);
-	return line;
-}
-
-/* Reads the reply line into a malloc'd *out; 0 or a Win32 error
- * (ERROR_MORE_DATA: over CONTROL_REPLY_MAX_BYTES). */
-static DWORD
-control_read_line(HANDLE h, HANDLE ev, uint64_t deadline_ms, char **out)
-{
-	char	*buf = NULL, *nb, *nl;
-	size_t	 len = 0, cap = 0;
-	DWORD	 e, n;
-
-	for (;;) {
-		if (cap - len < CONTROL_CHUNK_BYTES) {
-			if (cap >= CONTROL_REPLY_MAX_BYTES) {
-				e = ERROR_MORE_DATA;
-				break;
-			}
-			cap = cap == 0 ? CONTROL_CHUNK_BYTES * 2 : cap * 2;
-			if ((nb = realloc(buf, cap + 1)) == NULL) {
-				e = ERROR_NOT_ENOUGH_MEMORY;
-				break;
-			}
-			buf = nb;
-		}
-		e = control_io(CONTROL_OP_READ, h, buf + len,
-		    (DWORD)(cap - len), ev, NULL, deadline_ms, &n);
-		if (e != 0)
-			break;
-		if ((nl = memchr(buf + len, '\n', n)) != NULL) {
-			*nl = '\0';
-			*out = buf;
-			return 0;
-		}
-		len += n;
-	}
-	free(buf);
-	return e;
-}
-
-int
-control_call(const char *path, const char *cmd, int timeout_ms, char **reply,
-    struct dwerr *err)
-{
-	uint64_t	 deadline = 0;
-	wchar_t		*wpath;
-	HANDLE		 h = INVALID_HANDLE_VALUE, ev = NULL;
-	char		*req = NULL, msg[CONTROL_MSG_BYTES];
-	DWORD		 e;
-	int		 rc = -1;
-
-	*reply = NULL;
-	if (timeout_ms >= 0)
-		deadline = platform_mono_ms() + (uint64_t)timeout_ms + 1;
-	if ((wpath = control_pipe_name(path, err)) == NULL)
-		return -1;
-	if ((req = control_request_line(cmd)) == NULL) {
-		dwerr_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((ev = CreateEventW(NULL, TRUE, FALSE, NULL)) == NULL) {
-		e = GetLastError();
-		winutf_message(e, msg, sizeof(msg));
-		dwerr_set(err, (int)e, "cannot talk to %s: %s", path, msg);
-		goto out;
-	}
-	if ((h = control_open(path, wpath, deadline, err)) ==
-	    INVALID_HANDLE_VALUE)
-		goto out;
-	if ((e = control_write_all(h, req, strlen(req), ev, deadline)) == 0 &&
-	    (e = control_read_line(h, ev, deadline, reply)) == 0) {
-		rc = 0;
-		goto out;
-	}
-	switch (e) {
-	case ERROR_BROKEN_PIPE:
-	case ERROR_PIPE_NOT_CONNECTED:
-	case ERROR_NO_DATA:
-		dwerr_set(err, ECONNRESET, "the dnswatchdog on %s closed the "
-		    "connection without a full reply", path);
-		break;
-	case ERROR_TIMEOUT:
-		dwerr_set(err, ETIMEDOUT, "no reply from the dnswatchdog on %s "
-		    "within %d ms", path, timeout_ms);
-		break;
-	case ERROR_MORE_DATA:
-		dwerr_set(err, EMSGSIZE, "the reply from %s is over %u bytes",
-		    path, CONTROL_REPLY_MAX_BYTES);
-		break;
-	case ERROR_NOT_ENOUGH_MEMORY:
-		dwerr_set(err, ENOMEM, "out of memory");
-		break;
-	default:
-		winutf_message(e, msg, sizeof(msg));
-		dwerr_set(err, (int)e, "talking to the dnswatchdog on %s: %s",
-		    path, msg);
-		break;
-	}
-out:
-	if (h != INVALID_HANDLE_VALUE)
-		CloseHandle(h);
-	if (ev != NULL)
-		CloseHandle(ev);
-	free(req);
-	free(wpath);
-	return rc;
 }

@@ -25,7 +25,7 @@
 #include <cjson/cJSON.h>
 
 #include "config.h"
-#include "control.h"
+#include "control_client.h"
 #include "daemon.h"
 #include "desired.h"
 #include "log.h"

@@ -35,6 +35,7 @@
 #include <cmocka.h>
 
 #include "control.h"
+#include "control_client.h"
 #include "testutil.h"
 
 extern char **environ;

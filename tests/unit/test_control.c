@@ -31,6 +31,7 @@
 #include <cjson/cJSON.h>
 
 #include "control.h"
+#include "control_client.h"
 #include "loop.h"
 #include "platform.h"
 #include "testutil.h"

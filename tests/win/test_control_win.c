@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "control.h"
+#include "control_client.h"
 #include "loop.h"
 #include "platform.h"
 #include "winutf.h"

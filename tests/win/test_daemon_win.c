@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "control.h"
+#include "control_client.h"
 #include "daemon.h"
 #include "sources_win_os.h"
 #include "testutil.h"
