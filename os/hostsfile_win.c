@@ -76,6 +76,7 @@
 #include "hosts.h"
 #include "journal.h"
 #include "platform.h"
+#include "winsys.h"
 #include "winutf.h"
 
 #define HOSTSFILE_WTAG		L"" HOSTSFILE_TEMP_TAG
@@ -752,6 +753,33 @@ hostsfile_backup_restore(const struct hostsfile_paths *p)
 	(void)MoveFileExW(p->backup, p->target, MOVEFILE_WRITE_THROUGH);
 }
 
+/*
+ * The identity of the file just put in place, taken only while it holds
+ * the bytes we wrote (read back under a handle that denies writers), so
+ * that a change someone made right after us never passes for our own
+ * write. False when it cannot be had: the caller then has none.
+ */
+static bool
+hostsfile_written_id(const wchar_t *target, const char *buf, size_t len,
+    struct platform_file_id *id)
+{
+	HANDLE	 h;
+	char	*now = NULL;
+	size_t	 nowlen = 0;
+	bool	 ok;
+
+	h = CreateFileW(target, GENERIC_READ, FILE_SHARE_READ |
+	    FILE_SHARE_DELETE, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h == INVALID_HANDLE_VALUE)
+		return false;
+	ok = hostsfile_read_all(h, HOSTS_MAX_BYTES, &now, &nowlen) == 0 &&
+	    nowlen == len && memcmp(now, buf, len) == 0 &&
+	    winsys_file_id(h, id);
+	free(now);
+	CloseHandle(h);
+	return ok;
+}
+
 int
 hostsfile_write(const char *path, const struct hostsfile_expect *expect,
     const char *buf, size_t len, struct hostsfile_result *res,
@@ -1001,10 +1029,15 @@ hostsfile_write(const char *path, const struct hostsfile_expect *expect,
 			note = " (another process wrote it meanwhile)";
 		goto fail;
 	}
+	/* Still denying writers: the identity of what we wrote. */
+	res->have_id = winsys_file_id(h, &res->id);
 	CloseHandle(h);
 	h = INVALID_HANDLE_VALUE;
 	res->method = "in-place-journaled";
+	goto written;
 done:
+	res->have_id = hostsfile_written_id(p.target, buf, len, &res->id);
+written:
 	if (guard != INVALID_HANDLE_VALUE)
 		CloseHandle(guard);
 	hostsfile_unlock(lock);

@@ -43,10 +43,9 @@ platform_boot_ms(void)
 bool
 platform_file_id(const char *path, struct platform_file_id *id)
 {
-	BY_HANDLE_FILE_INFORMATION	 fi;
-	wchar_t				*w;
-	HANDLE				 h;
-	uint64_t			 t;
+	wchar_t	*w;
+	HANDLE	 h;
+	bool	 ok;
 
 	memset(id, 0, sizeof(*id));
 	if ((w = winutf_wide(path)) == NULL)
@@ -56,19 +55,9 @@ platform_file_id(const char *path, struct platform_file_id *id)
 	free(w);
 	if (h == INVALID_HANDLE_VALUE)
 		return false;
-	if (!GetFileInformationByHandle(h, &fi)) {
-		CloseHandle(h);
-		return false;
-	}
+	ok = winsys_file_id(h, id);
 	CloseHandle(h);
-	id->volume = fi.dwVolumeSerialNumber;
-	id->inode = ((uint64_t)fi.nFileIndexHigh << 32) | fi.nFileIndexLow;
-	id->size = ((uint64_t)fi.nFileSizeHigh << 32) | fi.nFileSizeLow;
-	t = ((uint64_t)fi.ftLastWriteTime.dwHighDateTime << 32) |
-	    fi.ftLastWriteTime.dwLowDateTime;
-	id->mtime_s = (int64_t)(t / 10000000u);
-	id->mtime_ns = (int64_t)(t % 10000000u) * 100;
-	return true;
+	return ok;
 }
 
 uint64_t

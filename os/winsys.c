@@ -1,6 +1,8 @@
 /* winsys: system DLLs from System32 only (see winsys.h). */
 #include "winsys.h"
 
+#include <string.h>
+
 DWORD
 winsys_harden(void)
 {
@@ -31,4 +33,23 @@ winsys_proc(const wchar_t *dll, const char *fn, DWORD *err)
 	}
 	*err = 0;
 	return proc;
+}
+
+bool
+winsys_file_id(HANDLE h, struct platform_file_id *id)
+{
+	BY_HANDLE_FILE_INFORMATION	 fi;
+	uint64_t			 t;
+
+	memset(id, 0, sizeof(*id));
+	if (!GetFileInformationByHandle(h, &fi))
+		return false;
+	id->volume = fi.dwVolumeSerialNumber;
+	id->inode = ((uint64_t)fi.nFileIndexHigh << 32) | fi.nFileIndexLow;
+	id->size = ((uint64_t)fi.nFileSizeHigh << 32) | fi.nFileSizeLow;
+	t = ((uint64_t)fi.ftLastWriteTime.dwHighDateTime << 32) |
+	    fi.ftLastWriteTime.dwLowDateTime;
+	id->mtime_s = (int64_t)(t / 10000000u);
+	id->mtime_ns = (int64_t)(t % 10000000u) * 100;
+	return true;
 }

@@ -18,6 +18,10 @@
 
 #include <windows.h>
 
+#include <stdbool.h>
+
+#include "platform.h"
+
 /* Makes System32 the default DLL search path of the process. Returns 0, or
  * the Win32 error (the process goes on: the loads below still say where). */
 DWORD	winsys_harden(void);
@@ -26,5 +30,9 @@ DWORD	winsys_harden(void);
  * loaded from System32 only and kept loaded. NULL with *err set (the Win32
  * error) when either cannot be found. */
 FARPROC	winsys_proc(const wchar_t *dll, const char *fn, DWORD *err);
+
+/* The identity (platform.h) of the file open as h. False when Windows
+ * cannot say. */
+bool	winsys_file_id(HANDLE h, struct platform_file_id *id);
 
 #endif
