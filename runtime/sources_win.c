@@ -25,10 +25,10 @@
  * ancestor are not.
  */
 #include "sources.h"
+#include "sources_int.h"
 #include "sources_win_os.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -37,14 +37,12 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "dwstr.h"
 #include "hostsfile.h"
 #include "log.h"
 #include "winutf.h"
 
 #define SOURCES_QUEUE_MAX	128u		/* IP Helper records between looks */
 #define SOURCES_DIR_BUF_BYTES	(16u << 10)	/* folder changes read at once */
-#define SOURCES_DETAIL_BYTES	160u
 #define SOURCES_MSG_BYTES	256u		/* a Win32 error's text */
 #define SOURCES_GAA_BYTES	(15u << 10)	/* first try, as Microsoft advises */
 #define SOURCES_GAA_TRIES	4u
@@ -125,7 +123,7 @@ struct sources_regwatch {
 /* A file watched through its folder. */
 struct sources_dirwatch {
 	enum source_kind	 kind;
-	char			*path;		/* NULL: unused */
+	const char		*path;		/* the config's; NULL: unused */
 	wchar_t			*wpath;
 	wchar_t			*dir;
 	const wchar_t		*base;		/* within wpath */
@@ -143,14 +141,7 @@ typedef BOOL (WINAPI *sources_gp_register_fn)(HANDLE, BOOL);
 typedef BOOL (WINAPI *sources_gp_unregister_fn)(HANDLE);
 
 struct sources {
-	struct loop		*loop;
-	sources_fn		 fn;
-	void			*arg;
-	struct sources_config	 cfg;		/* own copies of the strings */
-	char			**vpn;
-
-	bool			 in_fn;		/* fn is running */
-	bool			 dying;		/* sources_free was called in fn */
+	struct sources_common	 sc;
 
 	/* Shared with Windows' threads, under lock. */
 	SRWLOCK			 lock;
@@ -176,27 +167,6 @@ struct sources {
 	sources_gp_unregister_fn gp_unregister;	/* set once registered */
 	DWORD			 scratch[SOURCES_DIR_BUF_BYTES / sizeof(DWORD)];
 };
-
-static void	sources_emit(struct sources *, enum source_kind, const char *, ...)
-		    DW_PRINTF(3, 4);
-
-/* Calls the daemon's callback, unless it already asked us to go away. */
-static void
-sources_emit(struct sources *src, enum source_kind kind, const char *fmt, ...)
-{
-	char	 detail[SOURCES_DETAIL_BYTES];
-	va_list	 ap;
-
-	if (src->dying)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	log_debug("event: %s %s", sources_kind_name(kind), detail);
-	src->in_fn = true;
-	src->fn(src->arg, kind, detail);
-	src->in_fn = false;
-}
 
 /*
  * The queue. Windows' threads write it; the loop empties it in one go.
@@ -381,10 +351,10 @@ sources_if_name(const struct sources_adapter *a, NET_IFINDEX ifindex,
 static void
 sources_if_report(struct sources *src, const char *name, bool up, bool fresh)
 {
-	if (up && sources_is_vpn(&src->cfg, name))
-		sources_emit(src, SOURCE_VPN, "%s up", name);
+	if (up && sources_is_vpn(&src->sc.cfg, name))
+		sources_emit(&src->sc, SOURCE_VPN, "%s up", name);
 	else
-		sources_emit(src, SOURCE_NETWORK, "interface %s %s", name,
+		sources_emit(&src->sc, SOURCE_NETWORK, "interface %s %s", name,
 		    up ? "up" : fresh ? "new" : "down");
 }
 
@@ -473,19 +443,19 @@ sources_adapters_load(struct sources *src, bool report)
 		return;
 	for (i = 0; i < src->nad; i++)
 		src->ad[i].seen = false;
-	for (p = list; p != NULL && !src->dying; p = p->Next) {
+	for (p = list; p != NULL && !src->sc.dying; p = p->Next) {
 		sources_adapter_note(src, p->IfIndex, p, report);
 		if (p->Ipv6IfIndex != p->IfIndex)
 			sources_adapter_note(src, p->Ipv6IfIndex, p, report);
 	}
 	free(list);
 	i = 0;
-	while (report && i < src->nad && !src->dying) {
+	while (report && i < src->nad && !src->sc.dying) {
 		if (src->ad[i].seen) {
 			i++;
 			continue;
 		}
-		sources_emit(src, SOURCE_NETWORK, "interface %s gone",
+		sources_emit(&src->sc, SOURCE_NETWORK, "interface %s gone",
 		    src->ad[i].desc);
 		sources_adapter_remove(src, &src->ad[i]);
 	}
@@ -526,7 +496,8 @@ sources_if_event(struct sources *src, NET_IFINDEX ifindex,
 	if (!exists || type == MibDeleteInstance) {
 		if (!exists && a != NULL)
 			sources_adapter_remove(src, a);
-		sources_emit(src, SOURCE_NETWORK, "interface %s gone", name);
+		sources_emit(&src->sc, SOURCE_NETWORK, "interface %s gone",
+		    name);
 		return;
 	}
 	if (known && type == MibParameterNotification && a->up == up)
@@ -546,10 +517,10 @@ sources_addr_event(struct sources *src, NET_IFINDEX ifindex,
 
 	sources_if_name(a, ifindex, name, sizeof(name));
 	if (type != MibDeleteInstance && a != NULL &&
-	    sources_is_vpn(&src->cfg, a->desc))
-		sources_emit(src, SOURCE_VPN, "%s address", name);
+	    sources_is_vpn(&src->sc.cfg, a->desc))
+		sources_emit(&src->sc, SOURCE_VPN, "%s address", name);
 	else
-		sources_emit(src, SOURCE_NETWORK, "address %s", name);
+		sources_emit(&src->sc, SOURCE_NETWORK, "address %s", name);
 }
 
 static int
@@ -751,7 +722,7 @@ sources_reg_fired(struct sources *src, struct sources_regwatch *w,
 		sources_reg_watch(src, w);
 	/* Watched again before the daemon looks: nothing falls between. */
 	if ((key_fired && was) || (moved && (was || w->depth == w->full)))
-		sources_emit(src, SOURCE_NRPT, "%s", w->detail);
+		sources_emit(&src->sc, SOURCE_NRPT, "%s", w->detail);
 }
 
 /*
@@ -767,8 +738,8 @@ sources_dir_take(struct sources_dirwatch *d, enum source_kind kind,
 	size_t		 n;
 
 	d->kind = kind;
-	if ((d->path = dwstr_dup(path)) == NULL ||
-	    (d->wpath = winutf_wide(path)) == NULL)
+	d->path = path;
+	if ((d->wpath = winutf_wide(path)) == NULL)
 		return -1;
 	for (p = d->wpath; *p != L'\0'; p++)
 		if (*p == L'\\' || *p == L'/')
@@ -864,7 +835,7 @@ sources_dir_open(struct sources *src, struct sources_dirwatch *d)
 		log_notice("%s: watching its folder again", d->path);
 		d->told = d->lost = false;
 		if (GetFileAttributesW(d->wpath) != INVALID_FILE_ATTRIBUTES)
-			sources_emit(src, d->kind, "created");
+			sources_emit(&src->sc, d->kind, "created");
 	}
 }
 
@@ -914,7 +885,7 @@ sources_dir_parse(struct sources *src, struct sources_dirwatch *d, DWORD got)
 	size_t		 off = 0, head = offsetof(FILE_NOTIFY_INFORMATION,
 			    FileName);
 
-	while (off + head <= got && !src->dying) {
+	while (off + head <= got && !src->sc.dying) {
 		const FILE_NOTIFY_INFORMATION *fi =
 		    (const FILE_NOTIFY_INFORMATION *)(const void *)(base + off);
 
@@ -923,7 +894,7 @@ sources_dir_parse(struct sources *src, struct sources_dirwatch *d, DWORD got)
 		if (sources_dir_match(d, fi) &&
 		    (what = sources_dir_what(fi->Action)) != NULL &&
 		    what != last) {
-			sources_emit(src, d->kind, "%s", what);
+			sources_emit(&src->sc, d->kind, "%s", what);
 			last = what;
 		}
 		if (fi->NextEntryOffset == 0)
@@ -955,8 +926,8 @@ sources_dir_fired(struct sources *src, struct sources_dirwatch *d)
 		log_notice("%s: its folder watch ended: %s", d->path, msg);
 		sources_dir_close(src, d);
 		d->lost = true;
-		sources_emit(src, d->kind, "folder gone");
-		if (!src->dying)
+		sources_emit(&src->sc, d->kind, "folder gone");
+		if (!src->sc.dying)
 			sources_dir_open(src, d);
 		return;
 	}
@@ -973,7 +944,7 @@ sources_dir_fired(struct sources *src, struct sources_dirwatch *d)
 	if (got == 0) {
 		/* The changes did not fit: they were dropped. */
 		log_notice("%s: folder changes were dropped", d->path);
-		sources_emit(src, d->kind, "overflow");
+		sources_emit(&src->sc, d->kind, "overflow");
 		return;
 	}
 	sources_dir_parse(src, d, got);
@@ -1025,7 +996,7 @@ sources_gp_fired(struct sources *src)
 		winutf_message(e, msg, sizeof(msg));
 		log_error("policy refreshes are no longer watched: %s", msg);
 	}
-	sources_emit(src, SOURCE_NRPT, "policy refresh");
+	sources_emit(&src->sc, SOURCE_NRPT, "policy refresh");
 }
 
 /*
@@ -1038,7 +1009,7 @@ sources_retry(struct sources *src)
 {
 	size_t	 i;
 
-	for (i = 0; i < SOURCES_REG_COUNT && !src->dying; i++) {
+	for (i = 0; i < SOURCES_REG_COUNT && !src->sc.dying; i++) {
 		struct sources_regwatch *w = &src->reg[i];
 
 		if (w->depth != 0)
@@ -1046,9 +1017,9 @@ sources_retry(struct sources *src)
 		sources_reg_watch(src, w);
 		/* It may have changed while it was not watched. */
 		if (w->depth == w->full)
-			sources_emit(src, SOURCE_NRPT, "%s", w->detail);
+			sources_emit(&src->sc, SOURCE_NRPT, "%s", w->detail);
 	}
-	for (i = 0; i < SOURCES_DIR_COUNT && !src->dying; i++)
+	for (i = 0; i < SOURCES_DIR_COUNT && !src->sc.dying; i++)
 		sources_dir_open(src, &src->dir[i]);
 }
 
@@ -1077,7 +1048,7 @@ sources_drain(void *arg)
 
 	src->refreshed = false;
 	sources_retry(src);
-	for (i = 0; i < SOURCES_REG_COUNT && !src->dying; i++) {
+	for (i = 0; i < SOURCES_REG_COUNT && !src->sc.dying; i++) {
 		struct sources_regwatch *w = &src->reg[i];
 		bool k = (fired & (1u << w->wkey.slot)) != 0;
 		bool g = (fired & (1u << w->wguard.slot)) != 0;
@@ -1085,19 +1056,19 @@ sources_drain(void *arg)
 		if (k || g)
 			sources_reg_fired(src, w, k, g);
 	}
-	for (i = 0; i < SOURCES_DIR_COUNT && !src->dying; i++)
+	for (i = 0; i < SOURCES_DIR_COUNT && !src->sc.dying; i++)
 		if (fired & (1u << src->dir[i].w.slot))
 			sources_dir_fired(src, &src->dir[i]);
-	if ((fired & (1u << SOURCES_S_POLICY)) && !src->dying)
+	if ((fired & (1u << SOURCES_S_POLICY)) && !src->sc.dying)
 		sources_gp_fired(src);
-	if (overflow && !src->dying) {
+	if (overflow && !src->sc.dying) {
 		log_notice("IP Helper: more changes than the queue holds; "
 		    "listing the adapters again");
-		sources_emit(src, SOURCE_NETWORK, "overflow");
-		if (!src->dying)
+		sources_emit(&src->sc, SOURCE_NETWORK, "overflow");
+		if (!src->sc.dying)
 			sources_adapters_load(src, true);
 	}
-	for (i = 0; i < n && !src->dying; i++) {
+	for (i = 0; i < n && !src->sc.dying; i++) {
 		MIB_NOTIFICATION_TYPE type = (MIB_NOTIFICATION_TYPE)recs[i].type;
 
 		if (recs[i].what == SOURCES_N_INTERFACE)
@@ -1105,40 +1076,25 @@ sources_drain(void *arg)
 		else
 			sources_addr_event(src, recs[i].ifindex, type);
 	}
-	if (route && !src->dying)
-		sources_emit(src, SOURCE_NETWORK, "route");
-	if (src->dying)
+	if (route && !src->sc.dying)
+		sources_emit(&src->sc, SOURCE_NETWORK, "route");
+	if (src->sc.dying)
 		sources_destroy(src);
 }
 
+/* The configured files, as folder watches. */
 static int
-sources_copy_config(struct sources *src, const struct sources_config *cfg)
+sources_dirs_init(struct sources *src)
 {
-	size_t	 i;
+	const struct sources_config	*cfg = &src->sc.cfg;
 
-	if (cfg->nvpn > 0 && cfg->vpn_prefixes != NULL) {
-		if ((src->vpn = calloc(cfg->nvpn, sizeof(*src->vpn))) == NULL)
-			return -1;
-		src->cfg.nvpn = cfg->nvpn;
-		src->cfg.vpn_prefixes = (const char *const *)src->vpn;
-		for (i = 0; i < cfg->nvpn; i++)
-			if (cfg->vpn_prefixes[i] != NULL &&
-			    (src->vpn[i] = dwstr_dup(cfg->vpn_prefixes[i])) ==
-			    NULL)
-				return -1;
-	}
-	if (cfg->hosts_path != NULL) {
-		if (sources_dir_take(&src->dir[SOURCES_DIR_HOSTS], SOURCE_HOSTS,
-		    cfg->hosts_path) != 0)
-			return -1;
-		src->cfg.hosts_path = src->dir[SOURCES_DIR_HOSTS].path;
-	}
-	if (cfg->desired_path != NULL) {
-		if (sources_dir_take(&src->dir[SOURCES_DIR_DESIRED],
-		    SOURCE_DESIRED, cfg->desired_path) != 0)
-			return -1;
-		src->cfg.desired_path = src->dir[SOURCES_DIR_DESIRED].path;
-	}
+	if (cfg->hosts_path != NULL && sources_dir_take(
+	    &src->dir[SOURCES_DIR_HOSTS], SOURCE_HOSTS, cfg->hosts_path) != 0)
+		return -1;
+	if (cfg->desired_path != NULL && sources_dir_take(
+	    &src->dir[SOURCES_DIR_DESIRED], SOURCE_DESIRED,
+	    cfg->desired_path) != 0)
+		return -1;
 	return 0;
 }
 
@@ -1218,13 +1174,10 @@ sources_destroy(struct sources *src)
 		free(src->ad[i].desc);
 	free(src->ad);
 	for (i = 0; i < SOURCES_DIR_COUNT; i++) {
-		free(src->dir[i].path);
 		free(src->dir[i].wpath);
 		free(src->dir[i].dir);
 	}
-	for (i = 0; src->vpn != NULL && i < src->cfg.nvpn; i++)
-		free(src->vpn[i]);
-	free(src->vpn);
+	sources_clear_config(&src->sc);
 	free(src);
 }
 
@@ -1250,9 +1203,9 @@ sources_new(struct loop *loop, const struct sources_config *cfg,
 		dwerr_set(err, ENOMEM, "event sources: out of memory");
 		return NULL;
 	}
-	src->loop = loop;
-	src->fn = fn;
-	src->arg = arg;
+	src->sc.loop = loop;
+	src->sc.fn = fn;
+	src->sc.arg = arg;
 	src->reg_agnostic = REG_NOTIFY_THREAD_AGNOSTIC;
 	InitializeSRWLock(&src->lock);
 	if (sources_init_waits(src) != 0) {
@@ -1261,7 +1214,8 @@ sources_new(struct loop *loop, const struct sources_config *cfg,
 		    "event: %s", msg);
 		goto fail;
 	}
-	if (sources_copy_config(src, cfg) != 0) {
+	if (sources_copy_config(&src->sc, cfg) != 0 ||
+	    sources_dirs_init(src) != 0) {
 		dwerr_set(err, ENOMEM, "event sources: out of memory (or a "
 		    "path that is not UTF-8)");
 		goto fail;
@@ -1295,8 +1249,8 @@ sources_free(struct sources *src)
 	atomic_compare_exchange_strong(&sources_win_last, &(struct sources *){ src },
 	    NULL);
 	/* Called from fn: the drain frees it once fn returns. */
-	if (src->in_fn) {
-		src->dying = true;
+	if (src->sc.in_fn) {
+		src->sc.dying = true;
 		return;
 	}
 	sources_destroy(src);
