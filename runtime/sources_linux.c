@@ -14,11 +14,11 @@
 #define _GNU_SOURCE
 
 #include "sources.h"
+#include "sources_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,7 +41,6 @@
 #define SOURCES_NL_RCVBUF_BYTES	(1 << 20)	/* socket buffer asked for */
 #define SOURCES_IN_BUF_BYTES	(16u << 10)	/* inotify events read at once */
 #define SOURCES_READS_MAX	64u		/* reads per wake-up, then yield */
-#define SOURCES_DETAIL_BYTES	96u
 #define SOURCES_NL_GROUPS	(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | \
 				 RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE | \
 				 RTMGRP_IPV6_ROUTE)
@@ -83,14 +82,7 @@ enum {
 };
 
 struct sources {
-	struct loop		*loop;
-	sources_fn		 fn;
-	void			*arg;
-	struct sources_config	 cfg;		/* own copies of the strings */
-	char			**vpn;
-
-	bool			 in_fn;		/* fn is running */
-	bool			 dying;		/* sources_free was called in fn */
+	struct sources_common	 sc;
 
 	int			 nl_fd;
 	struct loop_io		*nl_io;
@@ -118,27 +110,6 @@ struct sources {
 		char		 b[SOURCES_IN_BUF_BYTES];
 	} inbuf;
 };
-
-static void	sources_emit(struct sources *, enum source_kind, const char *, ...)
-		    DW_PRINTF(3, 4);
-
-/* Calls the daemon's callback, unless it already asked us to go away. */
-static void
-sources_emit(struct sources *src, enum source_kind kind, const char *fmt, ...)
-{
-	char	 detail[SOURCES_DETAIL_BYTES];
-	va_list	 ap;
-
-	if (src->dying)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	log_debug("event: %s %s", sources_kind_name(kind), detail);
-	src->in_fn = true;
-	src->fn(src->arg, kind, detail);
-	src->in_fn = false;
-}
 
 /* Splits path into a malloc'd folder and base name. */
 static int
@@ -281,7 +252,7 @@ sources_watch_all(struct sources *src)
 
 	if (src->in_fd < 0)
 		return;
-	for (i = 0; i < SOURCES_T_COUNT && !src->dying; i++) {
+	for (i = 0; i < SOURCES_T_COUNT && !src->sc.dying; i++) {
 		struct sources_target	*t = &src->t[i];
 		struct stat		 st;
 		int			 wd, e;
@@ -309,7 +280,7 @@ sources_watch_all(struct sources *src)
 			log_notice("%s: watching folder %s again", t->path,
 			    t->dir);
 		if ((t->told || t->lost) && lstat(t->path, &st) == 0)
-			sources_emit(src, t->kind, "created");
+			sources_emit(&src->sc, t->kind, "created");
 		t->told = t->lost = false;
 	}
 }
@@ -375,7 +346,7 @@ sources_in_report(struct sources *src, int wd, const char *detail)
 		    (seen & (1u << t->kind)))
 			continue;
 		seen |= 1u << t->kind;
-		sources_emit(src, t->kind, "%s", detail);
+		sources_emit(&src->sc, t->kind, "%s", detail);
 	}
 }
 
@@ -417,7 +388,7 @@ sources_in_event(struct sources *src, const struct inotify_event *ev)
 		if (ev->mask & IN_IGNORED)
 			t->fwd = -1;
 		else if ((what = sources_in_what(ev->mask)) != NULL)
-			sources_emit(src, t->kind, "%s", what);
+			sources_emit(&src->sc, t->kind, "%s", what);
 		return;
 	}
 	if (ev->mask & IN_IGNORED) {
@@ -429,7 +400,7 @@ sources_in_event(struct sources *src, const struct inotify_event *ev)
 
 		sources_in_report(src, ev->wd,
 		    moved ? "folder moved" : "folder deleted");
-		if (moved && !src->dying) {
+		if (moved && !src->sc.dying) {
 			/* The watch follows the folder, not its path. */
 			(void)inotify_rm_watch(src->in_fd, ev->wd);
 			sources_watch_lost(src, ev->wd);
@@ -440,17 +411,17 @@ sources_in_event(struct sources *src, const struct inotify_event *ev)
 	    strstr(ev->name, HOSTSFILE_TEMP_TAG) != NULL ||
 	    (what = sources_in_what(ev->mask)) == NULL)
 		return;
-	for (i = 0; i < SOURCES_T_COUNT && !src->dying; i++) {
+	for (i = 0; i < SOURCES_T_COUNT && !src->sc.dying; i++) {
 		const struct sources_target *t = &src->t[i];
 
 		if (t->path == NULL || t->wd != ev->wd ||
 		    strcmp(t->base, ev->name) != 0)
 			continue;
-		sources_emit(src, t->kind, "%s", what);
+		sources_emit(&src->sc, t->kind, "%s", what);
 		if (i == SOURCES_T_HOSTS)
 			relink = true;
 	}
-	if (relink && !src->dying)
+	if (relink && !src->sc.dying)
 		sources_hosts_link(src);
 }
 
@@ -459,7 +430,7 @@ sources_in_read(struct sources *src)
 {
 	unsigned	 reads;
 
-	for (reads = 0; reads < SOURCES_READS_MAX && !src->dying; reads++) {
+	for (reads = 0; reads < SOURCES_READS_MAX && !src->sc.dying; reads++) {
 		ssize_t	 n = read(src->in_fd, src->inbuf.b, sizeof(src->inbuf.b));
 		size_t	 off;
 
@@ -474,7 +445,7 @@ sources_in_read(struct sources *src)
 		}
 		off = 0;
 		while (off + sizeof(struct inotify_event) <= (size_t)n &&
-		    !src->dying) {
+		    !src->sc.dying) {
 			const struct inotify_event *ev =
 			    (const struct inotify_event *)(src->inbuf.b + off);
 
@@ -496,7 +467,7 @@ sources_in_cb(void *arg)
 
 	sources_watch_all(src);
 	sources_in_read(src);
-	if (src->dying)
+	if (src->sc.dying)
 		sources_destroy(src);
 }
 
@@ -507,7 +478,7 @@ sources_nl_cb(void *arg)
 
 	sources_watch_all(src);
 	sources_nl_read(src);
-	if (src->dying)
+	if (src->sc.dying)
 		sources_destroy(src);
 }
 
@@ -525,7 +496,7 @@ sources_in_open(struct sources *src, struct dwerr *err)
 		dwerr_set(err, e, "inotify: %s", strerror(e));
 		return -1;
 	}
-	if ((src->in_io = loop_io_new(src->loop, src->in_fd, sources_in_cb,
+	if ((src->in_io = loop_io_new(src->sc.loop, src->in_fd, sources_in_cb,
 	    src)) == NULL) {
 		dwerr_set(err, ENOMEM, "inotify: cannot add it to the loop");
 		return -1;
@@ -602,7 +573,7 @@ sources_nl_open(struct sources *src, struct dwerr *err)
 		return -1;
 	}
 	src->nl_port = sa.nl_pid;
-	if ((src->nl_io = loop_io_new(src->loop, src->nl_fd, sources_nl_cb,
+	if ((src->nl_io = loop_io_new(src->sc.loop, src->nl_fd, sources_nl_cb,
 	    src)) == NULL) {
 		dwerr_set(err, ENOMEM, "rtnetlink: cannot add it to the loop");
 		return -1;
@@ -669,10 +640,10 @@ sources_link_name(struct sources *src, int ifindex, char *name)
 static void
 sources_link_report(struct sources *src, const char *name, bool up)
 {
-	if (up && sources_is_vpn(&src->cfg, name))
-		sources_emit(src, SOURCE_VPN, "%s up", name);
+	if (up && sources_is_vpn(&src->sc.cfg, name))
+		sources_emit(&src->sc, SOURCE_VPN, "%s up", name);
 	else
-		sources_emit(src, SOURCE_NETWORK, "link %s %s", name,
+		sources_emit(&src->sc, SOURCE_NETWORK, "link %s %s", name,
 		    up ? "up" : "down");
 }
 
@@ -686,7 +657,7 @@ sources_nl_dump_done(struct sources *src, bool complete)
 
 	src->dumping = false;
 	src->seeding = false;
-	while (complete && i < src->nlinks && !src->dying) {
+	while (complete && i < src->nlinks && !src->sc.dying) {
 		struct sources_link	*l = &src->links[i];
 		char			 name[IF_NAMESIZE];
 
@@ -697,9 +668,10 @@ sources_nl_dump_done(struct sources *src, bool complete)
 		memcpy(name, l->name, sizeof(name));
 		sources_link_remove(src, l);
 		if (!seeding)
-			sources_emit(src, SOURCE_NETWORK, "link %s gone", name);
+			sources_emit(&src->sc, SOURCE_NETWORK, "link %s gone",
+			    name);
 	}
-	if (src->dump_again && !src->dying) {
+	if (src->dump_again && !src->sc.dying) {
 		src->dump_again = false;
 		sources_nl_dump(src);
 	}
@@ -741,7 +713,8 @@ sources_nl_link(struct sources *src, const struct nlmsghdr *h, bool silent)
 		if (l != NULL)
 			sources_link_remove(src, l);
 		if (!silent)
-			sources_emit(src, SOURCE_NETWORK, "link %s gone", name);
+			sources_emit(&src->sc, SOURCE_NETWORK, "link %s gone",
+			    name);
 		return;
 	}
 	if (l == NULL) {
@@ -755,7 +728,8 @@ sources_nl_link(struct sources *src, const struct nlmsghdr *h, bool silent)
 		if (up)
 			sources_link_report(src, name, true);
 		else
-			sources_emit(src, SOURCE_NETWORK, "link %s new", name);
+			sources_emit(&src->sc, SOURCE_NETWORK, "link %s new",
+			    name);
 		return;
 	}
 	memcpy(l->name, name, sizeof(l->name));
@@ -777,10 +751,10 @@ sources_nl_addr(struct sources *src, const struct nlmsghdr *h)
 		return;
 	ifa = NLMSG_DATA(h);
 	sources_link_name(src, (int)ifa->ifa_index, name);
-	if (h->nlmsg_type == RTM_NEWADDR && sources_is_vpn(&src->cfg, name))
-		sources_emit(src, SOURCE_VPN, "%s address", name);
+	if (h->nlmsg_type == RTM_NEWADDR && sources_is_vpn(&src->sc.cfg, name))
+		sources_emit(&src->sc, SOURCE_VPN, "%s address", name);
 	else
-		sources_emit(src, SOURCE_NETWORK, "address %s", name);
+		sources_emit(&src->sc, SOURCE_NETWORK, "address %s", name);
 }
 
 static void
@@ -805,7 +779,7 @@ sources_nl_route(struct sources *src, const struct nlmsghdr *h)
 	/* Local and broadcast addresses of the host: noise. */
 	if (table == RT_TABLE_LOCAL)
 		return;
-	sources_emit(src, SOURCE_NETWORK, "route");
+	sources_emit(&src->sc, SOURCE_NETWORK, "route");
 }
 
 /* The kernel dropped messages: say so, and check the table. */
@@ -813,8 +787,8 @@ static void
 sources_nl_overflow(struct sources *src, const char *why)
 {
 	log_notice("rtnetlink: %s; listing links again", why);
-	sources_emit(src, SOURCE_NETWORK, "overflow");
-	if (!src->dying)
+	sources_emit(&src->sc, SOURCE_NETWORK, "overflow");
+	if (!src->sc.dying)
 		sources_nl_dump(src);
 }
 
@@ -842,7 +816,7 @@ sources_nl_parse(struct sources *src, size_t len)
 	const struct nlmsghdr	*h = &src->nlbuf.h;
 	size_t			 left = len;
 
-	for (; sources_nlmsg_ok(h, left) && !src->dying;
+	for (; sources_nlmsg_ok(h, left) && !src->sc.dying;
 	    h = sources_nlmsg_next(h, &left)) {
 		bool ours = src->dumping && h->nlmsg_pid == src->nl_port &&
 		    h->nlmsg_seq == src->dump_seq;
@@ -887,7 +861,7 @@ sources_nl_read(struct sources *src)
 {
 	unsigned	 reads;
 
-	for (reads = 0; reads < SOURCES_READS_MAX && !src->dying; reads++) {
+	for (reads = 0; reads < SOURCES_READS_MAX && !src->sc.dying; reads++) {
 		struct sockaddr_nl	 from;
 		struct iovec		 iov;
 		struct msghdr		 msg;
@@ -924,33 +898,20 @@ sources_nl_read(struct sources *src)
 	}
 }
 
+/* The configured files, as targets. */
 static int
-sources_copy_config(struct sources *src, const struct sources_config *cfg)
+sources_targets_init(struct sources *src)
 {
-	size_t	 i;
+	const struct sources_config	*cfg = &src->sc.cfg;
 
-	if (cfg->nvpn > 0 && cfg->vpn_prefixes != NULL) {
-		if ((src->vpn = calloc(cfg->nvpn, sizeof(*src->vpn))) == NULL)
-			return -1;
-		src->cfg.nvpn = cfg->nvpn;
-		src->cfg.vpn_prefixes = (const char *const *)src->vpn;
-		for (i = 0; i < cfg->nvpn; i++)
-			if (cfg->vpn_prefixes[i] != NULL &&
-			    (src->vpn[i] = dwstr_dup(cfg->vpn_prefixes[i])) == NULL)
-				return -1;
-	}
-	if (cfg->hosts_path != NULL) {
-		if (sources_target_take(&src->t[SOURCES_T_HOSTS], SOURCE_HOSTS,
-		    dwstr_dup(cfg->hosts_path)) != 0)
-			return -1;
-		src->cfg.hosts_path = src->t[SOURCES_T_HOSTS].path;
-	}
-	if (cfg->desired_path != NULL) {
-		if (sources_target_take(&src->t[SOURCES_T_DESIRED],
-		    SOURCE_DESIRED, dwstr_dup(cfg->desired_path)) != 0)
-			return -1;
-		src->cfg.desired_path = src->t[SOURCES_T_DESIRED].path;
-	}
+	if (cfg->hosts_path != NULL && sources_target_take(
+	    &src->t[SOURCES_T_HOSTS], SOURCE_HOSTS,
+	    dwstr_dup(cfg->hosts_path)) != 0)
+		return -1;
+	if (cfg->desired_path != NULL && sources_target_take(
+	    &src->t[SOURCES_T_DESIRED], SOURCE_DESIRED,
+	    dwstr_dup(cfg->desired_path)) != 0)
+		return -1;
 	return 0;
 }
 
@@ -967,9 +928,7 @@ sources_destroy(struct sources *src)
 		close(src->in_fd);
 	for (i = 0; i < SOURCES_T_COUNT; i++)
 		sources_target_clear(&src->t[i]);
-	for (i = 0; src->vpn != NULL && i < src->cfg.nvpn; i++)
-		free(src->vpn[i]);
-	free(src->vpn);
+	sources_clear_config(&src->sc);
 	free(src->links);
 	free(src);
 }
@@ -985,13 +944,14 @@ sources_new(struct loop *loop, const struct sources_config *cfg,
 		dwerr_set(err, ENOMEM, "event sources: out of memory");
 		return NULL;
 	}
-	src->loop = loop;
-	src->fn = fn;
-	src->arg = arg;
+	src->sc.loop = loop;
+	src->sc.fn = fn;
+	src->sc.arg = arg;
 	src->nl_fd = src->in_fd = -1;
 	for (i = 0; i < SOURCES_T_COUNT; i++)
 		src->t[i].wd = src->t[i].fwd = -1;
-	if (sources_copy_config(src, cfg) != 0) {
+	if (sources_copy_config(&src->sc, cfg) != 0 ||
+	    sources_targets_init(src) != 0) {
 		dwerr_set(err, ENOMEM, "event sources: out of memory");
 		goto fail;
 	}
@@ -1009,8 +969,8 @@ sources_free(struct sources *src)
 	if (src == NULL)
 		return;
 	/* Called from fn: our own callback frees it once fn returns. */
-	if (src->in_fn) {
-		src->dying = true;
+	if (src->sc.in_fn) {
+		src->sc.dying = true;
 		return;
 	}
 	sources_destroy(src);

@@ -1,7 +1,7 @@
 /*
- * sources_win_os: where sources_win.c meets the IP Helper API.
+ * sources_win_os: where sources_win_iphlp.c meets the IP Helper API.
  *
- * These are the callbacks sources_win.c registers with
+ * These are the callbacks sources_win_iphlp.c registers with
  * NotifyIpInterfaceChange, NotifyUnicastIpAddressChange and
  * NotifyRouteChange2 (AF_UNSPEC, no initial notification). Their context
  * is the struct sources that sources_new returned. Windows calls them on
