@@ -53,3 +53,23 @@ winsys_file_id(HANDLE h, struct platform_file_id *id)
 	id->mtime_ns = (int64_t)(t % 10000000u) * 100;
 	return true;
 }
+
+/*
+ * libevent names interfaces with if_nametoindex (iphlpapi.dll), which
+ * would make iphlpapi.dll a static import again. This definition satisfies
+ * the linker and finds the real one at run time, from System32 only; 0
+ * (no such interface) when it cannot.
+ */
+typedef unsigned long (WINAPI *winsys_nametoindex_fn)(const char *);
+unsigned long WINAPI	if_nametoindex(const char *name);
+
+unsigned long WINAPI
+if_nametoindex(const char *name)
+{
+	FARPROC	 p;
+	DWORD	 e;
+
+	if ((p = winsys_proc(L"iphlpapi.dll", "if_nametoindex", &e)) == NULL)
+		return 0;
+	return ((winsys_nametoindex_fn)(void (*)(void))p)(name);
+}

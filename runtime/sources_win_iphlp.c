@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "winsys.h"
 #include "winutf.h"
 
 #define SOURCES_GAA_BYTES	(15u << 10)	/* first try, as Microsoft advises */
@@ -24,6 +25,66 @@
 				 GAA_FLAG_SKIP_MULTICAST | \
 				 GAA_FLAG_SKIP_DNS_SERVER | \
 				 GAA_FLAG_SKIP_FRIENDLY_NAME)
+
+/*
+ * IP Helper's functions, found at run time: iphlpapi.dll is not a Known
+ * DLL, so an import would let a copy planted beside the program load first
+ * (winsys.h). Set by sources_ip_open before any notification is asked for.
+ */
+static struct {
+	ULONG	(WINAPI *get_adapters)(ULONG, ULONG, PVOID,
+		    PIP_ADAPTER_ADDRESSES, PULONG);
+	DWORD	(WINAPI *get_if_entry)(PMIB_IF_ROW2);
+	DWORD	(WINAPI *notify_interface)(ADDRESS_FAMILY,
+		    PIPINTERFACE_CHANGE_CALLBACK, PVOID, BOOLEAN, HANDLE *);
+	DWORD	(WINAPI *notify_address)(ADDRESS_FAMILY,
+		    PUNICAST_IPADDRESS_CHANGE_CALLBACK, PVOID, BOOLEAN,
+		    HANDLE *);
+	DWORD	(WINAPI *notify_route)(ADDRESS_FAMILY, PIPFORWARD_CHANGE_CALLBACK,
+		    PVOID, BOOLEAN, HANDLE *);
+	DWORD	(WINAPI *cancel)(HANDLE);
+} iphlp;
+
+/* Finds them all, or says which one is missing. */
+static int
+sources_iphlp_find(struct dwerr *err)
+{
+	static const char *const names[] = { "GetAdaptersAddresses",
+	    "GetIfEntry2", "NotifyIpInterfaceChange",
+	    "NotifyUnicastIpAddressChange", "NotifyRouteChange2",
+	    "CancelMibChangeNotify2" };
+	FARPROC		 p[sizeof(names) / sizeof(names[0])];
+	char		 msg[SOURCES_MSG_BYTES];
+	size_t		 i;
+	DWORD		 e;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((p[i] = winsys_proc(L"iphlpapi.dll", names[i], &e)) ==
+		    NULL) {
+			winutf_message(e, msg, sizeof(msg));
+			dwerr_set(err, (int)e, "IP Helper: cannot find %s in "
+			    "iphlpapi.dll: %s", names[i], msg);
+			return -1;
+		}
+	}
+	/* Through void (*)(void): a cast between function types that
+	 * the compiler does not take for a mistake. */
+	iphlp.get_adapters = (ULONG (WINAPI *)(ULONG, ULONG, PVOID,
+	    PIP_ADAPTER_ADDRESSES, PULONG))(void (*)(void))p[0];
+	iphlp.get_if_entry = (DWORD (WINAPI *)(PMIB_IF_ROW2))
+	    (void (*)(void))p[1];
+	iphlp.notify_interface = (DWORD (WINAPI *)(ADDRESS_FAMILY,
+	    PIPINTERFACE_CHANGE_CALLBACK, PVOID, BOOLEAN, HANDLE *))
+	    (void (*)(void))p[2];
+	iphlp.notify_address = (DWORD (WINAPI *)(ADDRESS_FAMILY,
+	    PUNICAST_IPADDRESS_CHANGE_CALLBACK, PVOID, BOOLEAN, HANDLE *))
+	    (void (*)(void))p[3];
+	iphlp.notify_route = (DWORD (WINAPI *)(ADDRESS_FAMILY,
+	    PIPFORWARD_CHANGE_CALLBACK, PVOID, BOOLEAN, HANDLE *))
+	    (void (*)(void))p[4];
+	iphlp.cancel = (DWORD (WINAPI *)(HANDLE))(void (*)(void))p[5];
+	return 0;
+}
 
 /*
  * The callbacks (sources_win_os.h), on Windows' threads: they only queue.
@@ -144,7 +205,7 @@ sources_adapters_list(IP_ADAPTER_ADDRESSES **out)
 			log_error("adapters: out of memory for their list");
 			return -1;
 		}
-		rc = GetAdaptersAddresses(AF_UNSPEC, SOURCES_GAA_FLAGS, NULL,
+		rc = iphlp.get_adapters(AF_UNSPEC, SOURCES_GAA_FLAGS, NULL,
 		    list, &size);
 	}
 	if (rc == ERROR_NO_DATA) {
@@ -258,7 +319,7 @@ sources_if_event(struct sources *src, NET_IFINDEX ifindex,
 	sources_if_name(a, ifindex, name, sizeof(name));
 	memset(&row, 0, sizeof(row));
 	row.InterfaceIndex = ifindex;
-	exists = GetIfEntry2(&row) == NO_ERROR;
+	exists = iphlp.get_if_entry(&row) == NO_ERROR;
 	up = exists && row.OperStatus == IfOperStatusUp;
 	if (!exists || type == MibDeleteInstance) {
 		if (!exists && a != NULL)
@@ -302,15 +363,17 @@ sources_ip_open(struct sources *src, struct dwerr *err)
 	char	 msg[SOURCES_MSG_BYTES];
 	size_t	 i;
 
+	if (sources_iphlp_find(err) != 0)
+		return -1;
 	/* Known states, so that only changes are reported. */
 	sources_adapters_load(src, false);
-	rc = NotifyIpInterfaceChange(AF_UNSPEC, sources_win_on_interface, src,
+	rc = iphlp.notify_interface(AF_UNSPEC, sources_win_on_interface, src,
 	    FALSE, &h[SOURCES_N_INTERFACE]);
 	if (rc == NO_ERROR)
-		rc = NotifyUnicastIpAddressChange(AF_UNSPEC,
-		    sources_win_on_address, src, FALSE, &h[SOURCES_N_ADDRESS]);
+		rc = iphlp.notify_address(AF_UNSPEC, sources_win_on_address, src,
+		    FALSE, &h[SOURCES_N_ADDRESS]);
 	if (rc == NO_ERROR)
-		rc = NotifyRouteChange2(AF_UNSPEC, sources_win_on_route, src,
+		rc = iphlp.notify_route(AF_UNSPEC, sources_win_on_route, src,
 		    FALSE, &h[SOURCES_N_ROUTE]);
 	/* Keep what was registered, for sources_free to cancel. */
 	for (i = 0; i < SOURCES_N_COUNT; i++)
@@ -358,7 +421,7 @@ sources_ip_close(struct sources *src)
 	/* After these return, no IP Helper callback runs or will run. */
 	for (i = 0; i < SOURCES_N_COUNT; i++)
 		if (src->notify[i] != NULL)
-			(void)CancelMibChangeNotify2(src->notify[i]);
+			(void)iphlp.cancel(src->notify[i]);
 	for (i = 0; i < src->nad; i++)
 		free(src->ad[i].desc);
 	free(src->ad);

@@ -2,7 +2,10 @@
  * Tests for os/winsys.c and the imports of dnswatchdog.exe, under Wine:
  * where the service finds the DLLs it runs as SYSTEM with.
  *
- * winsys_proc must load from System32 only, even
+ * The import table is read from the real executable: every DLL it names
+ * must be a Known DLL (mapped from System32 whatever the search path), and
+ * KERNEL32's imports must include SetDefaultDllDirectories and not the
+ * plain LoadLibraryW. Then winsys_proc must load from System32 only, even
  * when a DLL of the same name waits in the folder of the program: a copy
  * of this test runs from a folder with a planted dnsapi.dll, where a plain
  * LoadLibraryW does load the planted one (so the check can fail).
@@ -25,6 +28,128 @@
 #include "testutil.h"
 #include "winsys.h"
 #include "win/winrun.h"
+
+/* The Known DLLs the program may import (the KnownDLLs list of Windows 10
+ * and 11, HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\KnownDLLs,
+ * plus KERNEL32, which is always one). */
+static const char *const known[] = {
+	"kernel32.dll", "advapi32.dll", "msvcrt.dll", "ws2_32.dll", NULL
+};
+
+struct image {
+	unsigned char		*buf;
+	size_t			 len;
+	IMAGE_NT_HEADERS64	*nt;
+};
+
+static void
+image_read(struct image *im, const char *path)
+{
+	wchar_t	 wpath[MAX_PATH];
+	HANDLE	 h;
+	DWORD	 got;
+	LARGE_INTEGER size;
+	IMAGE_DOS_HEADER *dos;
+
+	winrun_path(path, wpath, MAX_PATH);
+	h = CreateFileW(wpath, GENERIC_READ, FILE_SHARE_READ, NULL,
+	    OPEN_EXISTING, 0, NULL);
+	assert_true(h != INVALID_HANDLE_VALUE);
+	assert_true(GetFileSizeEx(h, &size));
+	im->len = (size_t)size.QuadPart;
+	assert_non_null(im->buf = malloc(im->len));
+	assert_true(ReadFile(h, im->buf, (DWORD)im->len, &got, NULL));
+	assert_int_equal(got, im->len);
+	CloseHandle(h);
+	dos = (IMAGE_DOS_HEADER *)im->buf;
+	assert_int_equal(dos->e_magic, IMAGE_DOS_SIGNATURE);
+	assert_true((size_t)dos->e_lfanew + sizeof(*im->nt) <= im->len);
+	im->nt = (IMAGE_NT_HEADERS64 *)(im->buf + dos->e_lfanew);
+	assert_int_equal(im->nt->Signature, IMAGE_NT_SIGNATURE);
+	assert_int_equal(im->nt->OptionalHeader.Magic,
+	    IMAGE_NT_OPTIONAL_HDR64_MAGIC);
+}
+
+/* The bytes at rva, checked to lie in a section of the file. */
+static void *
+image_at(const struct image *im, DWORD rva)
+{
+	IMAGE_SECTION_HEADER	*s = IMAGE_FIRST_SECTION(im->nt);
+	WORD			 i;
+
+	for (i = 0; i < im->nt->FileHeader.NumberOfSections; i++, s++) {
+		if (rva >= s->VirtualAddress &&
+		    rva < s->VirtualAddress + s->SizeOfRawData) {
+			size_t off = s->PointerToRawData +
+			    (rva - s->VirtualAddress);
+
+			assert_true(off < im->len);
+			return im->buf + off;
+		}
+	}
+	fail_msg("RVA 0x%lx is in no section", (unsigned long)rva);
+	return NULL;
+}
+
+static bool
+known_dll(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; known[i] != NULL; i++)
+		if (_stricmp(name, known[i]) == 0)
+			return true;
+	return false;
+}
+
+static void
+winsys_exe_imports_known_dlls_only(void **state)
+{
+	IMAGE_DATA_DIRECTORY	*dir;
+	IMAGE_IMPORT_DESCRIPTOR	*d;
+	struct image		 im;
+	bool			 kernel32 = false, harden = false;
+	unsigned		 ndll = 0;
+
+	(void)state;
+	image_read(&im, DW_BINARY);
+	dir = &im.nt->OptionalHeader.DataDirectory[IMAGE_DIRECTORY_ENTRY_IMPORT];
+	assert_true(dir->VirtualAddress != 0);
+	for (d = image_at(&im, dir->VirtualAddress); d->Name != 0; d++) {
+		const char		*name = image_at(&im, d->Name);
+		IMAGE_THUNK_DATA64	*t;
+
+		ndll++;
+		print_message("imports %s\n", name);
+		if (!known_dll(name))
+			fail_msg("dnswatchdog.exe imports %s, which is not a "
+			    "Known DLL: a copy planted beside the program "
+			    "would load first", name);
+		if (_stricmp(name, "kernel32.dll") != 0)
+			continue;
+		kernel32 = true;
+		t = image_at(&im, d->OriginalFirstThunk != 0 ?
+		    d->OriginalFirstThunk : d->FirstThunk);
+		for (; t->u1.AddressOfData != 0; t++) {
+			IMAGE_IMPORT_BY_NAME *ibn;
+
+			if (IMAGE_SNAP_BY_ORDINAL64(t->u1.Ordinal))
+				continue;
+			ibn = image_at(&im, (DWORD)t->u1.AddressOfData);
+			if (strcmp((char *)ibn->Name,
+			    "SetDefaultDllDirectories") == 0)
+				harden = true;
+			/* A load by bare name that searches the program's
+			 * folder first. */
+			assert_string_not_equal((char *)ibn->Name,
+			    "LoadLibraryW");
+		}
+	}
+	assert_true(ndll >= 3);
+	assert_true(kernel32);
+	assert_true(harden);
+	free(im.buf);
+}
 
 /* The folder of the module that holds proc. */
 static void
@@ -146,6 +271,16 @@ winsys_proc_says_what_is_missing(void **state)
 	assert_int_equal(e, ERROR_PROC_NOT_FOUND);
 }
 
+unsigned long WINAPI	if_nametoindex(const char *name);
+
+/* libevent's if_nametoindex, found at run time: it answers. */
+static void
+winsys_if_nametoindex_reaches_ip_helper(void **state)
+{
+	(void)state;
+	assert_int_equal(if_nametoindex("dw-no-such-interface"), 0);
+}
+
 static void
 winsys_harden_succeeds(void **state)
 {
@@ -159,9 +294,11 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(winsys_exe_imports_known_dlls_only),
 		cmocka_unit_test(winsys_proc_loads_from_system32),
 		cmocka_unit_test(winsys_proc_ignores_a_planted_dll),
 		cmocka_unit_test(winsys_proc_says_what_is_missing),
+		cmocka_unit_test(winsys_if_nametoindex_reaches_ip_helper),
 		cmocka_unit_test(winsys_harden_succeeds),
 	};
 

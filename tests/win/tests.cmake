@@ -57,9 +57,9 @@ dw_unit_test(test_daemon_win dw_runtime ${WT}/test_daemon_win.c
 	${WT}/winrun.c ${TESTUTIL})
 set_tests_properties(test_daemon_win PROPERTIES RESOURCE_LOCK wine_registry)
 
-# Where the program finds its DLLs: the run-time loads from System32,
-# beside a planted dnsapi.dll (kept in a folder of its own, away from the
-# test programs).
+# Where the program finds its DLLs: the import table of dnswatchdog.exe
+# and the run-time loads from System32, beside a planted dnsapi.dll (kept
+# in a folder of its own, away from the test programs).
 add_library(dw_plant_dnsapi SHARED ${WT}/plant_dnsapi.c)
 set_target_properties(dw_plant_dnsapi PROPERTIES OUTPUT_NAME dnsapi PREFIX ""
 	RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/plant)
