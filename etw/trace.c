@@ -5,6 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * A pass is an activity: its Start and its Stop must pass the same session
+ * filter, or a session sees one without the other. Both use these.
+ */
+#define TRACE_PASS_LEVEL	TRACE_LVL_INFO
+#define TRACE_PASS_KEYWORD	TRACE_KW_RECONCILE
+
 struct trace_sink {
 	const struct trace_sink_ops	*ops;
 	void				*ctx;
@@ -137,7 +144,7 @@ trace_reconcile_start(struct trace *t, const char *trigger)
 {
 	const struct trace_field f[] = { F_STR("trigger", trigger) };
 
-	trace_emit(t, "ReconcileStart", TRACE_LVL_INFO, TRACE_KW_RECONCILE,
+	trace_emit(t, "ReconcileStart", TRACE_PASS_LEVEL, TRACE_PASS_KEYWORD,
 	    TRACE_OP_START, f, NFIELDS(f));
 }
 
@@ -418,6 +425,51 @@ trace_config_reloaded(struct trace *t, const char *path, bool ok,
 	    TRACE_LVL_ERROR, TRACE_KW_SERVICE, TRACE_OP_INFO, f, NFIELDS(f));
 }
 
+/* ReconcileDegraded and ReconcileFailed: the same fields, their own level. */
+static void
+trace_reconcile_trouble(struct trace *t, const char *name,
+    enum trace_level level, const char *trigger, const char *hosts,
+    const char *nrpt, uint32_t writes, uint64_t duration_us)
+{
+	const struct trace_field f[] = {
+		F_STR("trigger", trigger),
+		F_STR("hosts", hosts),
+		F_STR("nrpt", nrpt),
+		F_U32("writes", writes),
+		F_U64("duration_us", duration_us)
+	};
+
+	trace_emit(t, name, level, TRACE_KW_RECONCILE, TRACE_OP_INFO, f,
+	    NFIELDS(f));
+}
+
+void
+trace_reconcile_degraded(struct trace *t, const char *trigger,
+    const char *hosts, const char *nrpt, uint32_t writes, uint64_t duration_us)
+{
+	trace_reconcile_trouble(t, "ReconcileDegraded", TRACE_LVL_WARNING,
+	    trigger, hosts, nrpt, writes, duration_us);
+}
+
+void
+trace_reconcile_failed(struct trace *t, const char *trigger,
+    const char *hosts, const char *nrpt, uint32_t writes, uint64_t duration_us)
+{
+	trace_reconcile_trouble(t, "ReconcileFailed", TRACE_LVL_ERROR,
+	    trigger, hosts, nrpt, writes, duration_us);
+}
+
+/* The level name of a result: "error" for failed, "warning" for degraded. */
+static const char *
+trace_result_severity(const char *result)
+{
+	if (result != NULL && strcmp(result, "failed") == 0)
+		return "error";
+	if (result != NULL && strcmp(result, "degraded") == 0)
+		return "warning";
+	return "info";
+}
+
 void
 trace_reconcile_end(struct trace *t, const char *result, uint32_t writes,
     uint64_t duration_us)
@@ -425,14 +477,10 @@ trace_reconcile_end(struct trace *t, const char *result, uint32_t writes,
 	const struct trace_field f[] = {
 		F_STR("result", result),
 		F_U32("writes", writes),
-		F_U64("duration_us", duration_us)
+		F_U64("duration_us", duration_us),
+		F_STR("severity", trace_result_severity(result))
 	};
-	enum trace_level level = TRACE_LVL_INFO;
 
-	if (result != NULL && strcmp(result, "failed") == 0)
-		level = TRACE_LVL_ERROR;
-	else if (result != NULL && strcmp(result, "degraded") == 0)
-		level = TRACE_LVL_WARNING;
-	trace_emit(t, "ReconcileEnd", level, TRACE_KW_RECONCILE, TRACE_OP_STOP,
-	    f, NFIELDS(f));
+	trace_emit(t, "ReconcileEnd", TRACE_PASS_LEVEL, TRACE_PASS_KEYWORD,
+	    TRACE_OP_STOP, f, NFIELDS(f));
 }

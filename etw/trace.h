@@ -9,7 +9,12 @@
  * Durations and sizes carry their unit in the field name (elapsed_ms).
  *
  * Every event carries the current activity: one GUID per reconcile pass,
- * set with trace_activity_begin, so a reader can tie a pass together.
+ * set with trace_activity_begin, so a reader can tie a pass together. A
+ * pass is an ETW activity: ReconcileStart (opcode Start) and ReconcileEnd
+ * (opcode Stop) have the same level and keyword, so a session sees both
+ * or neither; how the pass ended is in their fields, and a degraded or
+ * failed pass adds an event at that severity (ReconcileDegraded,
+ * ReconcileFailed) before its ReconcileEnd.
  */
 #ifndef TRACE_H
 #define TRACE_H
@@ -186,6 +191,16 @@ void	trace_daemon_started(struct trace *t, const char *config,
 void	trace_daemon_stopped(struct trace *t, const char *reason);
 void	trace_config_reloaded(struct trace *t, const char *path, bool ok,
 	    const char *error);
+/* A degraded or failed pass: trigger as in ReconcileStart, and how each
+ * artifact stands (reconcile.c names them). Just before ReconcileEnd. */
+void	trace_reconcile_degraded(struct trace *t, const char *trigger,
+	    const char *hosts, const char *nrpt, uint32_t writes,
+	    uint64_t duration_us);
+void	trace_reconcile_failed(struct trace *t, const char *trigger,
+	    const char *hosts, const char *nrpt, uint32_t writes,
+	    uint64_t duration_us);
+/* The pass's last event, at the level of ReconcileStart whatever the
+ * result; the result's own severity is its severity field. */
 void	trace_reconcile_end(struct trace *t, const char *result, uint32_t writes,
 	    uint64_t duration_us);
 

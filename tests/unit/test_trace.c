@@ -235,13 +235,96 @@ trace_jsonl_dates_are_utc_calendar_dates(void **state)
 	temp_path(path, sizeof(path));
 	t = trace_new(fixed_clock, &now);
 	assert_int_equal(trace_add_jsonl(t, path, 0, NULL, &err), 0);
-	trace_reconcile_end(t, "failed", 0, 7);
+	trace_reconcile_failed(t, "once", "rejected", "disabled", 0, 7);
 	trace_free(t);
 	got = tu_slurp(path, NULL);
 	assert_non_null(strstr(got, "\"ts\":\"2024-02-29T23:59:59.999999Z\""));
 	assert_non_null(strstr(got, "\"level\":\"error\""));
 	free(got);
 	unlink(path);
+}
+
+/* One pass as JSON Lines: member `name` of line i, or NULL. */
+static const char *
+pass_member(cJSON *const *lines, size_t i, const char *name)
+{
+	const cJSON	*it = cJSON_GetObjectItemCaseSensitive(lines[i], name);
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+static void
+trace_jsonl_pass_start_and_end_share_a_level_whatever_the_result(void **state)
+{
+	static const char *const results[] = { "noop", "converged",
+	    "degraded", "failed" };
+	static const char *const severity[] = { "info", "info", "warning",
+	    "error" };
+	static const uint8_t	 act[16] = { 0x42 };
+	struct trace		*t;
+	struct dwerr		 err;
+	cJSON			*lines[4];
+	char			 path[64], *all, *line, *next;
+	size_t			 r, n;
+
+	(void)state;
+	for (r = 0; r < 4; r++) {
+		temp_path(path, sizeof(path));
+		t = trace_new(NULL, NULL);
+		assert_int_equal(trace_add_jsonl(t, path, 0, NULL, &err), 0);
+		trace_activity_begin(t, act);
+		trace_reconcile_start(t, "vpn");
+		if (r == 2)
+			trace_reconcile_degraded(t, "vpn", "gave_up", "in_sync",
+			    1, 9);
+		else if (r == 3)
+			trace_reconcile_failed(t, "vpn", "rejected", "in_sync",
+			    0, 9);
+		trace_reconcile_end(t, results[r], 0, 9);
+		trace_activity_end(t);
+		trace_free(t);
+
+		all = tu_slurp(path, NULL);
+		assert_non_null(all);
+		n = 0;
+		for (line = all; *line != '\0'; line = next) {
+			next = strchr(line, '\n');
+			*next++ = '\0';
+			assert_true(n < 4);
+			lines[n] = cJSON_Parse(line);
+			assert_non_null(lines[n]);
+			n++;
+		}
+		free(all);
+		unlink(path);
+
+		/* Start and End: the same level, and the End says how bad. */
+		assert_int_equal(n, r < 2 ? 2 : 3);
+		assert_string_equal(pass_member(lines, 0, "event"),
+		    "ReconcileStart");
+		assert_string_equal(pass_member(lines, n - 1, "event"),
+		    "ReconcileEnd");
+		assert_string_equal(pass_member(lines, 0, "level"), "info");
+		assert_string_equal(pass_member(lines, n - 1, "level"), "info");
+		assert_string_equal(pass_member(lines, n - 1, "result"),
+		    results[r]);
+		assert_string_equal(pass_member(lines, n - 1, "severity"),
+		    severity[r]);
+		/* A degraded or failed pass says so at its severity, inside
+		 * the pass, before the End. */
+		if (n == 3) {
+			assert_string_equal(pass_member(lines, 1, "event"),
+			    r == 2 ? "ReconcileDegraded" : "ReconcileFailed");
+			assert_string_equal(pass_member(lines, 1, "level"),
+			    severity[r]);
+			assert_string_equal(pass_member(lines, 1, "activity"),
+			    pass_member(lines, 0, "activity"));
+			assert_string_equal(pass_member(lines, 1, "trigger"),
+			    "vpn");
+		}
+		while (n > 0)
+			cJSON_Delete(lines[--n]);
+	}
 }
 
 static void
@@ -530,6 +613,8 @@ main(void)
 		cmocka_unit_test(trace_jsonl_writes_one_exact_object_per_line),
 		cmocka_unit_test(trace_jsonl_escapes_strings_and_replaces_bad_utf8),
 		cmocka_unit_test(trace_jsonl_dates_are_utc_calendar_dates),
+		cmocka_unit_test(
+		    trace_jsonl_pass_start_and_end_share_a_level_whatever_the_result),
 		cmocka_unit_test(trace_jsonl_open_failure_names_the_file),
 		cmocka_unit_test(trace_jsonl_refuses_a_fifo_without_blocking),
 		cmocka_unit_test(trace_jsonl_refuses_a_character_device),
