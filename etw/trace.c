@@ -21,7 +21,6 @@ struct trace {
 	trace_clock_fn		 clock;
 	void			*clock_ctx;
 	uint8_t			 activity[16];
-	uint8_t			 related[16];
 	struct trace_sink	 sinks[TRACE_MAX_SINKS];
 	size_t			 nsinks;
 };
@@ -63,22 +62,11 @@ trace_add_sink(struct trace *t, const struct trace_sink_ops *ops, void *ctx)
 }
 
 void
-trace_activity_begin_related(struct trace *t, const uint8_t id[16],
-    const uint8_t related[16])
+trace_activity_begin(struct trace *t, const uint8_t id[16])
 {
 	if (t == NULL)
 		return;
 	memcpy(t->activity, id, sizeof(t->activity));
-	if (related != NULL)
-		memcpy(t->related, related, sizeof(t->related));
-	else
-		memset(t->related, 0, sizeof(t->related));
-}
-
-void
-trace_activity_begin(struct trace *t, const uint8_t id[16])
-{
-	trace_activity_begin_related(t, id, NULL);
 }
 
 void
@@ -87,7 +75,6 @@ trace_activity_end(struct trace *t)
 	if (t == NULL)
 		return;
 	memset(t->activity, 0, sizeof(t->activity));
-	memset(t->related, 0, sizeof(t->related));
 }
 
 void
@@ -121,11 +108,6 @@ trace_emit(struct trace *t, const char *name, enum trace_level level,
 	rec.opcode = op;
 	rec.ts_us = t->clock != NULL ? t->clock(t->clock_ctx) : 0;
 	memcpy(rec.activity, t->activity, sizeof(rec.activity));
-	/* The link to an earlier pass goes on the Start event only. */
-	if (op == TRACE_OP_START)
-		memcpy(rec.related, t->related, sizeof(rec.related));
-	else
-		memset(rec.related, 0, sizeof(rec.related));
 	rec.fields = fields;
 	rec.nfields = nfields;
 	for (i = 0; i < t->nsinks; i++)
@@ -140,9 +122,17 @@ trace_emit(struct trace *t, const char *name, enum trace_level level,
 #define NFIELDS(a)	(sizeof(a) / sizeof((a)[0]))
 
 void
-trace_reconcile_start(struct trace *t, const char *trigger)
+trace_reconcile_start(struct trace *t, const char *trigger,
+    const uint8_t continues[16])
 {
-	const struct trace_field f[] = { F_STR("trigger", trigger) };
+	char			 id[TRACE_GUID_CHARS + 1] = "";
+	const struct trace_field f[] = {
+		F_STR("trigger", trigger),
+		F_STR("continues", id)
+	};
+
+	if (continues != NULL)
+		trace_guid_format(continues, id);
 
 	trace_emit(t, "ReconcileStart", TRACE_PASS_LEVEL, TRACE_PASS_KEYWORD,
 	    TRACE_OP_START, f, NFIELDS(f));

@@ -81,9 +81,6 @@ struct trace_record {
 	enum trace_opcode	 opcode;
 	uint64_t		 ts_us;		/* microseconds since 1970, UTC */
 	uint8_t			 activity[16];	/* zero outside a pass */
-	uint8_t			 related[16];	/* the pass this one follows up
-						 * (a retry after giving up), or zero;
-						 * carried by the Start event only */
 	const struct trace_field *fields;
 	size_t			 nfields;
 };
@@ -105,11 +102,8 @@ void		 trace_free(struct trace *t);
 /* Adds a sink; the trace owns ctx from now on. Returns 0 or -1 (full). */
 int		 trace_add_sink(struct trace *t, const struct trace_sink_ops *ops,
 		     void *ctx);
-/* Sets the activity ID carried by every event until trace_activity_end;
- * related (may be NULL) names an earlier pass this one continues. */
+/* Sets the activity ID carried by every event until trace_activity_end. */
 void		 trace_activity_begin(struct trace *t, const uint8_t id[16]);
-void		 trace_activity_begin_related(struct trace *t, const uint8_t id[16],
-		     const uint8_t related[16]);
 void		 trace_activity_end(struct trace *t);
 /* Formats a 16-byte ID as a lower-case GUID string (TRACE_GUID_CHARS + 1). */
 void		 trace_guid_format(const uint8_t id[16], char *out);
@@ -150,8 +144,12 @@ int		 trace_jsonl_reopen(struct trace_jsonl *j, const char *path,
 void		 trace_jsonl_stats(const struct trace_jsonl *j,
 		     struct trace_jsonl_stats *st);
 
-/* The schema: one function per event. t may be NULL (tracing off). */
-void	trace_reconcile_start(struct trace *t, const char *trigger);
+/* The schema: one function per event. t may be NULL (tracing off).
+ * continues (may be NULL) is the activity of an earlier pass that this one
+ * takes up (the slow retry after a pass gave up): a field, and not ETW's
+ * related activity ID, which names a parent activity, not one that ended. */
+void	trace_reconcile_start(struct trace *t, const char *trigger,
+	    const uint8_t continues[16]);
 void	trace_desired_state_loaded(struct trace *t, const char *path,
 	    uint32_t nrpt_rules, uint32_t host_entries);
 void	trace_desired_state_invalid(struct trace *t, const char *path,

@@ -114,10 +114,10 @@ reconcile_begin(const struct config *cfg, struct trace *t,
 	platform_random(p->activity, sizeof(p->activity));
 	p->activity[6] = (uint8_t)((p->activity[6] & 0x0f) | 0x40); /* v4 */
 	p->activity[8] = (uint8_t)((p->activity[8] & 0x3f) | 0x80); /* variant */
-	/* A pass that continues one that gave up says so (ETW's related
-	 * activity), so a reader can follow a file across passes. */
-	trace_activity_begin_related(t, p->activity, opts->related);
-	trace_reconcile_start(t, opts->trigger);
+	/* A pass that takes up one that gave up names it (ReconcileStart's
+	 * continues), so a reader can follow a file across passes. */
+	trace_activity_begin(t, p->activity);
+	trace_reconcile_start(t, opts->trigger, opts->continues);
 	return p;
 }
 

@@ -1461,12 +1461,27 @@ static void
 tlg_encodes_reconcile_start(void **state)
 {
 	struct fixture		*fx = *state;
-	static const struct xfield f[] = { XSTR("trigger", S_QUOTE) };
+	static const uint8_t	 prev[16] = { 0xde, 0xad, 0xbe, 0xef, 0x00,
+				    0x01, 0x42, 0x03, 0x84, 0x05, 0xa6, 0x07,
+				    0x08, 0x09, 0x0a, 0xff };
+	static const struct xfield f[] = {
+		XSTR("trigger", S_QUOTE),
+		XSTR("continues", "")
+	};
+	static const struct xfield fretry[] = {
+		XSTR("trigger", "retry"),
+		XSTR("continues", "deadbeef-0001-4203-8405-a60708090aff")
+	};
 	static const struct xevent x = XEVENT("ReconcileStart",
 	    TRACE_LVL_INFO, TRACE_OP_START, TRACE_KW_RECONCILE, f);
+	static const struct xevent xretry = XEVENT("ReconcileStart",
+	    TRACE_LVL_INFO, TRACE_OP_START, TRACE_KW_RECONCILE, fretry);
 
-	trace_reconcile_start(fx->t, S_QUOTE);
+	trace_reconcile_start(fx->t, S_QUOTE, NULL);
 	check_event(fx, &x);
+	/* A pass that takes up an earlier one names it in a field. */
+	trace_reconcile_start(fx->t, "retry", prev);
+	check_event(fx, &xretry);
 }
 
 static void
@@ -1861,7 +1876,7 @@ tlg_encodes_reconcile_end_at_the_level_of_its_start(void **state)
 	enum trace_level	 level;
 	enum trace_keyword	 kw;
 
-	trace_reconcile_start(fx->t, "once");
+	trace_reconcile_start(fx->t, "once", NULL);
 	level = c->level;
 	kw = c->keyword;
 	capture_drop(c);
@@ -1928,9 +1943,9 @@ tlg_writes_null_strings_as_one_nul(void **state)
 	};
 	static const struct xevent x = XEVENT("HostsWriteAttempt",
 	    TRACE_LVL_WARNING, TRACE_OP_INFO, TRACE_KW_HOSTS, f);
-	static const struct xfield f1[] = { XSTR("trigger", "") };
-	static const struct xevent x1 = XEVENT("ReconcileStart",
-	    TRACE_LVL_INFO, TRACE_OP_START, TRACE_KW_RECONCILE, f1);
+	static const struct xfield f1[] = { XSTR("path", "") };
+	static const struct xevent x1 = XEVENT("HostsUnchanged",
+	    TRACE_LVL_INFO, TRACE_OP_INFO, TRACE_KW_HOSTS, f1);
 	static const uint8_t	 want[] = { 0x00 };
 	struct capture		*c = fx->cap;
 
@@ -1941,7 +1956,7 @@ tlg_writes_null_strings_as_one_nul(void **state)
 	check_event(fx, &x);
 
 	/* A lone NULL string is a one-byte payload: 00. */
-	trace_reconcile_start(fx->t, NULL);
+	trace_hosts_unchanged(fx->t, NULL);
 	assert_int_equal(c->rc, 0);
 	assert_int_equal(c->ev.paylen, 1);
 	assert_memory_equal(c->ev.payload, want, 1);

@@ -276,7 +276,7 @@ static void
 emit_assorted(struct trace *t)
 {
 	trace_hosts_unchanged(t, "C:\\hosts");			/* 4, hosts */
-	trace_reconcile_start(t, "test");			/* 4, reconcile */
+	trace_reconcile_start(t, "test", NULL);			/* 4, reconcile */
 	trace_hosts_write_attempt(t, 1, ERROR_SHARING_VIOLATION,
 	    "ERROR_SHARING_VIOLATION", "held", true, 50, 0);	/* 3, hosts */
 	trace_nrpt_record_written(t, 2);			/* 5, nrpt */
@@ -372,8 +372,8 @@ etw_write_carries_descriptors_metadata_and_activity(void **state)
 		prev[i] = (uint8_t)(0x10 + i);
 	}
 	session_enable(0, 0, 0);	/* everything */
-	trace_activity_begin_related(t, id, prev);
-	trace_reconcile_start(t, "test");
+	trace_activity_begin(t, id);
+	trace_reconcile_start(t, "test", prev);
 	trace_hosts_unchanged(t, "C:\\hosts");
 	trace_reconcile_end(t, "degraded", 1, 1234);
 	trace_activity_end(t);
@@ -404,31 +404,72 @@ etw_write_carries_descriptors_metadata_and_activity(void **state)
 		guid_text(&cap.w[i].activity, got);
 		assert_string_equal(got, want);
 	}
-	/* The related pass, on the Start event only. */
-	assert_true(cap.w[0].has_related);
-	tlg_guid_layout(prev, g);
-	assert_memory_equal(&cap.w[0].related, g, 16);
+	/* The pass it continues is a field of the Start ("test", then the
+	 * earlier pass's ID as text), never a related activity ID. */
 	trace_guid_format(prev, want);
-	guid_text(&cap.w[0].related, got);
-	assert_string_equal(got, want);
-	assert_false(cap.w[1].has_related);
-	assert_false(cap.w[2].has_related);
+	assert_int_equal(cap.w[0].size[2], sizeof("test") + TRACE_GUID_CHARS + 1);
+	assert_memory_equal(cap.w[0].data[2], "test", sizeof("test"));
+	assert_string_equal((const char *)cap.w[0].data[2] + sizeof("test"),
+	    want);
+	for (i = 0; i < 3; i++)
+		assert_false(cap.w[i].has_related);
 }
 
+/*
+ * A slow retry's pass takes up one that gave up. ETW's related activity
+ * ID names the parent of the activity a Start opens; a pass that already
+ * ended is no parent, so the link is ReconcileStart's continues field and
+ * no write has a related activity ID.
+ */
 static void
-etw_start_without_a_related_pass_has_no_related_id(void **state)
+etw_a_retry_names_the_pass_it_continues_in_a_field_not_as_parent(void **state)
 {
-	struct trace	*t = etw_trace(*state);
-	uint8_t		 id[16] = { 0x42 };
+	struct fx			*fx = *state;
+	struct reconcile_pass_opts	 po;
+	struct reconcile_pass		*p;
+	struct dwerr			 err;
+	const struct write		*start[2];
+	uint8_t				 prev[16];
+	char				 want[GUID_TEXT_BYTES];
+	unsigned			 i, n = 0;
 
-	session_enable(TRACE_LVL_VERBOSE, UINT64_MAX, 0);
-	trace_activity_begin(t, id);
-	trace_reconcile_start(t, "test");
-	trace_activity_end(t);
-	assert_int_equal(cap.n, 1);
-	assert_int_equal(cap.w[0].desc.Opcode, TRACE_OP_START);
-	assert_true(cap.w[0].has_activity);
-	assert_false(cap.w[0].has_related);
+	if (config_parse("{}", 2, "C:\\dw\\config.json", &fx->cfg, &err) != 0)
+		fail_msg("config_parse: %s", err.msg);
+	etw_trace(fx);
+	session_enable(0, 0, 0);
+	memset(&po, 0, sizeof(po));
+	po.mode = RECONCILE_APPLY;
+	po.trigger = "start";
+	assert_non_null(p = reconcile_begin(fx->cfg, fx->trace, &po));
+	memcpy(prev, reconcile_pass_activity(p), sizeof(prev));
+	reconcile_pass_free(p);		/* stopped: it ends degraded */
+	po.trigger = "retry";
+	po.continues = prev;
+	assert_non_null(p = reconcile_begin(fx->cfg, fx->trace, &po));
+	reconcile_pass_free(p);
+
+	for (i = 0; i < cap.n; i++) {
+		assert_true(cap.w[i].has_activity);
+		assert_false(cap.w[i].has_related);
+		if (cap.w[i].desc.Opcode == TRACE_OP_START) {
+			assert_true(n < 2);
+			start[n++] = &cap.w[i];
+		}
+	}
+	assert_int_equal(n, 2);
+	/* The first pass continues none: "start", then "". */
+	assert_string_equal(write_name(start[0]), "ReconcileStart");
+	assert_int_equal(start[0]->size[2], sizeof("start") + 1);
+	assert_memory_equal(start[0]->data[2], "start\0", sizeof("start") + 1);
+	/* The retry names the first by the text JSON Lines shows. */
+	trace_guid_format(prev, want);
+	assert_int_equal(start[1]->size[2], sizeof("retry") +
+	    TRACE_GUID_CHARS + 1);
+	assert_memory_equal(start[1]->data[2], "retry", sizeof("retry"));
+	assert_string_equal((const char *)start[1]->data[2] + sizeof("retry"),
+	    want);
+	assert_memory_not_equal(&start[0]->activity, &start[1]->activity,
+	    sizeof(GUID));
 }
 
 /* One pass as the reconcile traces it, ending with result r. */
@@ -436,7 +477,7 @@ static void
 emit_pass(struct trace *t, const uint8_t id[16], const char *r)
 {
 	trace_activity_begin(t, id);
-	trace_reconcile_start(t, "test");
+	trace_reconcile_start(t, "test", NULL);
 	trace_hosts_unchanged(t, "C:\\hosts");
 	if (strcmp(r, "degraded") == 0)
 		trace_reconcile_degraded(t, "test", "gave_up", "in_sync", 0, 5);
@@ -530,7 +571,7 @@ etw_match_all_keyword_requires_every_bit(void **state)
 	session_enable(TRACE_LVL_VERBOSE, UINT64_MAX,
 	    TRACE_KW_RECONCILE | TRACE_KW_HOSTS);
 	trace_hosts_unchanged(t, "C:\\hosts");
-	trace_reconcile_start(t, "test");
+	trace_reconcile_start(t, "test", NULL);
 	trace_emit(t, "Both", TRACE_LVL_INFO,
 	    (enum trace_keyword)(TRACE_KW_RECONCILE | TRACE_KW_HOSTS),
 	    TRACE_OP_INFO, NULL, 0);
@@ -773,6 +814,7 @@ etw_and_jsonl_see_the_same_events_while_the_hosts_file_is_held(void **state)
 
 		assert_string_equal(write_name(&cap.w[i]), names[i]);
 		assert_true(cap.w[i].has_activity);
+		assert_false(cap.w[i].has_related);
 		guid_text(&cap.w[i].activity, got);
 		assert_string_equal(got, act);
 		if (strcmp(names[i], "HostsWriteAttempt") == 0)
@@ -901,7 +943,7 @@ main(void)
 		T(etw_writes_nothing_until_a_session_enables_it),
 		T(etw_writes_only_the_levels_and_keywords_a_session_enabled),
 		T(etw_write_carries_descriptors_metadata_and_activity),
-		T(etw_start_without_a_related_pass_has_no_related_id),
+		T(etw_a_retry_names_the_pass_it_continues_in_a_field_not_as_parent),
 		T(etw_pass_start_and_end_pass_the_same_session_filter),
 		T(etw_match_all_keyword_requires_every_bit),
 		T(etw_disable_stops_writes_and_enable_resumes_them),
