@@ -262,6 +262,8 @@ assert_write_shape(const struct write *w, unsigned level, unsigned opcode,
 	assert_int_equal(w->size[0], pmlen);
 	assert_memory_equal(w->data[0], pm, pmlen);
 	assert_int_equal(w->size[1], w->data[1][0] | w->data[1][1] << 8);
+	/* No event ID or version (TraceLogging names events): why WPA gets
+	 * no regions file (docs/tracing.md, Reading). */
 	assert_int_equal(w->desc.Id, 0);
 	assert_int_equal(w->desc.Version, 0);
 	assert_int_equal(w->desc.Channel, 11);
