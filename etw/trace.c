@@ -5,6 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * A pass is an activity: its Start and its Stop must pass the same session
+ * filter, or a session sees one without the other. Both use these.
+ */
+#define TRACE_PASS_LEVEL	TRACE_LVL_INFO
+#define TRACE_PASS_KEYWORD	TRACE_KW_RECONCILE
+
 struct trace_sink {
 	const struct trace_sink_ops	*ops;
 	void				*ctx;
@@ -14,7 +21,6 @@ struct trace {
 	trace_clock_fn		 clock;
 	void			*clock_ctx;
 	uint8_t			 activity[16];
-	uint8_t			 related[16];
 	struct trace_sink	 sinks[TRACE_MAX_SINKS];
 	size_t			 nsinks;
 };
@@ -56,22 +62,11 @@ trace_add_sink(struct trace *t, const struct trace_sink_ops *ops, void *ctx)
 }
 
 void
-trace_activity_begin_related(struct trace *t, const uint8_t id[16],
-    const uint8_t related[16])
+trace_activity_begin(struct trace *t, const uint8_t id[16])
 {
 	if (t == NULL)
 		return;
 	memcpy(t->activity, id, sizeof(t->activity));
-	if (related != NULL)
-		memcpy(t->related, related, sizeof(t->related));
-	else
-		memset(t->related, 0, sizeof(t->related));
-}
-
-void
-trace_activity_begin(struct trace *t, const uint8_t id[16])
-{
-	trace_activity_begin_related(t, id, NULL);
 }
 
 void
@@ -80,7 +75,6 @@ trace_activity_end(struct trace *t)
 	if (t == NULL)
 		return;
 	memset(t->activity, 0, sizeof(t->activity));
-	memset(t->related, 0, sizeof(t->related));
 }
 
 void
@@ -114,11 +108,6 @@ trace_emit(struct trace *t, const char *name, enum trace_level level,
 	rec.opcode = op;
 	rec.ts_us = t->clock != NULL ? t->clock(t->clock_ctx) : 0;
 	memcpy(rec.activity, t->activity, sizeof(rec.activity));
-	/* The link to an earlier pass goes on the Start event only. */
-	if (op == TRACE_OP_START)
-		memcpy(rec.related, t->related, sizeof(rec.related));
-	else
-		memset(rec.related, 0, sizeof(rec.related));
 	rec.fields = fields;
 	rec.nfields = nfields;
 	for (i = 0; i < t->nsinks; i++)
@@ -133,11 +122,19 @@ trace_emit(struct trace *t, const char *name, enum trace_level level,
 #define NFIELDS(a)	(sizeof(a) / sizeof((a)[0]))
 
 void
-trace_reconcile_start(struct trace *t, const char *trigger)
+trace_reconcile_start(struct trace *t, const char *trigger,
+    const uint8_t continues[16])
 {
-	const struct trace_field f[] = { F_STR("trigger", trigger) };
+	char			 id[TRACE_GUID_CHARS + 1] = "";
+	const struct trace_field f[] = {
+		F_STR("trigger", trigger),
+		F_STR("continues", id)
+	};
 
-	trace_emit(t, "ReconcileStart", TRACE_LVL_INFO, TRACE_KW_RECONCILE,
+	if (continues != NULL)
+		trace_guid_format(continues, id);
+
+	trace_emit(t, "ReconcileStart", TRACE_PASS_LEVEL, TRACE_PASS_KEYWORD,
 	    TRACE_OP_START, f, NFIELDS(f));
 }
 
@@ -418,6 +415,51 @@ trace_config_reloaded(struct trace *t, const char *path, bool ok,
 	    TRACE_LVL_ERROR, TRACE_KW_SERVICE, TRACE_OP_INFO, f, NFIELDS(f));
 }
 
+/* ReconcileDegraded and ReconcileFailed: the same fields, their own level. */
+static void
+trace_reconcile_trouble(struct trace *t, const char *name,
+    enum trace_level level, const char *trigger, const char *hosts,
+    const char *nrpt, uint32_t writes, uint64_t duration_us)
+{
+	const struct trace_field f[] = {
+		F_STR("trigger", trigger),
+		F_STR("hosts", hosts),
+		F_STR("nrpt", nrpt),
+		F_U32("writes", writes),
+		F_U64("duration_us", duration_us)
+	};
+
+	trace_emit(t, name, level, TRACE_KW_RECONCILE, TRACE_OP_INFO, f,
+	    NFIELDS(f));
+}
+
+void
+trace_reconcile_degraded(struct trace *t, const char *trigger,
+    const char *hosts, const char *nrpt, uint32_t writes, uint64_t duration_us)
+{
+	trace_reconcile_trouble(t, "ReconcileDegraded", TRACE_LVL_WARNING,
+	    trigger, hosts, nrpt, writes, duration_us);
+}
+
+void
+trace_reconcile_failed(struct trace *t, const char *trigger,
+    const char *hosts, const char *nrpt, uint32_t writes, uint64_t duration_us)
+{
+	trace_reconcile_trouble(t, "ReconcileFailed", TRACE_LVL_ERROR,
+	    trigger, hosts, nrpt, writes, duration_us);
+}
+
+/* The level name of a result: "error" for failed, "warning" for degraded. */
+static const char *
+trace_result_severity(const char *result)
+{
+	if (result != NULL && strcmp(result, "failed") == 0)
+		return "error";
+	if (result != NULL && strcmp(result, "degraded") == 0)
+		return "warning";
+	return "info";
+}
+
 void
 trace_reconcile_end(struct trace *t, const char *result, uint32_t writes,
     uint64_t duration_us)
@@ -425,14 +467,10 @@ trace_reconcile_end(struct trace *t, const char *result, uint32_t writes,
 	const struct trace_field f[] = {
 		F_STR("result", result),
 		F_U32("writes", writes),
-		F_U64("duration_us", duration_us)
+		F_U64("duration_us", duration_us),
+		F_STR("severity", trace_result_severity(result))
 	};
-	enum trace_level level = TRACE_LVL_INFO;
 
-	if (result != NULL && strcmp(result, "failed") == 0)
-		level = TRACE_LVL_ERROR;
-	else if (result != NULL && strcmp(result, "degraded") == 0)
-		level = TRACE_LVL_WARNING;
-	trace_emit(t, "ReconcileEnd", level, TRACE_KW_RECONCILE, TRACE_OP_STOP,
-	    f, NFIELDS(f));
+	trace_emit(t, "ReconcileEnd", TRACE_PASS_LEVEL, TRACE_PASS_KEYWORD,
+	    TRACE_OP_STOP, f, NFIELDS(f));
 }

@@ -9,7 +9,12 @@
  * Durations and sizes carry their unit in the field name (elapsed_ms).
  *
  * Every event carries the current activity: one GUID per reconcile pass,
- * set with trace_activity_begin, so a reader can tie a pass together.
+ * set with trace_activity_begin, so a reader can tie a pass together. A
+ * pass is an ETW activity: ReconcileStart (opcode Start) and ReconcileEnd
+ * (opcode Stop) have the same level and keyword, so a session sees both
+ * or neither; how the pass ended is in their fields, and a degraded or
+ * failed pass adds an event at that severity (ReconcileDegraded,
+ * ReconcileFailed) before its ReconcileEnd.
  */
 #ifndef TRACE_H
 #define TRACE_H
@@ -76,9 +81,6 @@ struct trace_record {
 	enum trace_opcode	 opcode;
 	uint64_t		 ts_us;		/* microseconds since 1970, UTC */
 	uint8_t			 activity[16];	/* zero outside a pass */
-	uint8_t			 related[16];	/* the pass this one follows up
-						 * (a retry after giving up), or zero;
-						 * carried by the Start event only */
 	const struct trace_field *fields;
 	size_t			 nfields;
 };
@@ -100,11 +102,8 @@ void		 trace_free(struct trace *t);
 /* Adds a sink; the trace owns ctx from now on. Returns 0 or -1 (full). */
 int		 trace_add_sink(struct trace *t, const struct trace_sink_ops *ops,
 		     void *ctx);
-/* Sets the activity ID carried by every event until trace_activity_end;
- * related (may be NULL) names an earlier pass this one continues. */
+/* Sets the activity ID carried by every event until trace_activity_end. */
 void		 trace_activity_begin(struct trace *t, const uint8_t id[16]);
-void		 trace_activity_begin_related(struct trace *t, const uint8_t id[16],
-		     const uint8_t related[16]);
 void		 trace_activity_end(struct trace *t);
 /* Formats a 16-byte ID as a lower-case GUID string (TRACE_GUID_CHARS + 1). */
 void		 trace_guid_format(const uint8_t id[16], char *out);
@@ -145,8 +144,12 @@ int		 trace_jsonl_reopen(struct trace_jsonl *j, const char *path,
 void		 trace_jsonl_stats(const struct trace_jsonl *j,
 		     struct trace_jsonl_stats *st);
 
-/* The schema: one function per event. t may be NULL (tracing off). */
-void	trace_reconcile_start(struct trace *t, const char *trigger);
+/* The schema: one function per event. t may be NULL (tracing off).
+ * continues (may be NULL) is the activity of an earlier pass that this one
+ * takes up (the slow retry after a pass gave up): a field, and not ETW's
+ * related activity ID, which names a parent activity, not one that ended. */
+void	trace_reconcile_start(struct trace *t, const char *trigger,
+	    const uint8_t continues[16]);
 void	trace_desired_state_loaded(struct trace *t, const char *path,
 	    uint32_t nrpt_rules, uint32_t host_entries);
 void	trace_desired_state_invalid(struct trace *t, const char *path,
@@ -186,6 +189,16 @@ void	trace_daemon_started(struct trace *t, const char *config,
 void	trace_daemon_stopped(struct trace *t, const char *reason);
 void	trace_config_reloaded(struct trace *t, const char *path, bool ok,
 	    const char *error);
+/* A degraded or failed pass: trigger as in ReconcileStart, and how each
+ * artifact stands (reconcile.c names them). Just before ReconcileEnd. */
+void	trace_reconcile_degraded(struct trace *t, const char *trigger,
+	    const char *hosts, const char *nrpt, uint32_t writes,
+	    uint64_t duration_us);
+void	trace_reconcile_failed(struct trace *t, const char *trigger,
+	    const char *hosts, const char *nrpt, uint32_t writes,
+	    uint64_t duration_us);
+/* The pass's last event, at the level of ReconcileStart whatever the
+ * result; the result's own severity is its severity field. */
 void	trace_reconcile_end(struct trace *t, const char *result, uint32_t writes,
 	    uint64_t duration_us);
 

@@ -132,8 +132,8 @@ trace_etw_emit(void *ctx, const struct trace_record *rec)
 	struct tlg_event	 ev;
 	EVENT_DESCRIPTOR	 desc;
 	EVENT_DATA_DESCRIPTOR	 dd[TRACE_ETW_DD_COUNT];
-	GUID			 activity, related;
-	LPCGUID			 pa, pr;
+	GUID			 activity;
+	LPCGUID			 pa;
 
 	if (!trace_etw_wanted(e, (unsigned)rec->level, (uint64_t)rec->keyword))
 		return;
@@ -158,10 +158,16 @@ trace_etw_emit(void *ctx, const struct trace_record *rec)
 	EventDataDescCreate(&dd[2], ev.payload, (ULONG)ev.paylen);
 	dd[2].Reserved = TRACE_ETW_DD_DATA;
 	pa = trace_etw_guid(rec->activity, &activity);
-	pr = trace_etw_guid(rec->related, &related);
-	/* A failed write (no buffer space in a session) only loses the
-	 * event; there is nowhere better to report it. */
-	(void)trace_etw_os.event_write_transfer(e->handle, &desc, pa, pr,
+	/*
+	 * No related activity ID: ETW defines it as the parent of the
+	 * activity a Start event opens. The only link a pass has is to an
+	 * earlier pass that already ended (a slow retry), which
+	 * ReconcileStart carries as its continues field instead.
+	 *
+	 * A failed write (no buffer space in a session) only loses the
+	 * event; there is nowhere better to report it.
+	 */
+	(void)trace_etw_os.event_write_transfer(e->handle, &desc, pa, NULL,
 	    TRACE_ETW_DD_COUNT, dd);
 	tlg_event_clear(&ev);
 }

@@ -29,8 +29,6 @@
 #define TRACE_JSONL_LINE_BYTES	512u	/* first size of the line buffer */
 #define TRACE_JSONL_ROTATED	".1"	/* suffix of the rotated file */
 
-static const uint8_t trace_jsonl_zero[16];
-
 /* The line being built; oom once a grow failed. */
 struct trace_jsonl_buf {
 	char	*p;
@@ -227,12 +225,6 @@ trace_jsonl_format(struct trace_jsonl *j, const struct trace_record *rec)
 	trace_jsonl_puts(b, ",\"activity\":\"");
 	trace_jsonl_puts(b, act);
 	trace_jsonl_putc(b, '"');
-	if (memcmp(rec->related, trace_jsonl_zero, sizeof(rec->related)) != 0) {
-		trace_guid_format(rec->related, act);
-		trace_jsonl_puts(b, ",\"related\":\"");
-		trace_jsonl_puts(b, act);
-		trace_jsonl_putc(b, '"');
-	}
 	trace_jsonl_puts(b, ",\"level\":\"");
 	trace_jsonl_puts(b, trace_jsonl_level(rec->level));
 	trace_jsonl_putc(b, '"');

@@ -85,6 +85,10 @@ const char	*platform_default_config(void);
 const char	*platform_default_control(void);	/* socket or pipe */
 const char	*platform_default_hosts(void);
 enum hosts_eol	 platform_default_eol(void);
+/* The adapter prefixes that mark a VPN when the config names none, a
+ * NULL-terminated static list: adapter descriptions on Windows,
+ * interface names elsewhere (docs/windows.md says where each comes from). */
+const char *const *platform_default_vpn_prefixes(void);
 /* True when path is absolute on this platform. */
 int		 platform_path_is_absolute(const char *path);
 

@@ -258,6 +258,21 @@ platform_default_eol(void)
 	return HOSTS_EOL_LF;
 }
 
+/* Interface names, which is what the Linux event source compares. */
+static const char *const platform_vpn_prefixes[] = {
+	"gpd",		/* GlobalProtect */
+	"cscotun",	/* Cisco AnyConnect */
+	"tun",		/* OpenVPN, openconnect, GlobalProtect-openconnect */
+	"ppp",		/* PPP-based VPNs */
+	NULL
+};
+
+const char *const *
+platform_default_vpn_prefixes(void)
+{
+	return platform_vpn_prefixes;
+}
+
 int
 platform_path_is_absolute(const char *path)
 {

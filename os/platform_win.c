@@ -267,6 +267,31 @@ platform_default_eol(void)
 	return HOSTS_EOL_CRLF;
 }
 
+/*
+ * Adapter descriptions (IP_ADAPTER_ADDRESSES.Description), which is what
+ * the Windows event source compares. No "tun" or "ppp": they begin no
+ * adapter description on Windows.
+ */
+static const char *const platform_vpn_prefixes[] = {
+	"PANGP Virtual Ethernet Adapter",	/* Palo Alto GlobalProtect */
+	"Cisco AnyConnect",			/* AnyConnect 4 */
+	"Cisco Secure Client Virtual Miniport Adapter", /* Secure Client 5 */
+	"Fortinet",				/* FortiClient */
+	"TAP-Windows Adapter",			/* OpenVPN, TAP-Windows6 */
+	"OpenVPN Data Channel Offload",		/* OpenVPN, ovpn-dco-win */
+	"Wintun Userspace Tunnel",		/* OpenVPN's Wintun adapter */
+	"WireGuard Tunnel",			/* WireGuard for Windows */
+	"Juniper Networks Virtual Adapter",	/* Pulse Secure, Ivanti */
+	"Zscaler",
+	NULL
+};
+
+const char *const *
+platform_default_vpn_prefixes(void)
+{
+	return platform_vpn_prefixes;
+}
+
 int
 platform_path_is_absolute(const char *path)
 {

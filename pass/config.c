@@ -109,23 +109,6 @@ config_ms(struct jsonv *v, const cJSON *obj, const char *path,
 	config_uint(v, obj, path, key, min, CONFIG_MS_MAX, "milliseconds", dst);
 }
 
-/* Adapter name or description prefixes that mark a VPN. The defaults
- * cover common corporate clients on Windows (adapter descriptions) and
- * Linux (interface names). */
-static const char *const config_vpn_defaults[] = {
-	"PANGP Virtual Ethernet Adapter",	/* Palo Alto GlobalProtect */
-	"Cisco AnyConnect",			/* Cisco Secure Client */
-	"Fortinet",				/* FortiClient */
-	"TAP-Windows Adapter",			/* OpenVPN */
-	"Juniper Networks Virtual Adapter",	/* Pulse / Ivanti */
-	"Zscaler",
-	"gpd",					/* GlobalProtect on Linux */
-	"cscotun",				/* AnyConnect on Linux */
-	"tun",					/* OpenVPN, openconnect */
-	"ppp",
-	NULL
-};
-
 static void
 config_free_prefixes(struct config *cfg)
 {
@@ -138,18 +121,21 @@ config_free_prefixes(struct config *cfg)
 	cfg->nvpn_prefixes = 0;
 }
 
+/* The platform's own list (adapter descriptions on Windows, interface
+ * names on Linux), copied so that the config owns what it frees. */
 static int
 config_prefixes_default(struct config *cfg)
 {
-	size_t	 n;
+	const char *const	*def = platform_default_vpn_prefixes();
+	size_t			 n;
 
-	for (n = 0; config_vpn_defaults[n] != NULL; n++)
+	for (n = 0; def[n] != NULL; n++)
 		;
 	if ((cfg->vpn_prefixes = calloc(n, sizeof(char *))) == NULL)
 		return -1;
 	for (cfg->nvpn_prefixes = 0; cfg->nvpn_prefixes < n; cfg->nvpn_prefixes++)
 		if ((cfg->vpn_prefixes[cfg->nvpn_prefixes] =
-		    dwstr_dup(config_vpn_defaults[cfg->nvpn_prefixes])) == NULL)
+		    dwstr_dup(def[cfg->nvpn_prefixes])) == NULL)
 			return -1;
 	return 0;
 }

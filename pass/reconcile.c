@@ -114,24 +114,73 @@ reconcile_begin(const struct config *cfg, struct trace *t,
 	platform_random(p->activity, sizeof(p->activity));
 	p->activity[6] = (uint8_t)((p->activity[6] & 0x0f) | 0x40); /* v4 */
 	p->activity[8] = (uint8_t)((p->activity[8] & 0x3f) | 0x80); /* variant */
-	/* A pass that continues one that gave up says so (ETW's related
-	 * activity), so a reader can follow a file across passes. */
-	trace_activity_begin_related(t, p->activity, opts->related);
-	trace_reconcile_start(t, opts->trigger);
+	/* A pass that takes up one that gave up names it (ReconcileStart's
+	 * continues), so a reader can follow a file across passes. */
+	trace_activity_begin(t, p->activity);
+	trace_reconcile_start(t, opts->trigger, opts->continues);
 	return p;
 }
 
-/* ReconcileEnd, once. */
+/* How an artifact stands, for the trace ("in_sync", "gave_up"). */
+static const char *
+reconcile_art_name(enum reconcile_art a)
+{
+	switch (a) {
+	case RECONCILE_ART_DISABLED:
+		return "disabled";
+	case RECONCILE_ART_UNSUPPORTED:
+		return "unsupported";
+	case RECONCILE_ART_IN_SYNC:
+		return "in_sync";
+	case RECONCILE_ART_RETRYING:
+		return "retrying";
+	case RECONCILE_ART_GAVE_UP:
+		return "gave_up";
+	case RECONCILE_ART_FAILED:
+		return "failed";
+	case RECONCILE_ART_REJECTED:
+		return "rejected";
+	case RECONCILE_ART_HELD_OFF:
+		return "held_off";
+	}
+	return "failed";
+}
+
+/* An artifact the config manages but the pass never reached (there was
+ * no desired state) is "not_tried", not "disabled". */
+static const char *
+reconcile_art_seen(const struct reconcile_pass *p, enum reconcile_art a,
+    bool enabled)
+{
+	if (p->ds == NULL && enabled && a == RECONCILE_ART_DISABLED)
+		return "not_tried";
+	return reconcile_art_name(a);
+}
+
+/* ReconcileEnd, once; a degraded or failed pass says so first, at that
+ * severity, for sessions that leave out the pass's own level. */
 static void
 reconcile_end(struct reconcile_pass *p)
 {
+	const char	*hosts, *nrpt;
+	uint64_t	 dur;
+
 	if (p->done)
 		return;
 	p->done = true;
 	if (p->result == RECONCILE_NOOP && p->writes > 0)
 		p->result = RECONCILE_CONVERGED;
+	dur = platform_mono_us() - p->start_us;
+	hosts = reconcile_art_seen(p, p->hosts, p->cfg->hosts_enabled);
+	nrpt = reconcile_art_seen(p, p->nrpt, p->cfg->nrpt_enabled);
+	if (p->result == RECONCILE_DEGRADED)
+		trace_reconcile_degraded(p->trace, p->opts.trigger, hosts, nrpt,
+		    p->writes, dur);
+	else if (p->result == RECONCILE_FAILED)
+		trace_reconcile_failed(p->trace, p->opts.trigger, hosts, nrpt,
+		    p->writes, dur);
 	trace_reconcile_end(p->trace, reconcile_result_name(p->result),
-	    p->writes, platform_mono_us() - p->start_us);
+	    p->writes, dur);
 	trace_activity_end(p->trace);
 }
 

@@ -61,7 +61,8 @@ struct reconcile_pass_opts {
 	bool			 show;		/* APPLY: print the plan on out first */
 	const char		*trigger;
 	FILE			*out;
-	const uint8_t		*related;	/* the activity this pass continues */
+	const uint8_t		*continues;	/* the activity of a pass that
+						 * gave up, which this one takes up */
 	bool			 hosts_held_off; /* leave the hosts file alone */
 };
 

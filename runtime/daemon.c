@@ -344,7 +344,8 @@ daemon_pass_done(struct daemon *d)
 		break;
 	}
 	if (retry) {
-		/* The slow retry's pass names this one as related. */
+		/* The slow retry's pass names this one as the pass it
+		 * continues. */
 		memcpy(d->gave_up, reconcile_pass_activity(p),
 		    sizeof(d->gave_up));
 		d->have_gave_up = true;
@@ -393,7 +394,7 @@ daemon_pass_start(struct daemon *d, const char *trigger, bool drift,
 	memset(&po, 0, sizeof(po));
 	po.mode = RECONCILE_APPLY;
 	po.trigger = trigger;
-	po.related = retry && d->have_gave_up ? d->gave_up : NULL;
+	po.continues = retry && d->have_gave_up ? d->gave_up : NULL;
 	po.hosts_held_off = loop_now_ms(d->loop) < d->hosts_holdoff_ms &&
 	    strcmp(trigger, "manual") != 0;
 	if ((d->pass = reconcile_begin(d->cfg, d->trace, &po)) == NULL) {

@@ -460,8 +460,17 @@ cli_unwritable_hosts_path_exits_1_after_one_attempt(void **state)
 	assert_non_null(strstr(line, "\"attempts\":1"));
 	assert_non_null(strstr(line, "\"transient\":false"));
 	free(line);
+	/* The pass says it failed at error level, and why; its End stays at
+	 * the level of its Start. */
+	line = trace_last(fx, "ReconcileFailed");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"level\":\"error\""));
+	assert_non_null(strstr(line, "\"hosts\":\"failed\""));
+	free(line);
 	line = trace_last(fx, "ReconcileEnd");
 	assert_non_null(strstr(line, "\"result\":\"failed\""));
+	assert_non_null(strstr(line, "\"level\":\"info\""));
+	assert_non_null(strstr(line, "\"severity\":\"error\""));
 	free(line);
 }
 

@@ -581,6 +581,67 @@ daemon_failing_write_backs_off_while_status_answers(void **state)
 	    trace_count(fx, "HostsWriteAttempt", NULL));
 }
 
+/* The string member key of a JSON Lines line, or "" (cJSON owns it). */
+static const char *
+line_str(const cJSON *o, const char *key)
+{
+	const cJSON	*it = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(it) ? it->valuestring : "";
+}
+
+static void
+daemon_slow_retry_names_the_pass_that_gave_up(void **state)
+{
+	struct fx	*fx = *state;
+	char		*all, *line, *next, gave_up[64] = "";
+	uint64_t	 end;
+	cJSON		*o;
+	bool		 seen = false;
+
+	/* Every rename fails while the flag exists; a pass gives up after
+	 * 200 ms, and the slow retry (1 s) takes it up. */
+	write_config(fx, "desired.json", "",
+	    ",\"backoff\":{\"jitter\":0,\"deadline_ms\":200}");
+	tu_put(fx->flag, "", 0);
+	start(fx, true);
+	end = now_ms() + DEADLINE_MS;
+	while (now_ms() < end && trace_count(fx, "ReconcileStart",
+	    "\"trigger\":\"retry\"") == 0)
+		pause_ms(20);
+	unlink(fx->flag);
+	wait_hosts(fx, "100.64.0.7 build.coder\n", true);
+	assert_int_equal(stop(fx), 0);
+
+	/* The retry's Start names, as continues, the pass that gave up
+	 * last before it; no line has any other link. */
+	assert_non_null(all = tu_slurp(fx->trace, NULL));
+	for (line = all; *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		*next++ = '\0';
+		assert_null(strstr(line, "\"related\""));
+		assert_non_null(o = cJSON_Parse(line));
+		if (strcmp(line_str(o, "event"), "ReconcileDegraded") == 0)
+			snprintf(gave_up, sizeof(gave_up), "%s",
+			    line_str(o, "activity"));
+		if (strcmp(line_str(o, "event"), "ReconcileStart") == 0) {
+			if (strcmp(line_str(o, "trigger"), "retry") == 0) {
+				assert_true(gave_up[0] != '\0');
+				assert_string_equal(line_str(o, "continues"),
+				    gave_up);
+				assert_string_not_equal(line_str(o, "activity"),
+				    gave_up);
+				seen = true;
+			} else if (strcmp(line_str(o, "trigger"), "start") == 0)
+				assert_string_equal(line_str(o, "continues"),
+				    "");
+		}
+		cJSON_Delete(o);
+	}
+	free(all);
+	assert_true(seen);
+}
+
 static void
 daemon_reconcile_command_waits_for_the_pass(void **state)
 {
@@ -1149,6 +1210,7 @@ main(void)
 		T(daemon_storm_of_edits_gives_a_handful_of_passes),
 		T(daemon_invalid_desired_state_keeps_the_last_good_one),
 		T(daemon_failing_write_backs_off_while_status_answers),
+		T(daemon_slow_retry_names_the_pass_that_gave_up),
 		T(daemon_reconcile_command_waits_for_the_pass),
 		T(daemon_sighup_reloads_the_config),
 		T(daemon_fifo_trace_path_is_refused_and_the_socket_comes_up),

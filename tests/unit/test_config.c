@@ -1,6 +1,8 @@
 /*
  * Tests for pass/config.c: defaults, path resolution, validation and
- * messages of config_parse, and config_load on real files.
+ * messages of config_parse, and config_load on real files. Built natively
+ * and for Windows (run under Wine); what differs by platform (the VPN
+ * prefixes, the OS's error texts) is named once, below.
  *
  * Inline documents use single quotes for JSON's double quotes; the helpers
  * swap them before parsing. Files live in tests/fixtures/config/.
@@ -29,6 +31,39 @@
 #define TEST_FILE	TEST_DIR "/config.json"
 #define CONFIG_FIXTURES	DW_FIXTURES_DIR "/config"
 #define LINE_BYTES	1024u
+
+/*
+ * What differs by platform. The default VPN prefixes are adapter
+ * descriptions on Windows and interface names on Linux. An OS error's
+ * text is strerror's on POSIX; on Windows it is the system's message,
+ * which Wine words otherwise than Windows, then "(error N)".
+ */
+#ifdef _WIN32
+static const char *const want_vpn[] = {
+	"PANGP Virtual Ethernet Adapter",
+	"Cisco AnyConnect",
+	"Cisco Secure Client Virtual Miniport Adapter",
+	"Fortinet",
+	"TAP-Windows Adapter",
+	"OpenVPN Data Channel Offload",
+	"Wintun Userspace Tunnel",
+	"WireGuard Tunnel",
+	"Juniper Networks Virtual Adapter",
+	"Zscaler"
+};
+static const char *const not_vpn[] = { "tun", "ppp" };
+#define NOENT_TAIL	"(error 2)"
+#define FOLDER_CODE	5		/* ERROR_ACCESS_DENIED */
+#define FOLDER_TAIL	"(error 5)"
+#else
+static const char *const want_vpn[] = { "gpd", "cscotun", "tun", "ppp" };
+static const char *const not_vpn[] = { "PANGP Virtual Ethernet Adapter",
+    "TAP-Windows Adapter" };
+#define NOENT_TAIL	strerror(ENOENT)
+#define FOLDER_CODE	EINVAL
+#define FOLDER_TAIL	"not a regular file"
+#endif
+#define NELEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define WHY_MS		"must be a whole number of milliseconds from 1 to 86400000"
 #define WHY_MULT	"must be a number from 1 to 100"
@@ -131,6 +166,21 @@ expect_refused(struct tctx *t, const char *sq, unsigned count)
 	expect_failure(t, tctx_parse_as(t, TEST_FILE, sq), count);
 }
 
+/* msg is "cannot read the config: PATH: " then the OS's text, ending
+ * with tail. */
+static void
+expect_read_error(const char *msg, const char *path, const char *tail)
+{
+	char	 want[LINE_BYTES];
+	size_t	 nw, nm = strlen(msg), nt = strlen(tail);
+
+	nw = (size_t)snprintf(want, sizeof(want), "cannot read the config: "
+	    "%s: ", path);
+	if (strncmp(msg, want, nw) != 0 || nm < nw + nt ||
+	    strcmp(msg + nm - nt, tail) != 0)
+		fail_msg("\"%s\" is not \"%s...%s\"", msg, want, tail);
+}
+
 /* One sentence reads "FILE: PATH: ..." and has reason after the path. */
 static void
 expect_problem(const struct tctx *t, const char *path, const char *reason)
@@ -198,6 +248,42 @@ config_uses_defaults_for_empty_sections(void **state)
 	assert_string_equal(t->cfg->end_marker, "# DnsWatchdogSectionEnd");
 	assert_null(t->cfg->trace_jsonl);
 	expect_default_backoff(&t->cfg->backoff);
+}
+
+/* The default VPN prefixes are the platform's: what its event source
+ * compares (adapter descriptions on Windows, interface names on Linux). */
+static void
+config_defaults_to_the_platforms_vpn_prefixes(void **state)
+{
+	struct tctx	*t = *state;
+	size_t		 i, j;
+
+	expect_ok(t, "{}");
+	assert_int_equal(t->cfg->nvpn_prefixes, NELEMS(want_vpn));
+	for (i = 0; i < NELEMS(want_vpn); i++)
+		assert_string_equal(t->cfg->vpn_prefixes[i], want_vpn[i]);
+	/* None of the other platform's: "tun" and "ppp" begin no adapter
+	 * description on Windows, descriptions are no Linux interface. */
+	for (i = 0; i < t->cfg->nvpn_prefixes; i++)
+		for (j = 0; j < NELEMS(not_vpn); j++)
+			assert_string_not_equal(t->cfg->vpn_prefixes[i],
+			    not_vpn[j]);
+	/* An empty vpn section keeps them. */
+	expect_ok(t, "{'vpn':{}}");
+	assert_int_equal(t->cfg->nvpn_prefixes, NELEMS(want_vpn));
+}
+
+static void
+config_vpn_prefixes_replace_the_defaults(void **state)
+{
+	struct tctx	*t = *state;
+
+	expect_ok(t, "{'vpn':{'adapter_prefixes':['wg-corp','OpenVPN Wintun']}}");
+	assert_int_equal(t->cfg->nvpn_prefixes, 2);
+	assert_string_equal(t->cfg->vpn_prefixes[0], "wg-corp");
+	assert_string_equal(t->cfg->vpn_prefixes[1], "OpenVPN Wintun");
+	expect_ok(t, "{'vpn':{'adapter_prefixes':[]}}");
+	assert_int_equal(t->cfg->nvpn_prefixes, 0);
 }
 
 static void
@@ -710,15 +796,12 @@ static void
 config_load_fails_with_enoent_for_a_missing_file(void **state)
 {
 	struct tctx	*t = *state;
-	char		 want[LINE_BYTES];
 	const char	*path = CONFIG_FIXTURES "/no_such_config.json";
 
 	assert_int_equal(config_load(path, &t->cfg, &t->err), -1);
 	assert_null(t->cfg);
-	assert_int_equal(t->err.code, ENOENT);
-	snprintf(want, sizeof(want), "cannot read the config: %s: %s", path,
-	    strerror(ENOENT));
-	assert_string_equal(t->err.msg, want);
+	assert_int_equal(t->err.code, PLATFORM_E_NOENT);
+	expect_read_error(t->err.msg, path, NOENT_TAIL);
 }
 
 static void
@@ -728,9 +811,8 @@ config_load_refuses_a_folder(void **state)
 
 	assert_int_equal(config_load(CONFIG_FIXTURES, &t->cfg, &t->err), -1);
 	assert_null(t->cfg);
-	assert_int_equal(t->err.code, EINVAL);
-	assert_string_equal(t->err.msg, "cannot read the config: "
-	    CONFIG_FIXTURES ": not a regular file");
+	assert_int_equal(t->err.code, FOLDER_CODE);
+	expect_read_error(t->err.msg, CONFIG_FIXTURES, FOLDER_TAIL);
 }
 
 static void
@@ -809,16 +891,23 @@ static void
 config_load_without_a_file_falls_back_to_defaults(void **state)
 {
 	struct tctx	*t = *state;
+	const char	*def = platform_default_config();
+	char		 want[LINE_BYTES];
+	size_t		 n = strlen(def) - strlen("config.json");
 	FILE		*f;
 
-	if ((f = fopen(platform_default_config(), "r")) != NULL) {
+	if ((f = fopen(def, "r")) != NULL) {
 		fclose(f);
 		skip();	/* this machine has a config of its own */
 	}
 	assert_int_equal(config_load(NULL, &t->cfg, &t->err), 0);
 	assert_int_equal(t->err.count, 0);
 	assert_null(t->cfg->path);
-	assert_string_equal(t->cfg->desired_state, "/etc/dnswatchdog/desired.json");
+	/* desired.json beside where the config would be:
+	 * /etc/dnswatchdog/desired.json, %ProgramData%\DnsWatchdog\... */
+	assert_string_equal(def + n, "config.json");
+	snprintf(want, sizeof(want), "%.*sdesired.json", (int)n, def);
+	assert_string_equal(t->cfg->desired_state, want);
 	assert_string_equal(t->cfg->hosts_path, platform_default_hosts());
 	assert_true(t->cfg->hosts_enabled);
 	expect_default_backoff(&t->cfg->backoff);
@@ -832,6 +921,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(config_uses_defaults_when_keys_are_absent),
 		T(config_uses_defaults_for_empty_sections),
+		T(config_defaults_to_the_platforms_vpn_prefixes),
+		T(config_vpn_prefixes_replace_the_defaults),
 		T(config_resolves_relative_paths_against_the_config_folder),
 		T(config_keeps_absolute_paths),
 		T(config_resolves_against_dot_when_file_has_no_folder),

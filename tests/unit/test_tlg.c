@@ -1461,12 +1461,27 @@ static void
 tlg_encodes_reconcile_start(void **state)
 {
 	struct fixture		*fx = *state;
-	static const struct xfield f[] = { XSTR("trigger", S_QUOTE) };
+	static const uint8_t	 prev[16] = { 0xde, 0xad, 0xbe, 0xef, 0x00,
+				    0x01, 0x42, 0x03, 0x84, 0x05, 0xa6, 0x07,
+				    0x08, 0x09, 0x0a, 0xff };
+	static const struct xfield f[] = {
+		XSTR("trigger", S_QUOTE),
+		XSTR("continues", "")
+	};
+	static const struct xfield fretry[] = {
+		XSTR("trigger", "retry"),
+		XSTR("continues", "deadbeef-0001-4203-8405-a60708090aff")
+	};
 	static const struct xevent x = XEVENT("ReconcileStart",
 	    TRACE_LVL_INFO, TRACE_OP_START, TRACE_KW_RECONCILE, f);
+	static const struct xevent xretry = XEVENT("ReconcileStart",
+	    TRACE_LVL_INFO, TRACE_OP_START, TRACE_KW_RECONCILE, fretry);
 
-	trace_reconcile_start(fx->t, S_QUOTE);
+	trace_reconcile_start(fx->t, S_QUOTE, NULL);
 	check_event(fx, &x);
+	/* A pass that takes up an earlier one names it in a field. */
+	trace_reconcile_start(fx->t, "retry", prev);
+	check_event(fx, &xretry);
 }
 
 static void
@@ -1818,47 +1833,95 @@ tlg_encodes_config_reloaded_ok_and_failed(void **state)
 	check_event(fx, &xbad);
 }
 
+/* The Stop of a pass has the level and keyword of its Start whatever the
+ * result: a session sees both or neither. The result's severity is a
+ * field. */
 static void
-tlg_encodes_reconcile_end_with_level_by_result(void **state)
+tlg_encodes_reconcile_end_at_the_level_of_its_start(void **state)
 {
 	struct fixture		*fx = *state;
 	static const struct xfield fok[] = {
 		XSTR("result", "ok"),
 		XU32("writes", 0xcafebabeu),
-		XU64("duration_us", V64A)
+		XU64("duration_us", V64A),
+		XSTR("severity", "info")
 	};
 	static const struct xfield fdeg[] = {
 		XSTR("result", "degraded"),
 		XU32("writes", 1),
-		XU64("duration_us", V64B)
+		XU64("duration_us", V64B),
+		XSTR("severity", "warning")
 	};
 	static const struct xfield ffail[] = {
 		XSTR("result", "failed"),
 		XU32("writes", 0),
-		XU64("duration_us", V64C)
+		XU64("duration_us", V64C),
+		XSTR("severity", "error")
 	};
 	static const struct xfield fnull[] = {
 		XSTR("result", ""),
 		XU32("writes", 2),
-		XU64("duration_us", 0)
+		XU64("duration_us", 0),
+		XSTR("severity", "info")
 	};
 	static const struct xevent xok = XEVENT("ReconcileEnd",
 	    TRACE_LVL_INFO, TRACE_OP_STOP, TRACE_KW_RECONCILE, fok);
 	static const struct xevent xdeg = XEVENT("ReconcileEnd",
-	    TRACE_LVL_WARNING, TRACE_OP_STOP, TRACE_KW_RECONCILE, fdeg);
+	    TRACE_LVL_INFO, TRACE_OP_STOP, TRACE_KW_RECONCILE, fdeg);
 	static const struct xevent xfail = XEVENT("ReconcileEnd",
-	    TRACE_LVL_ERROR, TRACE_OP_STOP, TRACE_KW_RECONCILE, ffail);
+	    TRACE_LVL_INFO, TRACE_OP_STOP, TRACE_KW_RECONCILE, ffail);
 	static const struct xevent xnull = XEVENT("ReconcileEnd",
 	    TRACE_LVL_INFO, TRACE_OP_STOP, TRACE_KW_RECONCILE, fnull);
+	struct capture		*c = fx->cap;
+	enum trace_level	 level;
+	enum trace_keyword	 kw;
 
+	trace_reconcile_start(fx->t, "once", NULL);
+	level = c->level;
+	kw = c->keyword;
+	capture_drop(c);
 	trace_reconcile_end(fx->t, "ok", 0xcafebabeu, V64A);
 	check_event(fx, &xok);
 	trace_reconcile_end(fx->t, "degraded", 1, V64B);
 	check_event(fx, &xdeg);
+	assert_int_equal(c->level, level);
+	assert_int_equal(c->keyword, kw);
 	trace_reconcile_end(fx->t, "failed", 0, V64C);
 	check_event(fx, &xfail);
+	assert_int_equal(c->level, level);
+	assert_int_equal(c->keyword, kw);
 	trace_reconcile_end(fx->t, NULL, 2, 0);
 	check_event(fx, &xnull);
+}
+
+static void
+tlg_encodes_reconcile_degraded_and_failed_at_their_severity(void **state)
+{
+	struct fixture		*fx = *state;
+	static const struct xfield fdeg[] = {
+		XSTR("trigger", "retry"),
+		XSTR("hosts", "gave_up"),
+		XSTR("nrpt", "in_sync"),
+		XU32("writes", 3),
+		XU64("duration_us", V64B)
+	};
+	static const struct xfield ffail[] = {
+		XSTR("trigger", S_QUOTE),
+		XSTR("hosts", "rejected"),
+		XSTR("nrpt", "failed"),
+		XU32("writes", 0xcafebabeu),
+		XU64("duration_us", V64C)
+	};
+	static const struct xevent xdeg = XEVENT("ReconcileDegraded",
+	    TRACE_LVL_WARNING, TRACE_OP_INFO, TRACE_KW_RECONCILE, fdeg);
+	static const struct xevent xfail = XEVENT("ReconcileFailed",
+	    TRACE_LVL_ERROR, TRACE_OP_INFO, TRACE_KW_RECONCILE, ffail);
+
+	trace_reconcile_degraded(fx->t, "retry", "gave_up", "in_sync", 3, V64B);
+	check_event(fx, &xdeg);
+	trace_reconcile_failed(fx->t, S_QUOTE, "rejected", "failed",
+	    0xcafebabeu, V64C);
+	check_event(fx, &xfail);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1880,9 +1943,9 @@ tlg_writes_null_strings_as_one_nul(void **state)
 	};
 	static const struct xevent x = XEVENT("HostsWriteAttempt",
 	    TRACE_LVL_WARNING, TRACE_OP_INFO, TRACE_KW_HOSTS, f);
-	static const struct xfield f1[] = { XSTR("trigger", "") };
-	static const struct xevent x1 = XEVENT("ReconcileStart",
-	    TRACE_LVL_INFO, TRACE_OP_START, TRACE_KW_RECONCILE, f1);
+	static const struct xfield f1[] = { XSTR("path", "") };
+	static const struct xevent x1 = XEVENT("HostsUnchanged",
+	    TRACE_LVL_INFO, TRACE_OP_INFO, TRACE_KW_HOSTS, f1);
 	static const uint8_t	 want[] = { 0x00 };
 	struct capture		*c = fx->cap;
 
@@ -1893,7 +1956,7 @@ tlg_writes_null_strings_as_one_nul(void **state)
 	check_event(fx, &x);
 
 	/* A lone NULL string is a one-byte payload: 00. */
-	trace_reconcile_start(fx->t, NULL);
+	trace_hosts_unchanged(fx->t, NULL);
 	assert_int_equal(c->rc, 0);
 	assert_int_equal(c->ev.paylen, 1);
 	assert_memory_equal(c->ev.payload, want, 1);
@@ -2151,7 +2214,8 @@ main(void)
 		T(tlg_encodes_daemon_started),
 		T(tlg_encodes_daemon_stopped),
 		T(tlg_encodes_config_reloaded_ok_and_failed),
-		T(tlg_encodes_reconcile_end_with_level_by_result),
+		T(tlg_encodes_reconcile_end_at_the_level_of_its_start),
+		T(tlg_encodes_reconcile_degraded_and_failed_at_their_severity),
 		T(tlg_writes_null_strings_as_one_nul),
 		T(tlg_metadata_does_not_depend_on_values),
 		T(tlg_encodes_full_and_empty_records),

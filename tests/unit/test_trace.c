@@ -124,7 +124,7 @@ trace_pass_events_share_one_activity(void **state)
 	assert_non_null(t);
 	assert_int_equal(trace_add_sink(t, &capture_ops, c), 0);
 	trace_activity_begin(t, act);
-	trace_reconcile_start(t, "vpn");
+	trace_reconcile_start(t, "vpn", NULL);
 	trace_hosts_write_attempt(t, 1, 32, "ERROR_SHARING_VIOLATION", "locked", true, 50, 0);
 	trace_reconcile_end(t, "converged", 1, 1234);
 	trace_activity_end(t);
@@ -235,13 +235,133 @@ trace_jsonl_dates_are_utc_calendar_dates(void **state)
 	temp_path(path, sizeof(path));
 	t = trace_new(fixed_clock, &now);
 	assert_int_equal(trace_add_jsonl(t, path, 0, NULL, &err), 0);
-	trace_reconcile_end(t, "failed", 0, 7);
+	trace_reconcile_failed(t, "once", "rejected", "disabled", 0, 7);
 	trace_free(t);
 	got = tu_slurp(path, NULL);
 	assert_non_null(strstr(got, "\"ts\":\"2024-02-29T23:59:59.999999Z\""));
 	assert_non_null(strstr(got, "\"level\":\"error\""));
 	free(got);
 	unlink(path);
+}
+
+static void
+trace_jsonl_a_retry_names_the_pass_it_continues(void **state)
+{
+	static const uint8_t	 act[16] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+				    0x47, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+				    0xee, 0xff, 0x00 };
+	static const uint8_t	 prev[16] = { 0xde, 0xad, 0xbe, 0xef, 0x00,
+				    0x01, 0x42, 0x03, 0x84, 0x05, 0xa6, 0x07,
+				    0x08, 0x09, 0x0a, 0xff };
+	uint64_t		 now = 1795593600ull * 1000000u;
+	struct trace		*t;
+	struct dwerr		 err;
+	char			 path[64], *got;
+
+	(void)state;
+	temp_path(path, sizeof(path));
+	t = trace_new(fixed_clock, &now);
+	assert_int_equal(trace_add_jsonl(t, path, 0, NULL, &err), 0);
+	trace_activity_begin(t, act);
+	trace_reconcile_start(t, "retry", prev);
+	trace_activity_end(t);
+	trace_activity_begin(t, prev);
+	trace_reconcile_start(t, "start", NULL);
+	trace_free(t);
+	got = tu_slurp(path, NULL);
+	/* A field of the Start, in schema order; no other member. */
+	assert_string_equal(got,
+	    "{\"ts\":\"2026-11-25T08:00:00.000000Z\",\"event\":\"ReconcileStart\","
+	    "\"activity\":\"11223344-5566-4788-99aa-bbccddeeff00\",\"level\":\"info\","
+	    "\"trigger\":\"retry\",\"continues\":\"deadbeef-0001-4203-8405-a60708090aff\"}\n"
+	    "{\"ts\":\"2026-11-25T08:00:00.000000Z\",\"event\":\"ReconcileStart\","
+	    "\"activity\":\"deadbeef-0001-4203-8405-a60708090aff\",\"level\":\"info\","
+	    "\"trigger\":\"start\",\"continues\":\"\"}\n");
+	free(got);
+	unlink(path);
+}
+
+/* One pass as JSON Lines: member `name` of line i, or NULL. */
+static const char *
+pass_member(cJSON *const *lines, size_t i, const char *name)
+{
+	const cJSON	*it = cJSON_GetObjectItemCaseSensitive(lines[i], name);
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+static void
+trace_jsonl_pass_start_and_end_share_a_level_whatever_the_result(void **state)
+{
+	static const char *const results[] = { "noop", "converged",
+	    "degraded", "failed" };
+	static const char *const severity[] = { "info", "info", "warning",
+	    "error" };
+	static const uint8_t	 act[16] = { 0x42 };
+	struct trace		*t;
+	struct dwerr		 err;
+	cJSON			*lines[4];
+	char			 path[64], *all, *line, *next;
+	size_t			 r, n;
+
+	(void)state;
+	for (r = 0; r < 4; r++) {
+		temp_path(path, sizeof(path));
+		t = trace_new(NULL, NULL);
+		assert_int_equal(trace_add_jsonl(t, path, 0, NULL, &err), 0);
+		trace_activity_begin(t, act);
+		trace_reconcile_start(t, "vpn", NULL);
+		if (r == 2)
+			trace_reconcile_degraded(t, "vpn", "gave_up", "in_sync",
+			    1, 9);
+		else if (r == 3)
+			trace_reconcile_failed(t, "vpn", "rejected", "in_sync",
+			    0, 9);
+		trace_reconcile_end(t, results[r], 0, 9);
+		trace_activity_end(t);
+		trace_free(t);
+
+		all = tu_slurp(path, NULL);
+		assert_non_null(all);
+		n = 0;
+		for (line = all; *line != '\0'; line = next) {
+			next = strchr(line, '\n');
+			*next++ = '\0';
+			assert_true(n < 4);
+			lines[n] = cJSON_Parse(line);
+			assert_non_null(lines[n]);
+			n++;
+		}
+		free(all);
+		unlink(path);
+
+		/* Start and End: the same level, and the End says how bad. */
+		assert_int_equal(n, r < 2 ? 2 : 3);
+		assert_string_equal(pass_member(lines, 0, "event"),
+		    "ReconcileStart");
+		assert_string_equal(pass_member(lines, n - 1, "event"),
+		    "ReconcileEnd");
+		assert_string_equal(pass_member(lines, 0, "level"), "info");
+		assert_string_equal(pass_member(lines, n - 1, "level"), "info");
+		assert_string_equal(pass_member(lines, n - 1, "result"),
+		    results[r]);
+		assert_string_equal(pass_member(lines, n - 1, "severity"),
+		    severity[r]);
+		/* A degraded or failed pass says so at its severity, inside
+		 * the pass, before the End. */
+		if (n == 3) {
+			assert_string_equal(pass_member(lines, 1, "event"),
+			    r == 2 ? "ReconcileDegraded" : "ReconcileFailed");
+			assert_string_equal(pass_member(lines, 1, "level"),
+			    severity[r]);
+			assert_string_equal(pass_member(lines, 1, "activity"),
+			    pass_member(lines, 0, "activity"));
+			assert_string_equal(pass_member(lines, 1, "trigger"),
+			    "vpn");
+		}
+		while (n > 0)
+			cJSON_Delete(lines[--n]);
+	}
 }
 
 static void
@@ -331,7 +451,7 @@ trace_jsonl_refuses_a_fifo_without_blocking(void **state)
 	assert_non_null(strstr(err.msg, "a FIFO, not a regular file"));
 
 	/* The trace goes on without the file, and says what it lost. */
-	trace_reconcile_start(t, "once");
+	trace_reconcile_start(t, "once", NULL);
 	trace_jsonl_stats(j, &st);
 	assert_string_equal(st.path, path);
 	assert_false(st.open);
@@ -530,6 +650,9 @@ main(void)
 		cmocka_unit_test(trace_jsonl_writes_one_exact_object_per_line),
 		cmocka_unit_test(trace_jsonl_escapes_strings_and_replaces_bad_utf8),
 		cmocka_unit_test(trace_jsonl_dates_are_utc_calendar_dates),
+		cmocka_unit_test(
+		    trace_jsonl_pass_start_and_end_share_a_level_whatever_the_result),
+		cmocka_unit_test(trace_jsonl_a_retry_names_the_pass_it_continues),
 		cmocka_unit_test(trace_jsonl_open_failure_names_the_file),
 		cmocka_unit_test(trace_jsonl_refuses_a_fifo_without_blocking),
 		cmocka_unit_test(trace_jsonl_refuses_a_character_device),

@@ -38,6 +38,7 @@
 #define PATH_BYTES	1024u
 #define HOLD_MS		400u	/* how long the holder keeps the hosts file */
 #define GUID_TEXT_BYTES	(TRACE_GUID_CHARS + 1u)
+#define NELEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* One EventWriteTransfer call, copied while its buffers were alive. */
 struct write {
@@ -261,6 +262,8 @@ assert_write_shape(const struct write *w, unsigned level, unsigned opcode,
 	assert_int_equal(w->size[0], pmlen);
 	assert_memory_equal(w->data[0], pm, pmlen);
 	assert_int_equal(w->size[1], w->data[1][0] | w->data[1][1] << 8);
+	/* No event ID or version (TraceLogging names events): why WPA gets
+	 * no regions file (docs/tracing.md, Reading). */
 	assert_int_equal(w->desc.Id, 0);
 	assert_int_equal(w->desc.Version, 0);
 	assert_int_equal(w->desc.Channel, 11);
@@ -275,7 +278,7 @@ static void
 emit_assorted(struct trace *t)
 {
 	trace_hosts_unchanged(t, "C:\\hosts");			/* 4, hosts */
-	trace_reconcile_start(t, "test");			/* 4, reconcile */
+	trace_reconcile_start(t, "test", NULL);			/* 4, reconcile */
 	trace_hosts_write_attempt(t, 1, ERROR_SHARING_VIOLATION,
 	    "ERROR_SHARING_VIOLATION", "held", true, 50, 0);	/* 3, hosts */
 	trace_nrpt_record_written(t, 2);			/* 5, nrpt */
@@ -371,8 +374,8 @@ etw_write_carries_descriptors_metadata_and_activity(void **state)
 		prev[i] = (uint8_t)(0x10 + i);
 	}
 	session_enable(0, 0, 0);	/* everything */
-	trace_activity_begin_related(t, id, prev);
-	trace_reconcile_start(t, "test");
+	trace_activity_begin(t, id);
+	trace_reconcile_start(t, "test", prev);
 	trace_hosts_unchanged(t, "C:\\hosts");
 	trace_reconcile_end(t, "degraded", 1, 1234);
 	trace_activity_end(t);
@@ -388,8 +391,9 @@ etw_write_carries_descriptors_metadata_and_activity(void **state)
 	assert_memory_equal(cap.w[1].data[1], meta, sizeof(meta));
 	assert_int_equal(cap.w[1].size[2], sizeof(payload));
 	assert_memory_equal(cap.w[1].data[2], payload, sizeof(payload));
+	/* Degraded, yet at the level of its Start: the result is a field. */
 	assert_string_equal(write_name(&cap.w[2]), "ReconcileEnd");
-	assert_write_shape(&cap.w[2], TRACE_LVL_WARNING, TRACE_OP_STOP,
+	assert_write_shape(&cap.w[2], TRACE_LVL_INFO, TRACE_OP_STOP,
 	    TRACE_KW_RECONCILE);
 
 	/* Every event carries the pass's ID, in GUID layout, so that ETW
@@ -402,31 +406,163 @@ etw_write_carries_descriptors_metadata_and_activity(void **state)
 		guid_text(&cap.w[i].activity, got);
 		assert_string_equal(got, want);
 	}
-	/* The related pass, on the Start event only. */
-	assert_true(cap.w[0].has_related);
-	tlg_guid_layout(prev, g);
-	assert_memory_equal(&cap.w[0].related, g, 16);
+	/* The pass it continues is a field of the Start ("test", then the
+	 * earlier pass's ID as text), never a related activity ID. */
 	trace_guid_format(prev, want);
-	guid_text(&cap.w[0].related, got);
-	assert_string_equal(got, want);
-	assert_false(cap.w[1].has_related);
-	assert_false(cap.w[2].has_related);
+	assert_int_equal(cap.w[0].size[2], sizeof("test") + TRACE_GUID_CHARS + 1);
+	assert_memory_equal(cap.w[0].data[2], "test", sizeof("test"));
+	assert_string_equal((const char *)cap.w[0].data[2] + sizeof("test"),
+	    want);
+	for (i = 0; i < 3; i++)
+		assert_false(cap.w[i].has_related);
+}
+
+/*
+ * A slow retry's pass takes up one that gave up. ETW's related activity
+ * ID names the parent of the activity a Start opens; a pass that already
+ * ended is no parent, so the link is ReconcileStart's continues field and
+ * no write has a related activity ID.
+ */
+static void
+etw_a_retry_names_the_pass_it_continues_in_a_field_not_as_parent(void **state)
+{
+	struct fx			*fx = *state;
+	struct reconcile_pass_opts	 po;
+	struct reconcile_pass		*p;
+	struct dwerr			 err;
+	const struct write		*start[2];
+	uint8_t				 prev[16];
+	char				 want[GUID_TEXT_BYTES];
+	unsigned			 i, n = 0;
+
+	if (config_parse("{}", 2, "C:\\dw\\config.json", &fx->cfg, &err) != 0)
+		fail_msg("config_parse: %s", err.msg);
+	etw_trace(fx);
+	session_enable(0, 0, 0);
+	memset(&po, 0, sizeof(po));
+	po.mode = RECONCILE_APPLY;
+	po.trigger = "start";
+	assert_non_null(p = reconcile_begin(fx->cfg, fx->trace, &po));
+	memcpy(prev, reconcile_pass_activity(p), sizeof(prev));
+	reconcile_pass_free(p);		/* stopped: it ends degraded */
+	po.trigger = "retry";
+	po.continues = prev;
+	assert_non_null(p = reconcile_begin(fx->cfg, fx->trace, &po));
+	reconcile_pass_free(p);
+
+	for (i = 0; i < cap.n; i++) {
+		assert_true(cap.w[i].has_activity);
+		assert_false(cap.w[i].has_related);
+		if (cap.w[i].desc.Opcode == TRACE_OP_START) {
+			assert_true(n < 2);
+			start[n++] = &cap.w[i];
+		}
+	}
+	assert_int_equal(n, 2);
+	/* The first pass continues none: "start", then "". */
+	assert_string_equal(write_name(start[0]), "ReconcileStart");
+	assert_int_equal(start[0]->size[2], sizeof("start") + 1);
+	assert_memory_equal(start[0]->data[2], "start\0", sizeof("start") + 1);
+	/* The retry names the first by the text JSON Lines shows. */
+	trace_guid_format(prev, want);
+	assert_int_equal(start[1]->size[2], sizeof("retry") +
+	    TRACE_GUID_CHARS + 1);
+	assert_memory_equal(start[1]->data[2], "retry", sizeof("retry"));
+	assert_string_equal((const char *)start[1]->data[2] + sizeof("retry"),
+	    want);
+	assert_memory_not_equal(&start[0]->activity, &start[1]->activity,
+	    sizeof(GUID));
+}
+
+/* One pass as the reconcile traces it, ending with result r. */
+static void
+emit_pass(struct trace *t, const uint8_t id[16], const char *r)
+{
+	trace_activity_begin(t, id);
+	trace_reconcile_start(t, "test", NULL);
+	trace_hosts_unchanged(t, "C:\\hosts");
+	if (strcmp(r, "degraded") == 0)
+		trace_reconcile_degraded(t, "test", "gave_up", "in_sync", 0, 5);
+	else if (strcmp(r, "failed") == 0)
+		trace_reconcile_failed(t, "test", "failed", "in_sync", 0, 5);
+	trace_reconcile_end(t, r, 0, 5);
+	trace_activity_end(t);
 }
 
 static void
-etw_start_without_a_related_pass_has_no_related_id(void **state)
+etw_pass_start_and_end_pass_the_same_session_filter(void **state)
 {
-	struct trace	*t = etw_trace(*state);
-	uint8_t		 id[16] = { 0x42 };
+	static const struct {
+		UCHAR		 level;
+		ULONGLONG	 any;
+	} sessions[] = {
+		{ 0, 0 },				/* everything */
+		{ TRACE_LVL_VERBOSE, TRACE_KW_RECONCILE },
+		{ TRACE_LVL_INFO, TRACE_KW_RECONCILE },
+		{ TRACE_LVL_WARNING, TRACE_KW_RECONCILE },
+		{ TRACE_LVL_ERROR, TRACE_KW_RECONCILE },
+		{ TRACE_LVL_INFO, TRACE_KW_HOSTS },
+		{ TRACE_LVL_WARNING, UINT64_MAX }
+	};
+	static const char *const results[] = { "noop", "converged",
+	    "degraded", "failed" };
+	static const unsigned summary_level[] = { 0, 0, TRACE_LVL_WARNING,
+	    TRACE_LVL_ERROR };
+	struct trace		*t = etw_trace(*state);
+	const struct write	*start, *stop;
+	uint8_t			 id[16] = { 0x5a };
+	unsigned		 s, r, i, level, summaries;
+	bool			 reconcile;
 
-	session_enable(TRACE_LVL_VERBOSE, UINT64_MAX, 0);
-	trace_activity_begin(t, id);
-	trace_reconcile_start(t, "test");
-	trace_activity_end(t);
-	assert_int_equal(cap.n, 1);
-	assert_int_equal(cap.w[0].desc.Opcode, TRACE_OP_START);
-	assert_true(cap.w[0].has_activity);
-	assert_false(cap.w[0].has_related);
+	for (s = 0; s < NELEMS(sessions); s++) {
+		session_enable(sessions[s].level, sessions[s].any, 0);
+		level = sessions[s].level != 0 ? sessions[s].level : 255;
+		reconcile = sessions[s].any == 0 ||
+		    (sessions[s].any & TRACE_KW_RECONCILE) != 0;
+		for (r = 0; r < NELEMS(results); r++) {
+			cap.n = 0;
+			id[1] = (uint8_t)(s * 16 + r);
+			emit_pass(t, id, results[r]);
+			start = stop = NULL;
+			summaries = 0;
+			for (i = 0; i < cap.n; i++) {
+				if (cap.w[i].desc.Opcode == TRACE_OP_START) {
+					assert_null(start);
+					start = &cap.w[i];
+				} else if (cap.w[i].desc.Opcode ==
+				    TRACE_OP_STOP) {
+					assert_null(stop);
+					stop = &cap.w[i];
+				} else if (strncmp(write_name(&cap.w[i]),
+				    "Reconcile", 9) == 0)
+					summaries++;
+			}
+			/* Both or neither, whatever the result. */
+			if ((start == NULL) != (stop == NULL))
+				fail_msg("session %u, result %s: a %s without "
+				    "its %s", s, results[r], start != NULL ?
+				    "Start" : "Stop", start != NULL ? "Stop" :
+				    "Start");
+			assert_int_equal(start != NULL, reconcile &&
+			    level >= TRACE_LVL_INFO);
+			if (start != NULL) {
+				assert_string_equal(write_name(start),
+				    "ReconcileStart");
+				assert_string_equal(write_name(stop),
+				    "ReconcileEnd");
+				assert_int_equal(start->desc.Level,
+				    stop->desc.Level);
+				assert_true(start->desc.Keyword ==
+				    stop->desc.Keyword);
+				assert_memory_equal(&start->activity,
+				    &stop->activity, sizeof(GUID));
+			}
+			/* The severity, for a session below the pass's
+			 * level: its own event. */
+			assert_int_equal(summaries, reconcile &&
+			    summary_level[r] != 0 && level >= summary_level[r]);
+		}
+	}
 }
 
 static void
@@ -437,7 +573,7 @@ etw_match_all_keyword_requires_every_bit(void **state)
 	session_enable(TRACE_LVL_VERBOSE, UINT64_MAX,
 	    TRACE_KW_RECONCILE | TRACE_KW_HOSTS);
 	trace_hosts_unchanged(t, "C:\\hosts");
-	trace_reconcile_start(t, "test");
+	trace_reconcile_start(t, "test", NULL);
 	trace_emit(t, "Both", TRACE_LVL_INFO,
 	    (enum trace_keyword)(TRACE_KW_RECONCILE | TRACE_KW_HOSTS),
 	    TRACE_OP_INFO, NULL, 0);
@@ -680,6 +816,7 @@ etw_and_jsonl_see_the_same_events_while_the_hosts_file_is_held(void **state)
 
 		assert_string_equal(write_name(&cap.w[i]), names[i]);
 		assert_true(cap.w[i].has_activity);
+		assert_false(cap.w[i].has_related);
 		guid_text(&cap.w[i].activity, got);
 		assert_string_equal(got, act);
 		if (strcmp(names[i], "HostsWriteAttempt") == 0)
@@ -694,6 +831,110 @@ etw_and_jsonl_see_the_same_events_while_the_hosts_file_is_held(void **state)
 	assert_string_equal(names[n - 1], "ReconcileEnd");
 }
 
+/* The value of string member key ("level") on one JSON Lines line. */
+static void
+jsonl_member(const char *line, const char *key, char *out)
+{
+	char		 pat[NAME_BYTES];
+	const char	*p, *q;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	assert_non_null(p = strstr(line, pat));
+	p += strlen(pat);
+	assert_non_null(q = strchr(p, '"'));
+	assert_true((size_t)(q - p) < NAME_BYTES);
+	memcpy(out, p, (size_t)(q - p));
+	out[q - p] = '\0';
+}
+
+static void
+etw_and_jsonl_agree_on_a_failed_pass_seen_at_warning_level(void **state)
+{
+	static const char cfgjson[] = "{"
+	    "\"desired_state\": \"missing.json\","
+	    "\"hosts\": {\"path\": \"hosts\"},"
+	    "\"nrpt\": {\"enabled\": false},"
+	    "\"trace\": {\"jsonl\": \"trace.jsonl\"}}";
+	struct fx		*fx = *state;
+	struct reconcile_opts	 opts = { RECONCILE_APPLY, "test", NULL };
+	struct reconcile_summary sum;
+	struct dwerr		 err;
+	char			 tmp[MAX_PATH + 1], path[PATH_BYTES];
+	char			 names[WRITES_MAX][NAME_BYTES];
+	char			 levels[WRITES_MAX][NAME_BYTES];
+	char			 severity[NAME_BYTES], hosts[NAME_BYTES];
+	char			*text, *line, *next;
+	unsigned		 n = 0, i, seen = 0;
+
+	assert_true(GetTempPathA(sizeof(tmp), tmp) > 0);
+	snprintf(fx->dir, sizeof(fx->dir), "%sdw-etw-XXXXXX", tmp);
+	tu_mkdtemp(fx->dir);
+	snprintf(path, sizeof(path), "%s\\config.json", fx->dir);
+	if (config_parse(cfgjson, sizeof(cfgjson) - 1, path, &fx->cfg,
+	    &err) != 0)
+		fail_msg("config_parse: %s", err.msg);
+
+	fx->trace = trace_new(NULL, NULL);
+	assert_non_null(fx->trace);
+	if (trace_add_jsonl(fx->trace, fx->cfg->trace_jsonl,
+	    fx->cfg->trace_max_bytes, NULL, &err) != 0)
+		fail_msg("trace_add_jsonl: %s", err.msg);
+	if (trace_add_etw(fx->trace, &err) != 0)
+		fail_msg("trace_add_etw: %s", err.msg);
+	/* A session that wants warnings and worse about passes. */
+	session_enable(TRACE_LVL_WARNING, TRACE_KW_RECONCILE, 0);
+
+	assert_int_equal(reconcile_once(fx->cfg, fx->trace, &opts, &sum), -1);
+	assert_int_equal(sum.result, RECONCILE_FAILED);
+	assert_true(sum.input_invalid);
+	trace_free(fx->trace);
+	fx->trace = NULL;
+
+	assert_non_null(text = tu_slurp(fx->cfg->trace_jsonl, NULL));
+	for (line = text; *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		if (*line == '\0' || *line == '\r')
+			continue;
+		assert_true(n < WRITES_MAX);
+		jsonl_event(line, names[n]);
+		jsonl_member(line, "level", levels[n]);
+		if (strcmp(names[n], "ReconcileEnd") == 0)
+			jsonl_member(line, "severity", severity);
+		if (strcmp(names[n], "ReconcileFailed") == 0)
+			jsonl_member(line, "hosts", hosts);
+		n++;
+	}
+	free(text);
+
+	/* The JSON Lines file has the whole pass; its Start and End at one
+	 * level, the End's severity and the failure's own event. */
+	assert_int_equal(n, 4);
+	assert_string_equal(names[0], "ReconcileStart");
+	assert_string_equal(names[1], "DesiredStateInvalid");
+	assert_string_equal(names[2], "ReconcileFailed");
+	assert_string_equal(names[3], "ReconcileEnd");
+	assert_string_equal(levels[0], levels[3]);
+	assert_string_equal(levels[2], "error");
+	assert_string_equal(severity, "error");
+	assert_string_equal(hosts, "not_tried");
+
+	/* The session saw what it asked for and no half of the pass. */
+	for (i = 0; i < n; i++) {
+		if (strcmp(levels[i], "error") != 0 &&
+		    strcmp(levels[i], "warning") != 0)
+			continue;
+		assert_true(seen < cap.n);
+		assert_string_equal(write_name(&cap.w[seen]), names[i]);
+		assert_true(cap.w[seen].desc.Opcode == TRACE_OP_INFO);
+		seen++;
+	}
+	assert_int_equal(cap.n, seen);
+	assert_int_equal(seen, 2);
+}
+
 int
 main(void)
 {
@@ -704,7 +945,8 @@ main(void)
 		T(etw_writes_nothing_until_a_session_enables_it),
 		T(etw_writes_only_the_levels_and_keywords_a_session_enabled),
 		T(etw_write_carries_descriptors_metadata_and_activity),
-		T(etw_start_without_a_related_pass_has_no_related_id),
+		T(etw_a_retry_names_the_pass_it_continues_in_a_field_not_as_parent),
+		T(etw_pass_start_and_end_pass_the_same_session_filter),
 		T(etw_match_all_keyword_requires_every_bit),
 		T(etw_disable_stops_writes_and_enable_resumes_them),
 		T(etw_enable_from_another_thread_takes_effect),
@@ -712,6 +954,7 @@ main(void)
 		T(etw_register_failure_is_reported_and_adds_no_sink),
 		T(etw_free_unregisters_the_handle),
 		T(etw_and_jsonl_see_the_same_events_while_the_hosts_file_is_held),
+		T(etw_and_jsonl_agree_on_a_failed_pass_seen_at_warning_level),
 #undef T
 	};
 
