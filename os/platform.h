@@ -92,4 +92,14 @@ const char *const *platform_default_vpn_prefixes(void);
 /* True when path is absolute on this platform. */
 int		 platform_path_is_absolute(const char *path);
 
+#ifdef _WIN32
+/* Where Windows reads the hosts file: the key (under HKLM) whose value
+ * DataBasePath names the folder. platform_hosts_folder reads it (NULL
+ * when unusable) for platform_default_hosts, which falls back to
+ * System32\drivers\etc. */
+#define PLATFORM_TCPIP_KEY \
+	L"SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters"
+char		*platform_hosts_folder(const wchar_t *subkey);
+#endif
+
 #endif

@@ -240,6 +240,43 @@ platform_default_control(void)
 	return "\\\\.\\pipe\\dnswatchdog";
 }
 
+/*
+ * The folder Windows' own resolver reads the hosts file from: the value
+ * DataBasePath of Tcpip\Parameters (REG_EXPAND_SZ, %SystemRoot% in it),
+ * which only SYSTEM and Administrators may change. NULL (and the caller
+ * falls back) when it is missing, of another type, too long, or not an
+ * absolute path. Returns a malloc'd UTF-8 path.
+ */
+char *
+platform_hosts_folder(const wchar_t *subkey)
+{
+	wchar_t	 raw[MAX_PATH], full[MAX_PATH];
+	DWORD	 type, size = sizeof(raw), n;
+	char	*u;
+
+	if (RegGetValueW(HKEY_LOCAL_MACHINE, subkey, L"DataBasePath",
+	    RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ | RRF_NOEXPAND, &type, raw,
+	    &size) != ERROR_SUCCESS)
+		return NULL;
+	if (type == REG_EXPAND_SZ) {
+		n = ExpandEnvironmentStringsW(raw, full, MAX_PATH);
+		if (n == 0 || n > MAX_PATH)
+			return NULL;
+	} else
+		wcscpy(full, raw);
+	/* Trailing separators go: the caller appends "\\hosts". */
+	n = (DWORD)wcslen(full);
+	while (n > 0 && (full[n - 1] == L'\\' || full[n - 1] == L'/'))
+		full[--n] = L'\0';
+	if (wcschr(full, L'%') != NULL || (u = winutf_narrow(full)) == NULL)
+		return NULL;	/* a variable left unexpanded */
+	if (!platform_path_is_absolute(u) || u[0] == '\\' || u[0] == '/') {
+		free(u);	/* relative, rooted in no drive, or a share */
+		return NULL;
+	}
+	return u;
+}
+
 const char *
 platform_default_hosts(void)
 {
@@ -250,6 +287,13 @@ platform_default_hosts(void)
 
 	if (path[0] != '\0')
 		return path;
+	if ((u = platform_hosts_folder(PLATFORM_TCPIP_KEY)) != NULL &&
+	    strlen(u) + sizeof("\\hosts") <= sizeof(path)) {
+		snprintf(path, sizeof(path), "%s\\hosts", u);
+		free(u);
+		return path;
+	}
+	free(u);
 	/* System32 is exempt from WOW64 redirection for drivers\etc. */
 	n = GetSystemDirectoryW(w, MAX_PATH);
 	if (n == 0 || n >= MAX_PATH || (u = winutf_narrow(w)) == NULL) {

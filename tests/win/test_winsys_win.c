@@ -290,6 +290,85 @@ winsys_harden_succeeds(void **state)
 	assert_int_equal(winsys_harden(), 0);
 }
 
+/* -- Where the hosts file is ------------------------------------------- */
+
+#define HOSTS_TEST_KEY	L"SOFTWARE\\DnsWatchdogTest\\Tcpip"
+
+static void
+hosts_set(DWORD type, const wchar_t *value)
+{
+	HKEY	 k;
+
+	assert_int_equal(RegCreateKeyExW(HKEY_LOCAL_MACHINE, HOSTS_TEST_KEY,
+	    0, NULL, 0, KEY_SET_VALUE, NULL, &k, NULL), ERROR_SUCCESS);
+	assert_int_equal(RegSetValueExW(k, L"DataBasePath", 0, type,
+	    (const BYTE *)value, (DWORD)((wcslen(value) + 1) *
+	    sizeof(wchar_t))), ERROR_SUCCESS);
+	RegCloseKey(k);
+}
+
+static void
+hosts_refused(DWORD type, const wchar_t *value)
+{
+	hosts_set(type, value);
+	assert_null(platform_hosts_folder(HOSTS_TEST_KEY));
+}
+
+static void
+platform_hosts_folder_reads_database_path(void **state)
+{
+	wchar_t	 sys[MAX_PATH];
+	char	 want[MAX_PATH * 3], *got;
+	DWORD	 one = 1;
+	HKEY	 k;
+
+	(void)state;
+	(void)RegDeleteTreeW(HKEY_LOCAL_MACHINE, HOSTS_TEST_KEY);
+	assert_null(platform_hosts_folder(HOSTS_TEST_KEY));	/* no key */
+
+	/* What Windows ships: %SystemRoot% expanded. */
+	hosts_set(REG_EXPAND_SZ, L"%SystemRoot%\\System32\\drivers\\etc");
+	assert_true(GetEnvironmentVariableW(L"SystemRoot", sys, MAX_PATH) > 0);
+	snprintf(want, sizeof(want), "%ls\\System32\\drivers\\etc", sys);
+	assert_non_null(got = platform_hosts_folder(HOSTS_TEST_KEY));
+	assert_string_equal(got, want);
+	free(got);
+
+	/* A plain string, trailing separators dropped. */
+	hosts_set(REG_SZ, L"D:\\dns\\etc\\\\");
+	assert_non_null(got = platform_hosts_folder(HOSTS_TEST_KEY));
+	assert_string_equal(got, "D:\\dns\\etc");
+	free(got);
+
+	/* What the resolver could not use either: the fallback decides. */
+	hosts_refused(REG_SZ, L"etc");
+	hosts_refused(REG_SZ, L"\\etc");
+	hosts_refused(REG_SZ, L"\\\\server\\share\\etc");
+	hosts_refused(REG_SZ, L"");
+	hosts_refused(REG_EXPAND_SZ, L"%DW_TEST_NOT_SET%\\etc");
+	assert_int_equal(RegOpenKeyExW(HKEY_LOCAL_MACHINE, HOSTS_TEST_KEY, 0,
+	    KEY_SET_VALUE, &k), ERROR_SUCCESS);
+	assert_int_equal(RegSetValueExW(k, L"DataBasePath", 0, REG_DWORD,
+	    (const BYTE *)&one, sizeof(one)), ERROR_SUCCESS);
+	RegCloseKey(k);
+	assert_null(platform_hosts_folder(HOSTS_TEST_KEY));
+	assert_int_equal(RegDeleteTreeW(HKEY_LOCAL_MACHINE,
+	    L"SOFTWARE\\DnsWatchdogTest"), ERROR_SUCCESS);
+}
+
+/* The default is the file in the folder Windows names (Wine names one). */
+static void
+platform_default_hosts_is_in_the_database_path(void **state)
+{
+	char	*folder, want[MAX_PATH * 3];
+
+	(void)state;
+	assert_non_null(folder = platform_hosts_folder(PLATFORM_TCPIP_KEY));
+	snprintf(want, sizeof(want), "%s\\hosts", folder);
+	free(folder);
+	assert_string_equal(platform_default_hosts(), want);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -300,6 +379,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(winsys_proc_says_what_is_missing),
 		cmocka_unit_test(winsys_if_nametoindex_reaches_ip_helper),
 		cmocka_unit_test(winsys_harden_succeeds),
+		cmocka_unit_test(platform_hosts_folder_reads_database_path),
+		cmocka_unit_test(platform_default_hosts_is_in_the_database_path),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--plant-child") == 0)
