@@ -242,7 +242,7 @@ daemon_load_desired(struct daemon *d)
 		log_error("%s%s", err.msg, d->ds != NULL ?
 		    "\n(the last good desired state stays in force)" : "");
 		daemon_set_str(&d->desired_error, err.msg);
-		service_report(true, err.msg);
+		service_report(SERVICE_EV_DESIRED_INVALID, err.msg);
 		return false;
 	}
 	desired_free(d->ds);
@@ -270,7 +270,7 @@ daemon_note_drift_write(struct daemon *d, uint64_t now)
 	    "(%u times in %u ms); the next repair waits %u ms", cfg->hosts_path,
 	    f.rewrites, cfg->fight_window_ms, f.delay_ms);
 	log_error("%s", msg);
-	service_report(false, msg);
+	service_report(SERVICE_EV_FIGHT, msg);
 }
 
 /* Arms the slow retry after a give-up (DNS is never left broken for good). */
@@ -338,7 +338,7 @@ daemon_pass_done(struct daemon *d)
 		d->hosts_state = reconcile_pass_hosts(p) ==
 		    RECONCILE_ART_FAILED ? ART_FAILED : ART_GAVE_UP;
 		daemon_set_str(&d->hosts_error, err);
-		service_report(true, err);
+		service_report(SERVICE_EV_HOSTS_FAILED, err);
 		retry = true;
 		daemon_hosts_seen(d);
 		break;

@@ -32,9 +32,22 @@ int	service_command(const char *verb, const char *config_path, bool keep);
  * false so the caller runs the daemon in the foreground. */
 int	service_run(const char *config_path, bool *handled, struct dwerr *err);
 
+/* The events the service reports, numbered as the message table of the
+ * program (runtime/messages.mc) numbers their texts: the Event IDs. */
+enum service_event {
+	SERVICE_EV_NOT_STARTED = 1,	/* error: it could not start */
+	SERVICE_EV_CONFIG_INVALID = 2,	/* error: the config is invalid */
+	SERVICE_EV_UNSAFE_FILES = 3,	/* error: others may change a file */
+	SERVICE_EV_FAILED = 4,		/* error: it stopped after a failure */
+	SERVICE_EV_DESIRED_INVALID = 5,	/* error: the desired state */
+	SERVICE_EV_FIGHT = 6,		/* warning: another program fights */
+	SERVICE_EV_HOSTS_FAILED = 7	/* error: the hosts file is not written */
+};
+
 /* Reports a persistent failure (gave up, invalid desired state, a fight)
  * where an administrator looks: the Windows Event Log under the
- * "DnsWatchdog" source; a no-op elsewhere (the journal has stderr). */
-void	service_report(bool error, const char *message);
+ * "DnsWatchdog" source, as event ev with message inserted into its text;
+ * a no-op elsewhere (the journal has stderr). */
+void	service_report(enum service_event ev, const char *message);
 
 #endif

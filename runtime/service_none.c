@@ -52,8 +52,8 @@ service_run(const char *config_path, bool *handled, struct dwerr *err)
 }
 
 void
-service_report(bool error, const char *message)
+service_report(enum service_event ev, const char *message)
 {
-	(void)error;
+	(void)ev;
 	(void)message;
 }

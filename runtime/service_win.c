@@ -39,7 +39,6 @@
 #define SERVICE_EVENTLOG_KEY	L"SYSTEM\\CurrentControlSet\\Services\\" \
 	L"EventLog\\Application\\" SERVICE_NAME
 #define SERVICE_DEPENDENCIES	L"Dnscache\0"	/* a list: ends in two NULs */
-#define SERVICE_EVENT_ID	1u
 #define SERVICE_EVENT_TYPES	7u	/* error, warning, information */
 #define SERVICE_START_HINT_MS	10000u	/* START_PENDING wait hint */
 #define SERVICE_STOP_HINT_MS	5000u	/* STOP_PENDING wait hint */
@@ -94,7 +93,7 @@ service_log_open(PINIT_ONCE once, PVOID param, PVOID *ctx)
 }
 
 void
-service_report(bool error, const char *message)
+service_report(enum service_event ev, const char *message)
 {
 	LPCWSTR	 strings[1];
 	wchar_t	*w;
@@ -102,21 +101,21 @@ service_report(bool error, const char *message)
 	InitOnceExecuteOnce(&service_log_once, service_log_open, NULL, NULL);
 	if (service_log == NULL || (w = winutf_wide(message)) == NULL)
 		return;
-	/* The source has no message table: the event's text is this one
-	 * inserted string (Event Viewer prints it after a line saying the
-	 * description of event 1 cannot be found). */
+	/* The program's message table has the text of event ev; the
+	 * message is its one inserted string, %1. */
 	strings[0] = w;
-	ReportEventW(service_log, error ? EVENTLOG_ERROR_TYPE :
-	    EVENTLOG_WARNING_TYPE, 0, SERVICE_EVENT_ID, NULL, 1, 0, strings,
-	    NULL);
+	ReportEventW(service_log, ev == SERVICE_EV_FIGHT ?
+	    EVENTLOG_WARNING_TYPE : EVENTLOG_ERROR_TYPE, 0, (DWORD)ev, NULL, 1,
+	    0, strings, NULL);
 	free(w);
 }
 
 /* Logs a failure to start (or to run) where an admin looks, and on stderr. */
-static void service_complain(const char *fmt, ...) DW_PRINTF(1, 2);
+static void service_complain(enum service_event, const char *fmt, ...)
+    DW_PRINTF(2, 3);
 
 static void
-service_complain(const char *fmt, ...)
+service_complain(enum service_event ev, const char *fmt, ...)
 {
 	char	 msg[DWERR_MSG_BYTES + 512];
 	va_list	 ap;
@@ -125,7 +124,7 @@ service_complain(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_error("%s", msg);
-	service_report(true, msg);
+	service_report(ev, msg);
 }
 
 /* -- Under the SCM --------------------------------------------------------- */
@@ -226,22 +225,24 @@ service_main(DWORD argc, LPWSTR *argv)
 	    service_handler, NULL);
 	if (service_state.handle == NULL) {
 		winutf_message(GetLastError(), msg, sizeof(msg));
-		service_complain("%s cannot register its control handler: %s",
-		    SERVICE_NAME, msg);
+		service_complain(SERVICE_EV_NOT_STARTED, "%s cannot register "
+		    "its control handler: %s", SERVICE_NAME, msg);
 		return;
 	}
 	service_set(SERVICE_START_PENDING, SERVICE_START_HINT_MS, 0);
 	if (config_load(service_state.config_path, &cfg, &err) != 0) {
-		service_complain("%s will not start: %s", SERVICE_NAME, err.msg);
+		service_complain(SERVICE_EV_CONFIG_INVALID, "%s will not start: "
+		    "%s", SERVICE_NAME, err.msg);
 		service_set(SERVICE_STOPPED, 0, SERVICE_CODE_INVALID);
 		return;
 	}
 	if (service_check_files(cfg, &err) != 0) {
 		config_free(cfg);
-		service_complain("%s will not start: %s. The config and the "
-		    "desired state decide what the service writes as SYSTEM: "
-		    "only SYSTEM and Administrators may change them, or the "
-		    "folder that holds them.", SERVICE_NAME, err.msg);
+		service_complain(SERVICE_EV_UNSAFE_FILES, "%s will not start: "
+		    "%s. The config and the desired state decide what the "
+		    "service writes as SYSTEM: only SYSTEM and Administrators "
+		    "may change them, or the folder that holds them.",
+		    SERVICE_NAME, err.msg);
 		service_set(SERVICE_STOPPED, 0, SERVICE_CODE_UNSAFE);
 		return;
 	}
@@ -249,7 +250,9 @@ service_main(DWORD argc, LPWSTR *argv)
 	service_set(SERVICE_START_PENDING, SERVICE_START_HINT_MS, 0);
 	if (daemon_run(service_state.config_path, service_started, NULL,
 	    &err) != 0) {
-		service_complain("%s stopped: %s", SERVICE_NAME, err.msg);
+		service_complain(err.code == DWERR_INPUT ?
+		    SERVICE_EV_CONFIG_INVALID : SERVICE_EV_FAILED, "%s stopped: "
+		    "%s", SERVICE_NAME, err.msg);
 		service_set(SERVICE_STOPPED, 0, err.code == DWERR_INPUT ?
 		    SERVICE_CODE_INVALID : SERVICE_CODE_FAILED);
 		return;
@@ -646,8 +649,7 @@ service_eventlog_add(const wchar_t *exe)
 	if (e != ERROR_SUCCESS)
 		return service_fail((DWORD)e, "cannot register the event log "
 		    "source");
-	/* The exe carries no message table: each event's text is its one
-	 * inserted string. */
+	/* The exe carries the message table (runtime/messages.mc). */
 	e = RegSetValueExW(k, L"EventMessageFile", 0, REG_EXPAND_SZ,
 	    (const BYTE *)exe, (DWORD)((wcslen(exe) + 1) * sizeof(*exe)));
 	if (e == ERROR_SUCCESS)

@@ -538,8 +538,8 @@ service_report_writes_to_the_application_event_log(void **state)
 	(void)state;
 	snprintf(msg, sizeof(msg), "test event %lu from test_service_win",
 	    (unsigned long)GetTickCount());
-	service_report(true, msg);
-	service_report(false, msg);	/* a warning, through the same source */
+	service_report(SERVICE_EV_HOSTS_FAILED, msg);
+	service_report(SERVICE_EV_FIGHT, msg);	/* a warning, the same source */
 	newest_event(got, sizeof(got));
 	if (on_wine() && strcmp(got, msg) != 0) {
 		wine_cannot("the event read back from the Application log",
@@ -548,6 +548,55 @@ service_report_writes_to_the_application_event_log(void **state)
 		return;
 	}
 	assert_string_equal(got, msg);
+}
+
+static void	win_path(const char *, char *, size_t);
+
+/* Each event's text, from the message table of the real program, with
+ * the event's message in it: what Event Viewer shows. */
+static void
+service_events_have_their_text_in_the_program(void **state)
+{
+	static const struct {
+		enum service_event	 ev;
+		const char		*text;
+	} events[] = {
+		{ SERVICE_EV_NOT_STARTED, "could not start" },
+		{ SERVICE_EV_CONFIG_INVALID, "configuration is invalid" },
+		{ SERVICE_EV_UNSAFE_FILES, "may be changed by users" },
+		{ SERVICE_EV_FAILED, "stopped after a failure" },
+		{ SERVICE_EV_DESIRED_INVALID, "desired DNS state is invalid" },
+		{ SERVICE_EV_FIGHT, "keeps changing" },
+		{ SERVICE_EV_HOSTS_FAILED, "could not write the hosts file" },
+	};
+	wchar_t		 exe[MAX_PATH], out[2048];
+	char		 got[4096], path[MAX_PATH];
+	DWORD_PTR	 args[1] = { (DWORD_PTR)L"<the message>" };
+	HMODULE		 m;
+	size_t		 i;
+
+	(void)state;
+	win_path(DW_BINARY, path, sizeof(path));
+	MultiByteToWideChar(CP_UTF8, 0, path, -1, exe, MAX_PATH);
+	assert_non_null(m = LoadLibraryExW(exe, NULL, LOAD_LIBRARY_AS_DATAFILE |
+	    LOAD_LIBRARY_AS_IMAGE_RESOURCE));
+	/* RT_MESSAGETABLE, whose macro is not a wide string here. */
+	assert_non_null(FindResourceW(m, MAKEINTRESOURCEW(1),
+	    MAKEINTRESOURCEW(11)));
+	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		assert_true(FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE |
+		    FORMAT_MESSAGE_ARGUMENT_ARRAY, m, (DWORD)events[i].ev, 0x409,
+		    out, 2048, (va_list *)args) > 0);
+		WideCharToMultiByte(CP_UTF8, 0, out, -1, got, sizeof(got), NULL,
+		    NULL);
+		assert_non_null(strstr(got, events[i].text));
+		assert_non_null(strstr(got, "<the message>"));
+	}
+	/* No text past the last event: the table and the enum agree. */
+	assert_int_equal(FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE |
+	    FORMAT_MESSAGE_IGNORE_INSERTS, m, SERVICE_EV_HOSTS_FAILED + 1, 0x409,
+	    out, 2048, NULL), 0);
+	FreeLibrary(m);
 }
 
 /* -- The service through the service manager ----------------------------- */
@@ -1020,6 +1069,7 @@ main(void)
 		cmocka_unit_test(service_run_in_a_console_leaves_the_daemon_to_the_caller),
 		cmocka_unit_test(service_command_refuses_an_unknown_verb),
 		cmocka_unit_test(service_report_writes_to_the_application_event_log),
+		cmocka_unit_test(service_events_have_their_text_in_the_program),
 		cmocka_unit_test_setup_teardown(
 		    service_install_refuses_a_program_others_may_replace,
 		    svc_setup, svc_teardown),
