@@ -932,9 +932,32 @@ daemon_free(struct daemon *d)
 	free(d);
 }
 
+/* One step of a stop is done. */
+static void
+daemon_stop_step(const struct daemon_hooks *hooks)
+{
+	if (hooks != NULL && hooks->stopping != NULL)
+		hooks->stopping(hooks->ctx);
+}
+
+/* The stop, step by step: the last pass has ended (the loop is out). */
+static void
+daemon_teardown(struct daemon *d, const struct daemon_hooks *hooks)
+{
+	daemon_stop_step(hooks);
+	control_free(d->ctl);
+	d->ctl = NULL;
+	daemon_stop_step(hooks);
+	sources_free(d->src);
+	d->src = NULL;
+	daemon_stop_step(hooks);
+	daemon_free(d);		/* the rest, the trace last */
+	daemon_stop_step(hooks);
+}
+
 int
-daemon_run(const char *config_path, daemon_started_fn started,
-    void *started_ctx, struct dwerr *err)
+daemon_run(const char *config_path, const struct daemon_hooks *hooks,
+    struct dwerr *err)
 {
 	struct daemon	*d;
 	uint64_t	 nofile;
@@ -994,8 +1017,8 @@ daemon_run(const char *config_path, daemon_started_fn started,
 	atomic_store(&daemon_waker, d->waker);
 	if (atomic_load(&daemon_requests) != 0)
 		loop_wake(d->waker);	/* asked before we were up */
-	if (started != NULL)
-		started(started_ctx);
+	if (hooks != NULL && hooks->started != NULL)
+		hooks->started(hooks->ctx);
 	log_notice("running (config %s, hosts %s, control %s)",
 	    d->cfg->path != NULL ? d->cfg->path : "built-in defaults",
 	    d->cfg->hosts_enabled ? d->cfg->hosts_path : "not managed",
@@ -1005,7 +1028,7 @@ daemon_run(const char *config_path, daemon_started_fn started,
 	    "loop ended");
 	log_notice("stopped (%s)", d->stop_reason != NULL ? d->stop_reason :
 	    "loop ended");
-	daemon_free(d);
+	daemon_teardown(d, hooks);
 	if (rc != 0)
 		dwerr_set(err, EIO, "the event loop failed");
 	return rc;

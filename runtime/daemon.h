@@ -27,16 +27,26 @@
 #define DAEMON_REQ_RELOAD	0x2u	/* reload the config (SIGHUP, PARAMCHANGE) */
 #define DAEMON_REQ_RESUME	0x4u	/* the machine resumed from sleep */
 
-/* Called in the loop once the daemon is up (its first pass scheduled):
- * a Windows service reports SERVICE_RUNNING there. */
-typedef void (*daemon_started_fn)(void *ctx);
+/* What a service manager hears about (Windows reports its states there);
+ * every member may be NULL. */
+struct daemon_hooks {
+	/* In the loop once the daemon is up (its first pass scheduled): a
+	 * Windows service reports SERVICE_RUNNING there. */
+	void	(*started)(void *ctx);
+	/* After a stop was asked for, once per step of the stop that is
+	 * done (the last pass ended; the control channel, the event
+	 * sources, the trace closed): a Windows service advances its
+	 * STOP_PENDING checkpoint there, so a stop that hangs shows. */
+	void	(*stopping)(void *ctx);
+	void	 *ctx;
+};
 
 /* Runs the daemon in the foreground until SIGTERM or SIGINT (SIGHUP
  * reloads the config) or a DAEMON_REQ_STOP. config_path may be NULL (the
- * default config); started may be NULL. Returns 0 after a clean stop, or
+ * default config); hooks may be NULL. Returns 0 after a clean stop, or
  * -1 with err when it cannot start. */
-int	daemon_run(const char *config_path, daemon_started_fn started,
-	    void *started_ctx, struct dwerr *err);
+int	daemon_run(const char *config_path, const struct daemon_hooks *hooks,
+	    struct dwerr *err);
 
 /* Asks the running daemon for the DAEMON_REQ_* in req. Safe from any
  * thread (a service control handler); it only records the request and

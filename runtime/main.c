@@ -288,7 +288,7 @@ main_run(const char *config_path, int argc, char **argv)
 			log_error("%s", err.msg);
 		return rc;
 	}
-	if (daemon_run(config_path, NULL, NULL, &err) != 0) {
+	if (daemon_run(config_path, NULL, &err) != 0) {
 		log_error("%s", err.msg);
 		return err.code == DWERR_INPUT ? EXIT_INVALID : EXIT_NOT_CONVERGED;
 	}

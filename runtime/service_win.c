@@ -172,6 +172,14 @@ service_started(void *ctx)
 	service_set(SERVICE_RUNNING, 0, 0);
 }
 
+/* A step of the stop is done: the next checkpoint, a new wait hint. */
+static void
+service_stopping(void *ctx)
+{
+	(void)ctx;
+	service_set(SERVICE_STOP_PENDING, SERVICE_STOP_HINT_MS, 0);
+}
+
 static DWORD WINAPI
 service_handler(DWORD control, DWORD type, LPVOID data, LPVOID ctx)
 {
@@ -215,6 +223,8 @@ service_check_files(const struct config *cfg, struct dwerr *err)
 static void WINAPI
 service_main(DWORD argc, LPWSTR *argv)
 {
+	const struct daemon_hooks hooks = { service_started, service_stopping,
+	    NULL };
 	struct config	*cfg;
 	struct dwerr	 err;
 	char		 msg[256];
@@ -248,8 +258,7 @@ service_main(DWORD argc, LPWSTR *argv)
 	}
 	config_free(cfg);
 	service_set(SERVICE_START_PENDING, SERVICE_START_HINT_MS, 0);
-	if (daemon_run(service_state.config_path, service_started, NULL,
-	    &err) != 0) {
+	if (daemon_run(service_state.config_path, &hooks, &err) != 0) {
 		service_complain(err.code == DWERR_INPUT ?
 		    SERVICE_EV_CONFIG_INVALID : SERVICE_EV_FAILED, "%s stopped: "
 		    "%s", SERVICE_NAME, err.msg);

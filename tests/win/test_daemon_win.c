@@ -46,6 +46,11 @@ struct fx {
 	HANDLE	 thread;
 	char	 vpn_desc[256];	/* a real adapter, named a VPN by the config */
 	ULONG	 vpn_index;
+	LONG	 started;	/* the hooks daemon_run was given */
+	LONG	 stop_asked;
+	LONG	 stop_steps;
+	LONG	 early_steps;	/* steps reported before the stop was asked */
+	LONG	 steps_at_return;
 };
 
 static void
@@ -73,13 +78,38 @@ reg_subkeys(const char *path, char *first, size_t firstlen)
 	return n;
 }
 
+static void
+fx_started(void *ctx)
+{
+	struct fx	*fx = ctx;
+
+	InterlockedIncrement(&fx->started);
+}
+
+/* A step of the stop: counted only once a stop was asked for, and only
+ * while daemon_run has not returned (teardown checks both). */
+static void
+fx_stopping(void *ctx)
+{
+	struct fx	*fx = ctx;
+
+	if (InterlockedCompareExchange(&fx->stop_asked, 0, 0) == 0)
+		InterlockedIncrement(&fx->early_steps);
+	InterlockedIncrement(&fx->stop_steps);
+}
+
 static DWORD WINAPI
 daemon_thread(void *arg)
 {
-	struct fx	*fx = arg;
-	struct dwerr	 err;
+	struct fx			*fx = arg;
+	const struct daemon_hooks	 hooks = { fx_started, fx_stopping, fx };
+	struct dwerr			 err;
+	int				 rc;
 
-	return daemon_run(fx->config, NULL, NULL, &err) == 0 ? 0 : 1;
+	rc = daemon_run(fx->config, &hooks, &err);
+	fx->steps_at_return = InterlockedCompareExchange(&fx->stop_steps, 0,
+	    0);
+	return rc == 0 ? 0 : 1;
 }
 
 static size_t
@@ -206,12 +236,20 @@ fx_teardown(void **state)
 	struct fx	*fx = *state;
 	DWORD		 code = 1;
 
+	InterlockedExchange(&fx->stop_asked, 1);
 	daemon_request(DAEMON_REQ_STOP);
 	assert_int_equal(WaitForSingleObject(fx->thread, DEADLINE_MS),
 	    WAIT_OBJECT_0);
 	GetExitCodeThread(fx->thread, &code);
 	CloseHandle(fx->thread);
 	assert_int_equal(code, 0);
+	/* Up once; then each step of the stop said it was done (what a
+	 * service turns into STOP_PENDING checkpoints), all after the
+	 * request and before daemon_run returned. */
+	assert_int_equal(fx->started, 1);
+	assert_int_equal(fx->early_steps, 0);
+	assert_int_equal(fx->steps_at_return, 4);
+	assert_int_equal(fx->stop_steps, 4);
 	reg_wipe(LOCAL_TABLE);
 	reg_wipe(GP_TABLE);
 	reg_wipe(RECORD_KEY);
