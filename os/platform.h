@@ -83,6 +83,10 @@ const char	*platform_error_name(int code);
 /* Default paths and the line ending of a new hosts file. */
 const char	*platform_default_config(void);
 const char	*platform_default_control(void);	/* socket or pipe */
+/* Where state the watchdog keeps between runs goes: the folder of the
+ * default config on Windows (%ProgramData%\DnsWatchdog), /var/lib/
+ * dnswatchdog elsewhere. */
+const char	*platform_default_state_dir(void);
 const char	*platform_default_hosts(void);
 enum hosts_eol	 platform_default_eol(void);
 /* The adapter prefixes that mark a VPN when the config names none, a

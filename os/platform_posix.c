@@ -247,6 +247,12 @@ platform_default_control(void)
 }
 
 const char *
+platform_default_state_dir(void)
+{
+	return "/var/lib/dnswatchdog";
+}
+
+const char *
 platform_default_hosts(void)
 {
 	return "/etc/hosts";

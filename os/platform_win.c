@@ -235,6 +235,19 @@ platform_default_config(void)
 }
 
 const char *
+platform_default_state_dir(void)
+{
+	static char	 dir[MAX_PATH * 3];
+	const char	*cfg = platform_default_config();
+	const char	*slash = strrchr(cfg, '\\');
+
+	if (dir[0] == '\0')
+		snprintf(dir, sizeof(dir), "%.*s", slash != NULL ?
+		    (int)(slash - cfg) : (int)strlen(cfg), cfg);
+	return dir;
+}
+
+const char *
 platform_default_control(void)
 {
 	return "\\\\.\\pipe\\dnswatchdog";

@@ -279,6 +279,172 @@ config_section(struct jsonv *v, const cJSON *root, const char *key,
 	return sec;
 }
 
+/* A tunnel name of our own: the state file is named after it. */
+static bool
+config_tunnel_name_ok(const char *s)
+{
+	size_t	 n = strlen(s), i;
+
+	if (n == 0 || n > 32)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' &&
+		    s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* Copies the known tunnel t into cfg. */
+static int
+config_follow_known(struct config *cfg, const struct follow_tunnel *t)
+{
+	free(cfg->begin_marker);
+	free(cfg->end_marker);
+	cfg->follow_tunnel = dwstr_dup(t->name);
+	cfg->follow_record_key = dwstr_dup(t->record_key);
+	cfg->follow_record_value = dwstr_dup(t->record_value);
+	cfg->begin_marker = dwstr_dup(t->begin_marker);
+	cfg->end_marker = dwstr_dup(t->end_marker);
+	cfg->follow_adapter_guid = t->adapter_guid != NULL ?
+	    dwstr_dup(t->adapter_guid) : NULL;
+	cfg->follow_adapter_name = t->adapter_name != NULL ?
+	    dwstr_dup(t->adapter_name) : NULL;
+	if (cfg->follow_tunnel == NULL || cfg->follow_record_key == NULL ||
+	    cfg->follow_record_value == NULL || cfg->begin_marker == NULL ||
+	    cfg->end_marker == NULL || (t->adapter_guid != NULL &&
+	    cfg->follow_adapter_guid == NULL) || (t->adapter_name != NULL &&
+	    cfg->follow_adapter_name == NULL))
+		return -1;
+	return 0;
+}
+
+/* $.follow.tunnel as an object: a tunnel spelled out. */
+static void
+config_follow_custom(struct jsonv *v, const cJSON *o, struct config *cfg)
+{
+	static const char *const keys[] = { "name", "record_key",
+	    "record_value", "begin_marker", "end_marker", "adapter_guid",
+	    "adapter_name", NULL };
+	const char	*p = "$.follow.tunnel";
+
+	jsonv_keys(v, o, p, keys);
+	if ((cfg->follow_tunnel = dwstr_dup("custom")) == NULL ||
+	    (cfg->follow_record_value = dwstr_dup(
+	    NRPT_RECORD_VALUE_DEFAULT)) == NULL) {
+		v->oom = true;
+		return;
+	}
+	config_string(v, o, "name", p, NULL, &cfg->follow_tunnel);
+	config_string(v, o, "record_key", p, NULL, &cfg->follow_record_key);
+	config_string(v, o, "record_value", p, NULL, &cfg->follow_record_value);
+	config_string(v, o, "begin_marker", p, NULL, &cfg->begin_marker);
+	config_string(v, o, "end_marker", p, NULL, &cfg->end_marker);
+	config_string(v, o, "adapter_guid", p, NULL, &cfg->follow_adapter_guid);
+	config_string(v, o, "adapter_name", p, NULL, &cfg->follow_adapter_name);
+	if (v->nerr > 0 || v->oom)
+		return;
+	if (!config_tunnel_name_ok(cfg->follow_tunnel))
+		jsonv_fail(v, "$.follow.tunnel.name", "must be 1 to 32 "
+		    "lower-case letters, digits, '-' or '_'");
+	if (cfg->follow_record_key == NULL)
+		jsonv_fail(v, p, "must have \"record_key\" (the key under HKLM "
+		    "that holds the tunnel's list of rule IDs)");
+	else
+		config_regname(v, "$.follow.tunnel.record_key",
+		    cfg->follow_record_key, true);
+	config_regname(v, "$.follow.tunnel.record_value",
+	    cfg->follow_record_value, false);
+	if (cJSON_GetObjectItemCaseSensitive(o, "begin_marker") == NULL ||
+	    cJSON_GetObjectItemCaseSensitive(o, "end_marker") == NULL)
+		jsonv_fail(v, p, "must have \"begin_marker\" and "
+		    "\"end_marker\" (the lines around the tunnel's hosts "
+		    "section)");
+}
+
+/* $.follow: the tunnel to follow, and how. */
+static void
+config_follow(struct jsonv *v, const cJSON *root, const cJSON *sec,
+    const char *dir, struct config *cfg)
+{
+	const cJSON			*tun = cJSON_GetObjectItemCaseSensitive(
+					    sec, "tunnel"), *hosts;
+	const struct follow_tunnel	*known;
+	char				 name[64];
+
+	if (cJSON_GetObjectItemCaseSensitive(root, "desired_state") != NULL) {
+		jsonv_fail(v, "$.follow", "cannot be used with "
+		    "$.desired_state: follow learns the desired state from "
+		    "the tunnel; remove one of the two");
+		return;
+	}
+	hosts = cJSON_GetObjectItemCaseSensitive(root, "hosts");
+	if (cJSON_IsObject(hosts) && (cJSON_GetObjectItemCaseSensitive(hosts,
+	    "begin_marker") != NULL || cJSON_GetObjectItemCaseSensitive(hosts,
+	    "end_marker") != NULL)) {
+		jsonv_fail(v, "$.follow", "cannot be used with "
+		    "$.hosts.begin_marker or $.hosts.end_marker: the markers "
+		    "are the tunnel's (set them in $.follow.tunnel)");
+		return;
+	}
+	if (tun == NULL) {
+		jsonv_fail(v, "$.follow", "must have \"tunnel\": %s, or an "
+		    "object that spells the tunnel out",
+		    follow_tunnel_names());
+		return;
+	}
+	if (cJSON_IsString(tun)) {
+		if ((known = follow_tunnel_find(tun->valuestring)) == NULL) {
+			jsonv_fail(v, "$.follow.tunnel", "must be %s, or an "
+			    "object that spells the tunnel out",
+			    follow_tunnel_names());
+			return;
+		}
+		if (config_follow_known(cfg, known) != 0) {
+			v->oom = true;
+			return;
+		}
+	} else if (cJSON_IsObject(tun)) {
+		config_follow_custom(v, tun, cfg);
+		if (v->nerr > 0 || v->oom)
+			return;
+	} else {
+		jsonv_fail(v, "$.follow.tunnel", "must be %s, or an object, "
+		    "not %s", follow_tunnel_names(), jsonv_type(tun));
+		return;
+	}
+	cfg->follow_enabled = true;
+	cfg->follow_require_adapter = true;
+	cfg->follow_forget_after_ms = FOLLOW_FORGET_AFTER_MS_DEFAULT;
+	config_bool(v, sec, "require_adapter", "$.follow",
+	    &cfg->follow_require_adapter);
+	config_uint(v, sec, "$.follow", "forget_after_ms", 1000,
+	    CONFIG_FORGET_AFTER_MS_MAX, "milliseconds",
+	    &cfg->follow_forget_after_ms);
+	snprintf(name, sizeof(name), "follow-%s.json", cfg->follow_tunnel);
+	if ((cfg->follow_state = config_resolve(platform_default_state_dir(),
+	    name)) == NULL) {
+		v->oom = true;
+		return;
+	}
+	config_string(v, sec, "state", "$.follow", dir, &cfg->follow_state);
+	if (cfg->follow_require_adapter && cfg->follow_adapter_guid == NULL &&
+	    cfg->follow_adapter_name == NULL)
+		jsonv_fail(v, "$.follow.require_adapter", "is true, but the "
+		    "tunnel names no adapter (adapter_guid or adapter_name)");
+}
+
+void
+config_follow_tunnel(const struct config *cfg, struct follow_tunnel *t)
+{
+	t->name = cfg->follow_tunnel;
+	t->record_key = cfg->follow_record_key;
+	t->record_value = cfg->follow_record_value;
+	t->begin_marker = cfg->begin_marker;
+	t->end_marker = cfg->end_marker;
+	t->adapter_guid = cfg->follow_adapter_guid;
+	t->adapter_name = cfg->follow_adapter_name;
+}
+
 static struct config *
 config_defaults(const char *file)
 {
@@ -330,7 +496,9 @@ config_parse(const char *text, size_t len, const char *file,
     struct config **out, struct dwerr *err)
 {
 	static const char *const top[] = { "desired_state", "hosts", "nrpt",
-	    "trace", "backoff", "daemon", "vpn", "control", NULL };
+	    "trace", "backoff", "daemon", "vpn", "control", "follow", NULL };
+	static const char *const fk[] = { "tunnel", "state",
+	    "require_adapter", "forget_after_ms", NULL };
 	static const char *const dk[] = { "quiet_ms", "max_delay_ms",
 	    "resync_ms", "slow_retry_ms", "fight_rewrites", "fight_window_ms",
 	    "fight_max_delay_ms", NULL };
@@ -428,6 +596,8 @@ config_parse(const char *text, size_t len, const char *file,
 		if (v.nerr == 0 && backoff_check(&cfg->backoff, &berr) != 0)
 			jsonv_fail(&v, "$.backoff", "%s", berr.msg);
 	}
+	if ((sec = config_section(&v, root, "follow", fk)) != NULL)
+		config_follow(&v, root, sec, dir, cfg);
 	if (v.nerr == 0) {
 		struct hosts_markers	 m = { cfg->begin_marker, cfg->end_marker };
 		struct dwerr		 merr;
@@ -487,6 +657,12 @@ config_free(struct config *cfg)
 	free(cfg->nrpt_record_key);
 	free(cfg->nrpt_record_value);
 	free(cfg->control_socket);
+	free(cfg->follow_tunnel);
+	free(cfg->follow_record_key);
+	free(cfg->follow_record_value);
+	free(cfg->follow_adapter_guid);
+	free(cfg->follow_adapter_name);
+	free(cfg->follow_state);
 	config_free_prefixes(cfg);
 	free(cfg);
 }

@@ -13,6 +13,7 @@
 
 #include "backoff.h"
 #include "dwerr.h"
+#include "follow.h"
 
 #define CONFIG_MAX_BYTES	(1u << 20)	/* a config is small */
 #define CONFIG_MAX_DEPTH	8u
@@ -57,7 +58,25 @@ struct config {
 	uint32_t		 fight_max_delay_ms;
 	char			**vpn_prefixes;
 	size_t			 nvpn_prefixes;
+	/* Follow mode (docs/follow.md): no desired-state file; what the
+	 * tunnel left is learned and put back. Its hosts markers are
+	 * begin_marker and end_marker above. */
+	bool			 follow_enabled;
+	char			*follow_tunnel;	/* "coder", "tailscale", or a name */
+	char			*follow_record_key;	/* under HKLM */
+	char			*follow_record_value;
+	char			*follow_adapter_guid;	/* NULL: none */
+	char			*follow_adapter_name;	/* NULL: none */
+	char			*follow_state;	/* the learned-state file */
+	bool			 follow_require_adapter;
+	uint32_t		 follow_forget_after_ms;
 };
+
+#define CONFIG_FORGET_AFTER_MS_MAX	(30u * 86400000u)	/* 30 days */
+
+/* The tunnel cfg follows, as policy/follow.h describes one (pointing
+ * into cfg). Only when cfg->follow_enabled. */
+void	config_follow_tunnel(const struct config *cfg, struct follow_tunnel *t);
 
 /* Parses len bytes of config JSON read from file (which also anchors
  * relative paths: they resolve against its folder). *out is the caller's
