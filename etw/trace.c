@@ -381,6 +381,60 @@ trace_fight(struct trace *t, const char *artifact, uint32_t rewrites,
 }
 
 void
+trace_follow_learned(struct trace *t, const char *tunnel, uint32_t rules,
+    uint32_t host_lines)
+{
+	const struct trace_field f[] = {
+		F_STR("tunnel", tunnel),
+		F_U32("rules", rules),
+		F_U32("host_lines", host_lines)
+	};
+
+	trace_emit(t, "FollowLearned", TRACE_LVL_INFO, TRACE_KW_FOLLOW,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_follow_restored(struct trace *t, const char *tunnel,
+    uint32_t rules_written, bool hosts_written)
+{
+	const struct trace_field f[] = {
+		F_STR("tunnel", tunnel),
+		F_U32("rules_written", rules_written),
+		F_BOOL("hosts_written", hosts_written)
+	};
+
+	trace_emit(t, "FollowRestored", TRACE_LVL_INFO, TRACE_KW_FOLLOW,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_follow_stood_down(struct trace *t, const char *tunnel,
+    const char *reason)
+{
+	const struct trace_field f[] = {
+		F_STR("tunnel", tunnel),
+		F_STR("reason", reason)
+	};
+
+	trace_emit(t, "FollowStoodDown", TRACE_LVL_INFO, TRACE_KW_FOLLOW,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_follow_state_invalid(struct trace *t, const char *file,
+    const char *error)
+{
+	const struct trace_field f[] = {
+		F_STR("file", file),
+		F_STR("error", error)
+	};
+
+	trace_emit(t, "FollowStateInvalid", TRACE_LVL_ERROR, TRACE_KW_FOLLOW,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
 trace_daemon_started(struct trace *t, const char *config, const char *version)
 {
 	const struct trace_field f[] = {

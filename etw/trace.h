@@ -44,7 +44,8 @@ enum trace_keyword {
 	TRACE_KW_NRPT = 0x2,
 	TRACE_KW_HOSTS = 0x4,
 	TRACE_KW_EVENTS = 0x8,
-	TRACE_KW_SERVICE = 0x10
+	TRACE_KW_SERVICE = 0x10,
+	TRACE_KW_FOLLOW = 0x20
 };
 
 /* ETW opcodes: a pass is a Start/Stop pair. */
@@ -184,6 +185,16 @@ void	trace_nrpt_notify_failed(struct trace *t, const char *error);
 void	trace_nrpt_notified(struct trace *t, bool gp);
 void	trace_fight(struct trace *t, const char *artifact, uint32_t rewrites,
 	    uint32_t window_ms, uint32_t next_delay_ms);
+/* Follow mode (policy/follow.h): what was learned of the tunnel, what was
+ * put back, why nothing is, and a learned-state file that is refused. */
+void	trace_follow_learned(struct trace *t, const char *tunnel,
+	    uint32_t rules, uint32_t host_lines);
+void	trace_follow_restored(struct trace *t, const char *tunnel,
+	    uint32_t rules_written, bool hosts_written);
+void	trace_follow_stood_down(struct trace *t, const char *tunnel,
+	    const char *reason);
+void	trace_follow_state_invalid(struct trace *t, const char *file,
+	    const char *error);
 void	trace_daemon_started(struct trace *t, const char *config,
 	    const char *version);
 void	trace_daemon_stopped(struct trace *t, const char *reason);

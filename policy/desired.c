@@ -540,6 +540,7 @@ desired_free(struct desired_state *ds)
 
 	if (ds == NULL)
 		return;
+	free(ds->hosts_raw);
 	if (((struct desired_owned *)ds)->mem != NULL) {
 		desired_mem_free(((struct desired_owned *)ds)->mem);
 		free(ds);

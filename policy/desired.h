@@ -10,6 +10,7 @@
 #ifndef DESIRED_H
 #define DESIRED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dwerr.h"
@@ -39,6 +40,12 @@ struct desired_state {
 	size_t			 nnrpt;
 	struct desired_host	*hosts;
 	size_t			 nhosts;
+	/* Follow mode only (policy/follow.h): the section's body as bytes,
+	 * put back between the markers as it was learned, instead of
+	 * entries (malloc'd; desired_parse never sets it). */
+	bool			 hosts_raw_set;
+	char			*hosts_raw;
+	size_t			 hosts_raw_len;
 };
 
 /* Parses and validates len bytes of JSON read from file (a name used only in

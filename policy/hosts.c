@@ -521,6 +521,14 @@ hosts_section_size(const struct hosts_doc *doc,
 	size_t				 i, j, alen, n;
 
 	n = 0;
+	if (ds->hosts_raw_set) {
+		if (hosts_size_add(&n, doc->beginlen + eollen) == -1 ||
+		    hosts_size_add(&n, ds->hosts_raw_len) == -1 ||
+		    hosts_size_add(&n, doc->endlen + eollen) == -1)
+			return -1;
+		*size = n;
+		return 0;
+	}
 	if (hosts_size_add(&n, doc->beginlen + eollen) == -1 ||
 	    hosts_size_add(&n, strlen(HOSTS_COMMENT) + eollen) == -1 ||
 	    hosts_size_add(&n, doc->endlen + eollen) == -1)
@@ -558,6 +566,11 @@ hosts_section_write(const struct hosts_doc *doc,
 
 	p = hosts_put(p, doc->begin, doc->beginlen);
 	p = hosts_put(p, eol, eollen);
+	if (ds->hosts_raw_set) {
+		p = hosts_put(p, ds->hosts_raw, ds->hosts_raw_len);
+		p = hosts_put(p, doc->end, doc->endlen);
+		return hosts_put(p, eol, eollen);
+	}
 	p = hosts_put(p, HOSTS_COMMENT, strlen(HOSTS_COMMENT));
 	p = hosts_put(p, eol, eollen);
 	for (i = 0; i < ds->nhosts; i++) {
@@ -577,6 +590,32 @@ hosts_section_write(const struct hosts_doc *doc,
 	p = hosts_put(p, doc->end, doc->endlen);
 	p = hosts_put(p, eol, eollen);
 	return p;
+}
+
+bool
+hosts_doc_section_body(const struct hosts_doc *doc, const char **body,
+    size_t *len)
+{
+	const struct hosts_span	*sp;
+	size_t			 b, e;
+
+	if (doc->sections != 1 || doc->orphans != 0 || doc->nspans != 1)
+		return false;
+	sp = &doc->spans[0];
+	/* After the begin marker's line end... */
+	for (b = sp->start; b < sp->end && doc->buf[b] != '\n'; b++)
+		;
+	if (b < sp->end)
+		b++;
+	/* ...up to the start of the end marker's line. */
+	e = sp->end;
+	if (e > b && doc->buf[e - 1] == '\n')
+		e--;
+	while (e > b && doc->buf[e - 1] != '\n')
+		e--;
+	*body = doc->buf + b;
+	*len = e - b;
+	return true;
 }
 
 int
@@ -601,9 +640,28 @@ hosts_render(const struct hosts_doc *doc, const struct desired_state *ds,
 		return -1;
 	}
 
-	section = ds != NULL && ds->nhosts > 0;
-	if (section && hosts_entries_check(ds, err) == -1)
+	section = ds != NULL && (ds->nhosts > 0 || ds->hosts_raw_set);
+	if (section && !ds->hosts_raw_set && hosts_entries_check(ds, err) == -1)
 		return -1;
+	/* A section put back only goes where it is missing: one that
+	 * stands complete is the tunnel's latest, whatever it holds. */
+	if (section && ds->hosts_raw_set && doc->sections == 1 &&
+	    doc->orphans == 0) {
+		if ((buf = malloc(doc->len + 1)) == NULL)
+			goto nomem;
+		if (doc->len > 0)
+			memcpy(buf, doc->buf, doc->len);
+		buf[doc->len] = '\0';
+		*out = buf;
+		*outlen = doc->len;
+		return 0;
+	}
+	if (section && ds->hosts_raw_set && ds->hosts_raw_len > 0 &&
+	    ds->hosts_raw[ds->hosts_raw_len - 1] != '\n') {
+		dwerr_set(err, DWERR_INPUT, "the section to put back does not "
+		    "end with a line end");
+		return -1;
+	}
 
 	if (doc->eol == HOSTS_EOL_CRLF) {
 		eol = "\r\n";

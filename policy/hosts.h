@@ -63,10 +63,18 @@ void	hosts_doc_free(struct hosts_doc *doc);
 size_t	hosts_doc_sections(const struct hosts_doc *doc);
 /* Number of marker lines without a pair. */
 size_t	hosts_doc_orphan_markers(const struct hosts_doc *doc);
+/* The body of the one complete section (the bytes between its marker
+ * lines, pointing into the parsed buffer): true when there is exactly one
+ * section and no lone marker. */
+bool	hosts_doc_section_body(const struct hosts_doc *doc, const char **body,
+	    size_t *len);
 /* The line ending the section is written with. */
 enum hosts_eol hosts_doc_eol(const struct hosts_doc *doc);
 
-/* Renders the whole new file for the hosts entries of ds (NULL: none).
+/* Renders the whole new file for the hosts entries of ds (NULL: none), or
+ * for its raw section body (hosts_raw_set: the markers around the bytes,
+ * as they are, without the comment line a section of entries has; only
+ * where no complete section stands, which is then left as it is).
  * *out is malloc'd, owned by the caller; *changed is false when the result
  * is byte-identical to the parsed input (a no-op). Returns 0 or -1 (ENOMEM). */
 int	hosts_render(const struct hosts_doc *doc, const struct desired_state *ds,

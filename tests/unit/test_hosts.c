@@ -197,16 +197,16 @@ static struct desired_host hosts_main[] = {
 	{ "100.64.0.11", names_many, nitems(names_many) }
 };
 static const struct desired_state ds_main = {
-	NULL, 0, hosts_main, nitems(hosts_main)
+	.hosts = hosts_main, .nhosts = nitems(hosts_main)
 };
-static const struct desired_state ds_none = { NULL, 0, NULL, 0 };
+static const struct desired_state ds_none = { .nhosts = 0 };
 
 /* The one-entry state most exact tests use, and its section lines. */
 static struct desired_host hosts_one[] = {
 	{ "100.64.0.10", names_dev, nitems(names_dev) }
 };
 static const struct desired_state ds_one = {
-	NULL, 0, hosts_one, nitems(hosts_one)
+	.hosts = hosts_one, .nhosts = nitems(hosts_one)
 };
 /* The same length as ds_one, one byte apart. */
 static char *names_near[] = { "dev.coder", "dev-api.codex" };
@@ -214,7 +214,7 @@ static struct desired_host hosts_near[] = {
 	{ "100.64.0.10", names_near, nitems(names_near) }
 };
 static const struct desired_state ds_near = {
-	NULL, 0, hosts_near, nitems(hosts_near)
+	.hosts = hosts_near, .nhosts = nitems(hosts_near)
 };
 #define ONE_LF		BEGIN "\n" COMMENT "\n" \
 	"100.64.0.10 dev.coder dev-api.coder\n" END "\n"
@@ -649,7 +649,7 @@ hosts_splits_more_than_nine_names_over_lines(void **state)
 		{ "10.0.0.10", names_many, 10 },
 		{ "fd00::19", names_many, 19 },
 	};
-	struct desired_state	 ds = { NULL, 0, h, 3 };
+	struct desired_state	 ds = { .hosts = h, .nhosts = 3 };
 	struct tbuf		 out = { 0 };
 	bool			 changed;
 
@@ -679,7 +679,7 @@ hosts_keeps_entries_in_given_order(void **state)
 		{ "10.0.0.2", zb, 2 },
 		{ "10.0.0.1", al, 1 },
 	};
-	struct desired_state	 ds = { NULL, 0, h, 2 };
+	struct desired_state	 ds = { .hosts = h, .nhosts = 2 };
 	struct tbuf		 out = { 0 };
 	bool			 changed;
 
@@ -1015,7 +1015,7 @@ hosts_reports_unchanged_only_when_bytes_are_equal(void **state)
 	const char	*in = "127.0.0.1 localhost\n" ONE_LF "::1 localhost\n";
 	char		*other[] = { "dev.coder" };
 	struct desired_host h = { "100.64.0.10", other, 1 };
-	struct desired_state ds = { NULL, 0, &h, 1 };
+	struct desired_state ds = { .hosts = &h, .nhosts = 1 };
 	struct tbuf	 out = { 0 };
 	bool		 changed = true;
 
@@ -1134,7 +1134,7 @@ check_bad_name(const char *name)
 		{ "100.64.0.1", names_dev, 2 },
 		{ "100.64.0.2", names, 2 },
 	};
-	struct desired_state	 ds = { NULL, 0, h, 2 };
+	struct desired_state	 ds = { .hosts = h, .nhosts = 2 };
 
 	names[1] = (char *)name;
 	check_rejected("127.0.0.1 localhost\n", &ds, "hosts entry 2: name 2");
@@ -1145,7 +1145,7 @@ static void
 check_bad_address(const char *address)
 {
 	struct desired_host	 h = { NULL, names_dev, 2 };
-	struct desired_state	 ds = { NULL, 0, &h, 1 };
+	struct desired_state	 ds = { .hosts = &h, .nhosts = 1 };
 
 	h.address = (char *)address;
 	check_rejected(ONE_LF, &ds, "hosts entry 1: the address");
@@ -1187,8 +1187,8 @@ static void
 hosts_render_rejects_entries_without_names(void **state)
 {
 	struct desired_host	 h = { "100.64.0.1", names_dev, 0 };
-	struct desired_state	 ds = { NULL, 0, &h, 1 };
-	struct desired_state	 nohosts = { NULL, 0, NULL, 1 };
+	struct desired_state	 ds = { .hosts = &h, .nhosts = 1 };
+	struct desired_state	 nohosts = { .hosts = NULL, .nhosts = 1 };
 
 	(void)state;
 	check_rejected("a\n", &ds, "no names");
@@ -1480,7 +1480,7 @@ hosts_render_rejects_injection_over_fixtures(void **state)
 		"ok.coder", "x\n# DnsWatchdogSectionEnd"
 	};
 	struct desired_host	 h = { "100.64.0.1", evil, 2 };
-	struct desired_state	 ds = { NULL, 0, &h, 1 };
+	struct desired_state	 ds = { .hosts = &h, .nhosts = 1 };
 	char			*out;
 	size_t			 i, outlen;
 	bool			 changed;
@@ -1503,7 +1503,7 @@ static void
 hosts_handles_150000_lines_and_10000_entries(void **state)
 {
 	struct desired_host	*h;
-	struct desired_state	 ds = { NULL, 0, NULL, 0 };
+	struct desired_state	 ds = { .hosts = NULL, .nhosts = 0 };
 	struct tbuf		 in = { 0 }, out = { 0 }, again = { 0 };
 	char			(*names)[32], *np[10000];
 	char			(*addrs)[32];
