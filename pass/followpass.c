@@ -274,6 +274,7 @@ followpass_run(struct followpass *fp, const struct config *cfg,
 			    err.msg);
 		snprintf(fp->error, sizeof(fp->error), "%s", err.msg);
 		fp->failed = true;
+		fp->state_invalid = err.code == DWERR_INPUT;
 		return -1;
 	}
 	seen.tunnel = cfg->follow_tunnel;

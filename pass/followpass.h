@@ -37,6 +37,7 @@ struct followpass {
 	const char		*stand_down;	/* why nothing is restored, or NULL */
 	uint32_t		 rules_written;	/* rule keys written back */
 	bool			 failed;	/* a read or write failed */
+	bool			 state_invalid;	/* the learned-state file is */
 	char			 error[FOLLOWPASS_ERROR_BYTES];	/* then why */
 };
 

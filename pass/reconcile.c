@@ -94,6 +94,9 @@ struct reconcile_pass {
 	struct platform_file_id		 id;
 	unsigned			 attempts;
 	struct dwerr			 hosts_err;
+	bool				 follow_ran;	/* follow mode */
+	bool				 follow_failed;	/* it could not go on */
+	struct followpass		 follow;
 };
 
 struct reconcile_pass *
@@ -170,6 +173,10 @@ reconcile_end(struct reconcile_pass *p)
 	p->done = true;
 	if (p->result == RECONCILE_NOOP && p->writes > 0)
 		p->result = RECONCILE_CONVERGED;
+	if (p->follow_ran && (p->follow.rules_written > 0 ||
+	    (p->follow.hosts_restore && p->wrote)))
+		trace_follow_restored(p->trace, p->cfg->follow_tunnel,
+		    p->follow.rules_written, p->follow.hosts_restore && p->wrote);
 	dur = platform_mono_us() - p->start_us;
 	hosts = reconcile_art_seen(p, p->hosts, p->cfg->hosts_enabled);
 	nrpt = reconcile_art_seen(p, p->nrpt, p->cfg->nrpt_enabled);
@@ -219,6 +226,28 @@ reconcile_nrpt(struct reconcile_pass *p)
 	}
 }
 
+/* Follow mode: what the tunnel left, learned or put back; the rest of
+ * the pass then works on the desired state that gives. */
+static void
+reconcile_follow(struct reconcile_pass *p)
+{
+	bool	 plan = p->opts.mode == RECONCILE_PLAN;
+
+	p->follow_ran = true;
+	if (followpass_run(&p->follow, p->cfg, p->trace, plan, p->opts.out,
+	    &p->writes) != 0) {
+		p->follow_failed = true;
+		p->result = reconcile_worse(p->result, RECONCILE_FAILED);
+		return;
+	}
+	if (p->follow.failed)
+		p->result = reconcile_worse(p->result, RECONCILE_FAILED);
+	else if (p->follow.rules_written > 0 || (plan &&
+	    p->follow.hosts_restore))
+		p->result = reconcile_worse(p->result, RECONCILE_CONVERGED);
+	p->ds = p->follow.ds;
+}
+
 /* The first look at the hosts file: done, or a write job to run. */
 static void
 reconcile_hosts_check(struct reconcile_pass *p, uint64_t now_ms)
@@ -229,6 +258,15 @@ reconcile_hosts_check(struct reconcile_pass *p, uint64_t now_ms)
 		if (p->opts.out != NULL)
 			fprintf(p->opts.out,
 			    "hosts: not managed (hosts.enabled is false)\n");
+		return;
+	}
+	if (p->follow_ran && (p->follow_failed || p->follow.hosts_leave)) {
+		/* Nothing to put back: the tunnel's section is its own. */
+		p->hosts = p->follow_failed ? RECONCILE_ART_DISABLED :
+		    RECONCILE_ART_IN_SYNC;
+		if (p->opts.out != NULL && !p->follow_failed)
+			fprintf(p->opts.out, "hosts %s: nothing to put back\n",
+			    p->cfg->hosts_path);
 		return;
 	}
 	if (p->opts.hosts_held_off) {
@@ -316,8 +354,11 @@ reconcile_step(struct reconcile_pass *p, const struct desired_state *ds,
 			reconcile_end(p);
 			return true;
 		}
+		if (p->cfg->follow_enabled)
+			reconcile_follow(p);
 		/* NRPT first: see docs/decisions/0007-one-pass.md. */
-		reconcile_nrpt(p);
+		if (!p->follow_failed)
+			reconcile_nrpt(p);
 		reconcile_hosts_check(p, now_ms);
 	}
 	if (p->job != NULL && !reconcile_hosts_step(p, now_ms, delay_ms))
@@ -339,7 +380,14 @@ reconcile_pass_free(struct reconcile_pass *p)
 	}
 	hostsjob_free(p->job);
 	hostspass_free(p->hp);
+	followpass_clear(&p->follow);
 	free(p);
+}
+
+const struct followpass *
+reconcile_pass_follow(const struct reconcile_pass *p)
+{
+	return p->follow_ran ? &p->follow : NULL;
 }
 
 enum reconcile_result
@@ -423,7 +471,9 @@ reconcile_once(const struct config *cfg, struct trace *t,
 		sum->result = RECONCILE_FAILED;
 		return -1;
 	}
-	ds = reconcile_load_desired(cfg, t);
+	/* Follow mode reads no desired-state file: the pass learns it. */
+	ds = cfg->follow_enabled ? desired_new() :
+	    reconcile_load_desired(cfg, t);
 	while (!reconcile_step(p, ds, platform_mono_ms(), &delay)) {
 		log_debug("hosts write attempt %u failed: %s; next in %u ms",
 		    reconcile_pass_hosts_attempts(p),
@@ -432,7 +482,8 @@ reconcile_once(const struct config *cfg, struct trace *t,
 	}
 	sum->result = p->result;
 	sum->writes = p->writes;
-	sum->input_invalid = ds == NULL;
+	sum->input_invalid = ds == NULL ||
+	    (p->follow_ran && p->follow.state_invalid);
 	reconcile_pass_free(p);
 	desired_free(ds);
 	return (sum->result == RECONCILE_NOOP ||

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "desired.h"
+#include "followpass.h"
 #include "platform.h"
 #include "trace.h"
 
@@ -109,6 +110,10 @@ unsigned	 reconcile_pass_hosts_attempts(const struct reconcile_pass *p);
  * False when there is none (not read, or written without one). */
 bool		 reconcile_pass_hosts_id(const struct reconcile_pass *p,
 		    struct platform_file_id *id);
+
+/* Follow mode: what the follow part of the pass found and did (NULL when
+ * the pass did not run one). Valid until reconcile_pass_free. */
+const struct followpass *reconcile_pass_follow(const struct reconcile_pass *p);
 
 /* Runs one pass, blocking between retries (the one-shot CLI). Returns 0
  * when the pass converged or was a no-op, -1 otherwise; *sum says more. */

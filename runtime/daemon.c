@@ -89,6 +89,8 @@ struct daemon {
 	bool			 have_gave_up;
 
 	/* Status. */
+	struct followpass	 follow;	/* the last pass's, without ds */
+	bool			 have_follow;
 	enum daemon_art		 hosts_state, nrpt_state;
 	char			*hosts_error;
 	struct platform_file_id	 sig_hosts;	/* after our last look or write */
@@ -236,6 +238,12 @@ daemon_load_desired(struct daemon *d)
 	struct dwerr		 err;
 
 	d->desired_dirty = false;
+	if (d->cfg->follow_enabled) {
+		/* Follow mode: each pass learns it from the tunnel. */
+		if (d->ds == NULL && (d->ds = desired_new()) == NULL)
+			log_error("out of memory");
+		return false;
+	}
 	if (reconcile_read_desired(d->cfg->desired_state, &ds, &err) != 0) {
 		trace_desired_state_invalid(d->trace, d->cfg->desired_state,
 		    err.msg);
@@ -286,9 +294,15 @@ daemon_pass_done(struct daemon *d)
 {
 	struct reconcile_pass	*p = d->pass;
 	const char		*err = reconcile_pass_hosts_error(p);
+	const struct followpass	*f = reconcile_pass_follow(p);
 	uint64_t		 now = loop_now_ms(d->loop);
 	bool			 retry = false;
 
+	if (f != NULL) {
+		d->follow = *f;
+		d->follow.ds = NULL;	/* the pass's */
+		d->have_follow = true;
+	}
 	switch (reconcile_pass_nrpt(p)) {
 	case RECONCILE_ART_DISABLED:
 		d->nrpt_state = ART_DISABLED;
@@ -592,6 +606,35 @@ daemon_status_trace(struct daemon *d, cJSON *r)
 }
 
 /* Builds the "status" reply. */
+/* Follow mode: the tunnel, whether it is up, what is learned and when. */
+static void
+daemon_status_follow(struct daemon *d, cJSON *r)
+{
+	const struct followpass	*f = &d->follow;
+	uint64_t		 wall = platform_wall_us() / 1000u;
+	cJSON			*o;
+
+	o = cJSON_AddObjectToObject(r, "follow");
+	cJSON_AddStringToObject(o, "tunnel", d->cfg->follow_tunnel);
+	cJSON_AddStringToObject(o, "state_file", d->cfg->follow_state);
+	if (!d->have_follow)
+		return;		/* no pass yet */
+	cJSON_AddBoolToObject(o, "alive", f->alive);
+	cJSON_AddBoolToObject(o, "learned", f->learned);
+	if (f->learned) {
+		cJSON_AddNumberToObject(o, "rules", f->rules);
+		cJSON_AddNumberToObject(o, "host_lines", f->host_lines);
+		cJSON_AddNumberToObject(o, "learned_at_ms",
+		    (double)f->learned_ms);
+		cJSON_AddNumberToObject(o, "age_ms", wall > f->learned_ms ?
+		    (double)(wall - f->learned_ms) : 0);
+	}
+	if (f->stand_down != NULL)
+		cJSON_AddStringToObject(o, "standing_down", f->stand_down);
+	if (f->error[0] != '\0')
+		cJSON_AddStringToObject(o, "error", f->error);
+}
+
 static char *
 daemon_status_json(struct daemon *d)
 {
@@ -629,6 +672,9 @@ daemon_status_json(struct daemon *d)
 
 	o = cJSON_AddObjectToObject(r, "nrpt");
 	cJSON_AddStringToObject(o, "state", daemon_art_name(d->nrpt_state));
+
+	if (d->cfg->follow_enabled)
+		daemon_status_follow(d, r);
 
 	o = cJSON_AddObjectToObject(r, "fight");
 	cJSON_AddBoolToObject(o, "active", coalesce_fighting(d->co, now));
