@@ -71,9 +71,15 @@ bench: deps
 
 # Runs the watchdog on an embedded demo: a scratch hosts file and a sample
 # desired state under build/demo. It never touches /etc/hosts.
+# `make run MODE=follow`: the follow-mode demo instead (a scripted
+# tunnel's section learned, wiped and put back; scripts/demo-follow.sh).
 run: deps
 	@$(MAKE) --no-print-directory build
-	@sh scripts/demo.sh build/dev/dnswatchdog $(DEMO)
+	@if [ "$(MODE)" = follow ]; then \
+		sh scripts/demo-follow.sh build/dev/dnswatchdog $(DEMO)-follow; \
+	else \
+		sh scripts/demo.sh build/dev/dnswatchdog $(DEMO); \
+	fi
 
 clean:
 	rm -rf build

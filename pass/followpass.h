@@ -20,7 +20,7 @@
 #include "desired.h"
 #include "trace.h"
 
-#define FOLLOWPASS_ERROR_BYTES	512u
+#define FOLLOWPASS_ERROR_BYTES	DWERR_MSG_BYTES
 
 /* What a follow-mode pass found and did (also what `status` shows). */
 struct followpass {
