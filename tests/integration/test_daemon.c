@@ -1199,6 +1199,147 @@ daemon_appender_loses_no_line_while_passes_rewrite(void **state)
 	assert_true(trace_count(fx, "HostsWriteSucceeded", NULL) >= 11);
 }
 
+/* -- Follow mode -------------------------------------------------------- */
+
+#define FOLLOW_SECTION	"# DwTestHostsStart\n100.64.0.10 dev.dwt\n" \
+	"# DwTestHostsEnd\n"
+
+/* A follow-mode config: the tunnel "dwt", its adapter dwtun0. */
+static void
+write_follow_config(struct fx *fx)
+{
+	char	 cfg[1024];
+
+	snprintf(cfg, sizeof(cfg), "{\"follow\":{\"tunnel\":{\"name\":\"dwt\","
+	    "\"record_key\":\"SOFTWARE\\\\DwTest\",\"begin_marker\":"
+	    "\"# DwTestHostsStart\",\"end_marker\":\"# DwTestHostsEnd\","
+	    "\"adapter_name\":\"dwtun0\"},\"state\":\"follow.json\"},"
+	    "\"hosts\":{\"path\":\"hosts\"},\"trace\":{\"jsonl\":\"trace.jsonl\"},"
+	    "\"control\":{\"socket\":\"%s\"},"
+	    "\"daemon\":{\"quiet_ms\":100,\"max_delay_ms\":500}}", fx->sock);
+	tu_put(fx->config, cfg, strlen(cfg));
+}
+
+/* Runs cmd in fx's namespace; asserts it worked. */
+static void
+in_netns(struct fx *fx, const char *cmd)
+{
+	char	 full[512];
+
+	snprintf(full, sizeof(full), "ip netns exec %s %s", fx->netns, cmd);
+	assert_int_equal(system(full), 0);
+}
+
+/* Waits until the trace has at least n of event (with also). */
+static void
+wait_trace(struct fx *fx, const char *event, const char *also, size_t n)
+{
+	uint64_t	 end = now_ms() + DEADLINE_MS;
+
+	while (now_ms() < end && trace_count(fx, event, also) < n)
+		pause_ms(10);
+	if (trace_count(fx, event, also) < n) {
+		char *all = tu_slurp(fx->trace, NULL);
+
+		fail_msg("no %zu %s %s; the trace was:\n%s", n, event,
+		    also != NULL ? also : "", all);
+	}
+}
+
+/* Replaces the hosts file the way a tunnel does: a new file renamed over. */
+static void
+put_hosts(struct fx *fx, const char *s)
+{
+	char	 tmp[160];
+
+	snprintf(tmp, sizeof(tmp), "%s.new", fx->hosts);
+	tu_put(tmp, s, strlen(s));
+	assert_int_equal(rename(tmp, fx->hosts), 0);
+}
+
+static void
+daemon_follow_learns_restores_and_stands_down(void **state)
+{
+	struct fx	*fx = *state;
+	char		 cmd[512], state_file[160], *learned;
+	size_t		 drifts;
+	cJSON		*r;
+
+	snprintf(fx->netns, sizeof(fx->netns), "dwfol%ld", (long)getpid());
+	snprintf(cmd, sizeof(cmd), "ip netns add %s 2>/dev/null", fx->netns);
+	if (geteuid() != 0 || system(cmd) != 0) {
+		fx->netns[0] = '\0';
+		print_message("SKIPPED: cannot create a network namespace here "
+		    "(needs root and CAP_SYS_ADMIN); the follow test did not "
+		    "run\n");
+		skipped = 1;
+		skip();
+	}
+	in_netns(fx, "ip link add dwtun0 type dummy");
+	in_netns(fx, "ip link set dwtun0 up");
+	snprintf(state_file, sizeof(state_file), "%s/follow.json", fx->dir);
+	write_follow_config(fx);
+	put_hosts(fx, HOSTS_FOREIGN FOLLOW_SECTION);
+	start(fx, false);
+	wait_ready(fx);
+
+	/* Learned as it stands; the file is left byte for byte. */
+	wait_trace(fx, "FollowLearned", "\"host_lines\":1", 1);
+	learned = tu_slurp(state_file, NULL);
+	assert_non_null(learned);
+	assert_non_null(strstr(learned, "100.64.0.10 dev.dwt\\n"));
+	free(learned);
+	learned = tu_slurp(fx->hosts, NULL);
+	assert_string_equal(learned, HOSTS_FOREIGN FOLLOW_SECTION);
+	free(learned);
+	r = wait_idle(fx);
+	assert_true(jtrue(r, "follow", "alive"));
+	assert_true(jtrue(r, "follow", "learned"));
+	assert_int_equal(jnum(r, "follow", "host_lines"), 1);
+	cJSON_Delete(r);
+
+	/* Wiped, with another program's line: put back, the line kept. */
+	put_hosts(fx, HOSTS_FOREIGN "10.1.2.3 portal.example\n");
+	wait_hosts(fx, "100.64.0.10 dev.dwt\n", true);
+	wait_trace(fx, "FollowRestored", "\"hosts_written\":true", 1);
+	learned = tu_slurp(fx->hosts, NULL);
+	assert_string_equal(learned, HOSTS_FOREIGN "10.1.2.3 portal.example\n"
+	    FOLLOW_SECTION);
+	free(learned);
+
+	/* The tunnel adds a workspace: learned, not reverted. */
+	put_hosts(fx, HOSTS_FOREIGN "# DwTestHostsStart\n100.64.0.10 dev.dwt\n"
+	    "100.64.0.12 new.dwt\n# DwTestHostsEnd\n");
+	wait_trace(fx, "FollowLearned", "\"host_lines\":2", 1);
+	r = wait_idle(fx);
+	cJSON_Delete(r);
+	assert_true(hosts_has(fx, "100.64.0.12 new.dwt\n"));
+
+	/* A restart keeps what was learned: wiped while it was down, put
+	 * back by the new daemon's first pass, with the workspace. */
+	assert_int_equal(stop(fx), 0);
+	put_hosts(fx, HOSTS_FOREIGN);
+	start(fx, false);
+	wait_hosts(fx, "100.64.0.12 new.dwt\n", true);
+
+	/* The tunnel stops (its adapter goes): nothing is put back. */
+	in_netns(fx, "ip link del dwtun0");
+	drifts = trace_count(fx, "ReconcileStart", "\"trigger\":\"drift\"");
+	put_hosts(fx, HOSTS_FOREIGN);
+	wait_trace(fx, "ReconcileStart", "\"trigger\":\"drift\"", drifts + 1);
+	wait_trace(fx, "FollowStoodDown", "\"reason\":\"adapter gone\"", 1);
+	r = wait_idle(fx);
+	assert_false(jtrue(r, "follow", "alive"));
+	assert_string_equal(jstr(r, "follow", "standing_down"), "adapter gone");
+	cJSON_Delete(r);
+	assert_false(hosts_has(fx, "DwTestHostsStart"));
+	/* What was learned is kept until forget_after_ms. */
+	learned = tu_slurp(state_file, NULL);
+	assert_non_null(learned);
+	assert_non_null(strstr(learned, "new.dwt"));
+	free(learned);
+}
+
 int
 main(void)
 {
@@ -1223,6 +1364,7 @@ main(void)
 		T(daemon_appender_loses_no_line_while_passes_rewrite),
 		T(daemon_network_change_in_a_namespace_triggers_a_pass),
 		T(daemon_vpn_adapter_coming_up_is_rechecked_after_settling),
+		T(daemon_follow_learns_restores_and_stands_down),
 #undef T
 	};
 
