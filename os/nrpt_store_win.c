@@ -3,7 +3,8 @@
  *
  * Rule keys hold the values Add-DnsClientNrptRule writes: Version, Name
  * (REG_MULTI_SZ of ".namespace"), GenericDNSServers (";"-joined),
- * ConfigOptions (0x8), IPSECCARestriction ("") and Comment. Every key is
+ * ConfigOptions (0x8), IPSECCARestriction (""), DisplayName ("") and
+ * Comment. Every key is
  * opened in the 64-bit view.
  *
  * Decisions:
@@ -296,6 +297,7 @@ nrpt_rule_read(HKEY table, const struct nrpt_table *t, const wchar_t *name,
 		{ L"ConfigOptions", "ConfigOptions", NRPT_V_CONFIG },
 		{ L"Comment", "Comment", NRPT_V_COMMENT },
 		{ L"IPSECCARestriction", "IPSECCARestriction", NRPT_V_IPSECCA },
+		{ L"DisplayName", "DisplayName", NRPT_V_DISPLAY },
 	};
 	HKEY		 key;
 	BYTE		*data;
@@ -361,6 +363,9 @@ nrpt_rule_read(HKEY table, const struct nrpt_table *t, const wchar_t *name,
 			break;
 		case NRPT_V_IPSECCA:
 			str = &rule->ipsec_ca;
+			break;
+		case NRPT_V_DISPLAY:
+			str = &rule->display;
 			break;
 		}
 		if (str != NULL && type == REG_SZ &&
@@ -472,6 +477,10 @@ nrpt_rule_intersect(struct nrpt_rule *a, const struct nrpt_rule *b)
 	if (!nrpt_str_same(a->ipsec_ca, b->ipsec_ca)) {
 		free(a->ipsec_ca);
 		a->ipsec_ca = NULL;
+	}
+	if (!nrpt_str_same(a->display, b->display)) {
+		free(a->display);
+		a->display = NULL;
 	}
 	if (!b->has_version || a->version != b->version) {
 		a->has_version = false;
@@ -764,9 +773,9 @@ nrpt_op_rule_write(void *ctx, const struct nrpt_rule *rule, unsigned values,
     struct dwerr *err)
 {
 	struct nrpt_store	*st = ctx;
-	struct nrpt_value_out	 vals[6];
+	struct nrpt_value_out	 vals[7];
 	wchar_t			*wid = NULL, *names = NULL, *servers = NULL;
-	wchar_t			*comment = NULL, *ipsec = NULL;
+	wchar_t			*comment = NULL, *ipsec = NULL, *display = NULL;
 	DWORD			 version, config, nameslen = 0;
 	int			 ret = -1;
 
@@ -783,7 +792,9 @@ nrpt_op_rule_write(void *ctx, const struct nrpt_rule *rule, unsigned values,
 	    (comment = winutf_wide(rule->comment != NULL ?
 	    rule->comment : "")) == NULL ||
 	    (ipsec = winutf_wide(rule->ipsec_ca != NULL ?
-	    rule->ipsec_ca : "")) == NULL) {
+	    rule->ipsec_ca : "")) == NULL ||
+	    (display = winutf_wide(rule->display != NULL ?
+	    rule->display : "")) == NULL) {
 		dwerr_set(err, DWERR_INPUT, "cannot encode NRPT rule %s (bad "
 		    "UTF-8 or no memory)", rule->id);
 		goto done;
@@ -809,17 +820,20 @@ nrpt_op_rule_write(void *ctx, const struct nrpt_rule *rule, unsigned values,
 	vals[4] = (struct nrpt_value_out){ NRPT_V_COMMENT, L"Comment",
 	    "Comment", REG_SZ, (const BYTE *)comment,
 	    (DWORD)((wcslen(comment) + 1) * sizeof(wchar_t)) };
-	vals[5] = (struct nrpt_value_out){ NRPT_V_CONFIG, L"ConfigOptions",
+	vals[5] = (struct nrpt_value_out){ NRPT_V_DISPLAY, L"DisplayName",
+	    "DisplayName", REG_SZ, (const BYTE *)display,
+	    (DWORD)((wcslen(display) + 1) * sizeof(wchar_t)) };
+	vals[6] = (struct nrpt_value_out){ NRPT_V_CONFIG, L"ConfigOptions",
 	    "ConfigOptions", REG_DWORD, (const BYTE *)&config, sizeof(config) };
 
-	if (nrpt_table_write(&nrpt_local, false, rule->id, wid, vals, 6,
+	if (nrpt_table_write(&nrpt_local, false, rule->id, wid, vals, 7,
 	    values, err) == -1)
 		goto done;
 	if (st->gp) {
 		st->gp_dirty = true;
 		if (nrpt_gp_empty())
 			nrpt_gp_mark_found_empty(st);
-		if (nrpt_table_write(&nrpt_gp, true, rule->id, wid, vals, 6,
+		if (nrpt_table_write(&nrpt_gp, true, rule->id, wid, vals, 7,
 		    values, err) == -1)
 			goto done;
 	}
@@ -830,6 +844,7 @@ done:
 	free(servers);
 	free(comment);
 	free(ipsec);
+	free(display);
 	return ret;
 }
 

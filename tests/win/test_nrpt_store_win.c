@@ -375,6 +375,7 @@ add_foreign(const char *table, const char *id, const char *const *names,
 	reg_put_sz(p, "GenericDNSServers", servers);
 	reg_put_dword(p, "ConfigOptions", NRPT_CONFIG_GENERIC_DNS);
 	reg_put_sz(p, "IPSECCARestriction", "");
+	reg_put_sz(p, "DisplayName", "");
 	reg_put_sz(p, "Comment", "");
 }
 
@@ -560,6 +561,7 @@ assert_rule_key(struct tctx *t, const char *table, const char *id, size_t i,
 	assert_reg_sz(p, "GenericDNSServers", servers);
 	assert_reg_dword(p, "ConfigOptions", 0x8);
 	assert_reg_sz(p, "IPSECCARestriction", "");
+	assert_reg_sz(p, "DisplayName", "");
 	assert_reg_sz(p, "Comment", NRPT_RULE_COMMENT);
 }
 
@@ -616,7 +618,7 @@ store_writes_rule_values_and_record_to_local_table(void **state)
 	assert_int_equal(t->cnt.nlog, 2);
 	assert_string_equal(t->cnt.log[0], "record 1");
 	assert_string_equal(t->cnt.log[1], "write {5EED0000-0000-4000-8000-"
-	    "000000000001} 0x3f");
+	    "000000000001} 0x7f");
 
 	assert_int_equal(reg_subkeys(LOCAL), 1);
 	assert_rule_key(t, LOCAL, gen_id(1), 0, "fd7a:115c:a1e0::53;10.0.0.53");
@@ -643,6 +645,7 @@ store_writes_rule_values_and_record_to_local_table(void **state)
 	assert_int_equal(t->live.rules[0].config_options, 8);
 	assert_string_equal(t->live.rules[0].comment, NRPT_RULE_COMMENT);
 	assert_string_equal(t->live.rules[0].ipsec_ca, "");
+	assert_string_equal(t->live.rules[0].display, "");
 }
 
 static void
@@ -901,6 +904,42 @@ store_rewrites_stale_gp_copy_of_an_owned_rule(void **state)
 }
 
 static void
+store_repairs_a_rule_missing_display_name_in_both_tables(void **state)
+{
+	struct tctx	*t = *state;
+	char		 lp[TEST_PATH], gp[TEST_PATH], line[TEST_LINE];
+	HKEY		 k;
+
+	reg_mkkey(GP);
+	want_rule(t, 0, 0, 2, "coder", "10.0.0.53", NULL);
+	pass(t);
+	/* As a rule written before DisplayName was: the value is gone from
+	 * the GP copy only, and the rule is otherwise right. */
+	rule_path(gp, GP, gen_id(1));
+	k = reg_create(gp, 0);
+	assert_int_equal(RegDeleteValueW(k, L"DisplayName"), ERROR_SUCCESS);
+	RegCloseKey(k);
+	read_live(t);
+	assert_null(live_rule(t, gen_id(1))->display);
+
+	pass(t);
+	assert_int_equal(t->plan->actions[0].op, NRPT_OP_UPDATE);
+	assert_int_equal(t->cnt.nlog, 1);
+	snprintf(line, sizeof(line), "write %s 0x%02x", gen_id(1),
+	    NRPT_V_DISPLAY);
+	assert_string_equal(t->cnt.log[0], line);
+	assert_int_equal(t->res.values_written, 1);
+	assert_rule_key(t, GP, gen_id(1), 0, "10.0.0.53");
+	rule_path(lp, LOCAL, gen_id(1));
+	assert_reg_sz(lp, "DisplayName", "");
+
+	/* Right again: the next pass reuses it and writes nothing. */
+	pass(t);
+	assert_true(nrpt_plan_is_noop(t->plan));
+	assert_int_equal(t->cnt.writes, 0);
+}
+
+static void
 store_does_not_adopt_foreign_rule_held_by_one_table_only(void **state)
 {
 	struct tctx	*t = *state;
@@ -1045,7 +1084,8 @@ store_keeps_record_under_a_custom_key(void **state)
 	pass(t);
 	assert_int_equal(t->plan->actions[0].op, NRPT_OP_UPDATE);
 	assert_int_equal(t->plan->actions[0].values,
-	    NRPT_V_VERSION | NRPT_V_COMMENT | NRPT_V_IPSECCA);
+	    NRPT_V_VERSION | NRPT_V_COMMENT | NRPT_V_IPSECCA |
+	    NRPT_V_DISPLAY);
 	assert_int_equal(t->gen.calls, 0);
 	assert_rule_key(t, LOCAL, FOREIGN_ID, 0, "10.0.0.53");
 
@@ -1230,6 +1270,7 @@ main(void)
 		T(store_writes_both_tables_when_gp_table_exists),
 		T(store_copies_rules_to_gp_table_that_appears_later),
 		T(store_rewrites_stale_gp_copy_of_an_owned_rule),
+		T(store_repairs_a_rule_missing_display_name_in_both_tables),
 		T(store_does_not_adopt_foreign_rule_held_by_one_table_only),
 		T(store_keeps_a_gp_table_it_found_empty),
 		T(store_deletes_gp_table_it_emptied),
