@@ -18,8 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnsnotify.h"
+#include "dnsnotify_win.h"
 #include "nrpt.h"
 #include "nrpt_store.h"
+#include "platform.h"
 
 #define LOCAL		"SYSTEM\\CurrentControlSet\\Services\\Dnscache\\" \
 			"Parameters\\DnsPolicyConfig"
@@ -1255,7 +1258,164 @@ store_notify_returns_without_crashing(void **state)
 	assert_int_equal(nrpt_store_notify(t->st, NULL) == 0, rc == 0);
 }
 
+/* ---- telling the DNS client, through the dnsnotify seam ---- */
+
+/* What the calls did, in order ("paramchange publish refresh flush"), and
+ * what each returns. */
+static char		 calls[256];
+static unsigned long	 ret_paramchange, ret_flush, ret_publish, ret_refresh;
+
+static unsigned long
+call_log(const char *name, unsigned long rc)
+{
+	size_t	 used = strlen(calls);
+
+	snprintf(calls + used, sizeof(calls) - used, "%s%s", used > 0 ?
+	    " " : "", name);
+	return rc;
+}
+
+static unsigned long
+hook_paramchange(void)
+{
+	return call_log("paramchange", ret_paramchange);
+}
+
+static unsigned long
+hook_flush(void)
+{
+	return call_log("flush", ret_flush);
+}
+
+static unsigned long
+hook_publish(void)
+{
+	return call_log("publish", ret_publish);
+}
+
+static unsigned long
+hook_refresh(void)
+{
+	return call_log("refresh", ret_refresh);
+}
+
+static const struct dnsnotify_hooks hooks = {
+	hook_paramchange, hook_flush, hook_publish, hook_refresh
+};
+
+static int
+setup_hooks(void **state)
+{
+	calls[0] = '\0';
+	ret_paramchange = ret_flush = ret_publish = ret_refresh = 0;
+	dnsnotify_set_hooks(&hooks);
+	return setup(state);
+}
+
+static int
+teardown_hooks(void **state)
+{
+	dnsnotify_set_hooks(NULL);
+	return teardown(state);
+}
+
+static void
+notify_local_sends_paramchange_before_flush(void **state)
+{
+	struct tctx	*t = *state;
+
+	want_rule(t, 0, 0, 1, "coder", "10.0.0.53", NULL);
+	pass(t);
+	assert_false(nrpt_store_gp(t->st));
+	ok(t, nrpt_store_notify(t->st, &t->err));
+	/* Re-read first; the flush last, so nothing cached under the old
+	 * rules outlives it. No policy step without the GP table. */
+	assert_string_equal(calls, "paramchange flush");
+	assert_false(dnsnotify_gp_own_take(platform_mono_ms()));
+}
+
+static void
+notify_gp_publishes_policy_change_and_never_forces_a_refresh(void **state)
+{
+	struct tctx	*t = *state;
+	uint64_t	 now;
+
+	reg_mkkey(GP);
+	want_rule(t, 0, 0, 1, "coder", "10.0.0.53", NULL);
+	pass(t);
+	assert_true(nrpt_store_gp(t->st));
+	ok(t, nrpt_store_notify(t->st, &t->err));
+	assert_string_equal(calls, "paramchange publish flush");
+	/* The publication comes back once as ours, and only once. */
+	now = platform_mono_ms();
+	assert_true(dnsnotify_gp_own_take(now));
+	assert_false(dnsnotify_gp_own_take(now));
+
+	/* Too late to be ours. */
+	ok(t, nrpt_store_notify(t->st, &t->err));
+	assert_false(dnsnotify_gp_own_take(platform_mono_ms() +
+	    DNSNOTIFY_GP_OWN_MS + 1));
+}
+
+static void
+notify_gp_refreshes_policy_only_when_publishing_fails(void **state)
+{
+	struct tctx	*t = *state;
+
+	reg_mkkey(GP);
+	want_rule(t, 0, 0, 1, "coder", "10.0.0.53", NULL);
+	pass(t);
+	ret_publish = ERROR_PROC_NOT_FOUND;
+	/* The fallback worked: Dnscache was told, nothing to report. */
+	ok(t, nrpt_store_notify(t->st, &t->err));
+	assert_string_equal(calls, "paramchange publish refresh flush");
+	/* A forced refresh reapplies policy: what it brings is not ours. */
+	assert_false(dnsnotify_gp_own_take(platform_mono_ms()));
+
+	calls[0] = '\0';
+	ret_refresh = ERROR_ACCESS_DENIED;
+	dwerr_reset(&t->err);
+	assert_int_equal(nrpt_store_notify(t->st, &t->err), -1);
+	assert_string_equal(calls, "paramchange publish refresh flush");
+	assert_int_equal(t->err.code, ERROR_PROC_NOT_FOUND);
+	assert_non_null(strstr(t->err.msg, "cannot publish the group-policy "
+	    "change"));
+	assert_non_null(strstr(t->err.msg, "RefreshPolicyEx failed"));
+}
+
+static void
+notify_failed_step_does_not_stop_the_others(void **state)
+{
+	struct tctx	*t = *state;
+
+	want_rule(t, 0, 0, 1, "coder", "10.0.0.53", NULL);
+	pass(t);
+	ret_paramchange = ERROR_SERVICE_DOES_NOT_EXIST;
+	ret_flush = ERROR_GEN_FAILURE;
+	assert_int_equal(nrpt_store_notify(t->st, &t->err), -1);
+	assert_string_equal(calls, "paramchange flush");
+	assert_int_equal(t->err.code, ERROR_SERVICE_DOES_NOT_EXIST);
+	assert_non_null(strstr(t->err.msg, "cannot send PARAMCHANGE to "
+	    "Dnscache"));
+	assert_non_null(strstr(t->err.msg, "DnsFlushResolverCache failed"));
+}
+
+static void
+notify_hosts_flushes_only(void **state)
+{
+	struct dwerr	 err;
+
+	(void)state;
+	assert_int_equal(dnsnotify_hosts(&err), 0);
+	assert_string_equal(calls, "flush");
+	ret_flush = ERROR_GEN_FAILURE;
+	assert_int_equal(dnsnotify_hosts(&err), -1);
+	assert_int_equal(err.code, ERROR_GEN_FAILURE);
+	assert_non_null(strstr(err.msg, "hosts file"));
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define H(f)	cmocka_unit_test_setup_teardown(f, setup_hooks, teardown_hooks)
 
 int
 main(void)
@@ -1283,6 +1443,11 @@ main(void)
 		T(store_deleting_a_missing_rule_is_not_an_error),
 		T(store_refuses_rule_id_that_is_not_one_key_name),
 		T(store_notify_returns_without_crashing),
+		H(notify_local_sends_paramchange_before_flush),
+		H(notify_gp_publishes_policy_change_and_never_forces_a_refresh),
+		H(notify_gp_refreshes_policy_only_when_publishing_fails),
+		H(notify_failed_step_does_not_stop_the_others),
+		H(notify_hosts_flushes_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
