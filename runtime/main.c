@@ -363,8 +363,8 @@ main_print_status(const cJSON *r)
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "active")))
 		printf("fight          %s; repairs wait %.0f ms\n",
 		    (s = main_str(o, "artifact")) != NULL &&
-		    strcmp(s, "nrpt") == 0 ? "group-policy refreshes keep "
-		    "removing our NRPT rules" : "another program keeps "
+		    strcmp(s, "nrpt") == 0 ? "our NRPT rules keep being "
+		    "removed or changed" : "another program keeps "
 		    "rewriting the hosts file", main_num(o, "delay_ms"));
 	o = cJSON_GetObjectItemCaseSensitive(r, "trace");
 	if ((s = main_str(o, "path")) != NULL) {
