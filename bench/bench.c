@@ -471,6 +471,7 @@ nrpt_live_for(const struct desired_state *ds, unsigned base,
 		d->servers = xstrdup(s->servers);
 		d->comment = xstrdup(s->comment);
 		d->ipsec_ca = xstrdup(s->ipsec_ca);
+		d->display = xstrdup(s->display);
 	}
 	for (i = 0; i < plan->nowned_after; i++)
 		live->owned[live->nowned++] = xstrdup(plan->owned_after[i]);

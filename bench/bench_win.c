@@ -576,8 +576,8 @@ main(int argc, char **argv)
 	snprintf(cfg, sizeof(cfg), "{\"desired_state\":\"desired.json\","
 	    "\"hosts\":{\"path\":\"hosts\"},"
 	    "\"control\":{\"socket\":\"\\\\\\\\.\\\\pipe\\\\dwbench-%lu\"},"
-	    "\"nrpt\":{\"record_key\":\"SOFTWARE\\\\DnsWatchdogBench\"}}\n",
-	    tag);
+	    "\"nrpt\":{\"record_key\":\"SOFTWARE\\\\DnsWatchdogBench\"},"
+	    "\"daemon\":{\"fight_rewrites\":63}}\n", tag);
 	put_file(scratch, L"config.json", cfg);
 	p = desired + snprintf(desired, sizeof(desired),
 	    "{\"version\":1,\"nrpt\":[");

@@ -54,9 +54,9 @@ bool	nrpt_store_gp(const struct nrpt_store *st);
 /* The callbacks for nrpt_apply; their ctx is the store. */
 const struct nrpt_store_ops *nrpt_store_ops(void);
 
-/* Asks the DNS client to pick up changed rules (flush its cache, signal a
- * policy change when the GP table is in use). Best effort: returns -1 with
- * err when a step failed, and the caller traces it. */
+/* Asks the DNS client to pick up changed rules (dnsnotify_nrpt: re-read,
+ * a policy change when the GP table is in use, then a flush). Best effort:
+ * returns -1 with err when a step failed, and the caller traces it. */
 int	nrpt_store_notify(struct nrpt_store *st, struct dwerr *err);
 
 #endif

@@ -3,7 +3,8 @@
  *
  * Rule keys hold the values Add-DnsClientNrptRule writes: Version, Name
  * (REG_MULTI_SZ of ".namespace"), GenericDNSServers (";"-joined),
- * ConfigOptions (0x8), IPSECCARestriction ("") and Comment. Every key is
+ * ConfigOptions (0x8), IPSECCARestriction (""), DisplayName ("") and
+ * Comment. Every key is
  * opened in the 64-bit view.
  *
  * Decisions:
@@ -32,8 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnsnotify.h"
 #include "dwstr.h"
-#include "winsys.h"
 #include "winutf.h"
 
 #define NRPT_LOCAL_PATH	\
@@ -80,12 +81,6 @@ struct nrpt_value_out {
 	DWORD		 len;
 };
 
-/* The failed steps of one nrpt_store_notify call. */
-struct nrpt_notice {
-	DWORD	 code;				/* of the first failure */
-	char	 what[DWERR_MSG_BYTES / 2];	/* "step (reason); ..." */
-};
-
 static int	 nrpt_store_fail(struct dwerr *, LONG, const char *,
 		    const char *, const char *);
 static int	 nrpt_store_nomem(struct dwerr *);
@@ -123,10 +118,6 @@ static int	 nrpt_op_record_set(void *, char *const *, size_t,
 static int	 nrpt_op_rule_write(void *, const struct nrpt_rule *, unsigned,
 		    struct dwerr *);
 static int	 nrpt_op_rule_delete(void *, const char *, struct dwerr *);
-static void	 nrpt_notify_fail(struct nrpt_notice *, DWORD, const char *);
-static void	 nrpt_notify_call(struct nrpt_notice *, const wchar_t *,
-		    const char *, const char *, bool);
-static void	 nrpt_notify_dnscache(struct nrpt_notice *);
 
 static const struct nrpt_store_ops nrpt_store_callbacks = {
 	nrpt_op_record_set,
@@ -296,6 +287,7 @@ nrpt_rule_read(HKEY table, const struct nrpt_table *t, const wchar_t *name,
 		{ L"ConfigOptions", "ConfigOptions", NRPT_V_CONFIG },
 		{ L"Comment", "Comment", NRPT_V_COMMENT },
 		{ L"IPSECCARestriction", "IPSECCARestriction", NRPT_V_IPSECCA },
+		{ L"DisplayName", "DisplayName", NRPT_V_DISPLAY },
 	};
 	HKEY		 key;
 	BYTE		*data;
@@ -361,6 +353,9 @@ nrpt_rule_read(HKEY table, const struct nrpt_table *t, const wchar_t *name,
 			break;
 		case NRPT_V_IPSECCA:
 			str = &rule->ipsec_ca;
+			break;
+		case NRPT_V_DISPLAY:
+			str = &rule->display;
 			break;
 		}
 		if (str != NULL && type == REG_SZ &&
@@ -472,6 +467,10 @@ nrpt_rule_intersect(struct nrpt_rule *a, const struct nrpt_rule *b)
 	if (!nrpt_str_same(a->ipsec_ca, b->ipsec_ca)) {
 		free(a->ipsec_ca);
 		a->ipsec_ca = NULL;
+	}
+	if (!nrpt_str_same(a->display, b->display)) {
+		free(a->display);
+		a->display = NULL;
 	}
 	if (!b->has_version || a->version != b->version) {
 		a->has_version = false;
@@ -764,9 +763,9 @@ nrpt_op_rule_write(void *ctx, const struct nrpt_rule *rule, unsigned values,
     struct dwerr *err)
 {
 	struct nrpt_store	*st = ctx;
-	struct nrpt_value_out	 vals[6];
+	struct nrpt_value_out	 vals[7];
 	wchar_t			*wid = NULL, *names = NULL, *servers = NULL;
-	wchar_t			*comment = NULL, *ipsec = NULL;
+	wchar_t			*comment = NULL, *ipsec = NULL, *display = NULL;
 	DWORD			 version, config, nameslen = 0;
 	int			 ret = -1;
 
@@ -783,7 +782,9 @@ nrpt_op_rule_write(void *ctx, const struct nrpt_rule *rule, unsigned values,
 	    (comment = winutf_wide(rule->comment != NULL ?
 	    rule->comment : "")) == NULL ||
 	    (ipsec = winutf_wide(rule->ipsec_ca != NULL ?
-	    rule->ipsec_ca : "")) == NULL) {
+	    rule->ipsec_ca : "")) == NULL ||
+	    (display = winutf_wide(rule->display != NULL ?
+	    rule->display : "")) == NULL) {
 		dwerr_set(err, DWERR_INPUT, "cannot encode NRPT rule %s (bad "
 		    "UTF-8 or no memory)", rule->id);
 		goto done;
@@ -809,17 +810,20 @@ nrpt_op_rule_write(void *ctx, const struct nrpt_rule *rule, unsigned values,
 	vals[4] = (struct nrpt_value_out){ NRPT_V_COMMENT, L"Comment",
 	    "Comment", REG_SZ, (const BYTE *)comment,
 	    (DWORD)((wcslen(comment) + 1) * sizeof(wchar_t)) };
-	vals[5] = (struct nrpt_value_out){ NRPT_V_CONFIG, L"ConfigOptions",
+	vals[5] = (struct nrpt_value_out){ NRPT_V_DISPLAY, L"DisplayName",
+	    "DisplayName", REG_SZ, (const BYTE *)display,
+	    (DWORD)((wcslen(display) + 1) * sizeof(wchar_t)) };
+	vals[6] = (struct nrpt_value_out){ NRPT_V_CONFIG, L"ConfigOptions",
 	    "ConfigOptions", REG_DWORD, (const BYTE *)&config, sizeof(config) };
 
-	if (nrpt_table_write(&nrpt_local, false, rule->id, wid, vals, 6,
+	if (nrpt_table_write(&nrpt_local, false, rule->id, wid, vals, 7,
 	    values, err) == -1)
 		goto done;
 	if (st->gp) {
 		st->gp_dirty = true;
 		if (nrpt_gp_empty())
 			nrpt_gp_mark_found_empty(st);
-		if (nrpt_table_write(&nrpt_gp, true, rule->id, wid, vals, 6,
+		if (nrpt_table_write(&nrpt_gp, true, rule->id, wid, vals, 7,
 		    values, err) == -1)
 			goto done;
 	}
@@ -830,6 +834,7 @@ done:
 	free(servers);
 	free(comment);
 	free(ipsec);
+	free(display);
 	return ret;
 }
 
@@ -980,102 +985,12 @@ done:
 	return ret;
 }
 
-/* Signatures looked up at run time. */
-typedef BOOL (WINAPI *nrpt_flush_fn)(void);
-typedef BOOL (WINAPI *nrpt_refresh_fn)(BOOL, DWORD);
-
-#ifndef RP_FORCE
-#define RP_FORCE	1	/* userenv.h: refresh even if unchanged */
-#endif
-
-/* Adds a failed step and its Win32 error e (0: none known) to n. */
-static void
-nrpt_notify_fail(struct nrpt_notice *n, DWORD e, const char *step)
-{
-	char	 msg[NRPT_MSG_BYTES] = "";
-	size_t	 used = strlen(n->what);
-
-	if (n->code == 0)
-		n->code = e != 0 ? e : ERROR_GEN_FAILURE;
-	if (e != 0)
-		winutf_message(e, msg, sizeof(msg));
-	snprintf(n->what + used, sizeof(n->what) - used, "%s%s%s%s%s",
-	    used > 0 ? "; " : "", step, e != 0 ? " (" : "", msg,
-	    e != 0 ? ")" : "");
-}
-
-/* Calls an exported BOOL function of a system DLL, found at run time (from
- * System32 only: winsys.h). */
-static void
-nrpt_notify_call(struct nrpt_notice *n, const wchar_t *dll, const char *udll,
-    const char *fn, bool refresh)
-{
-	FARPROC		 proc;
-	char		 step[128];
-	DWORD		 e;
-	BOOL		 ok;
-
-	if ((proc = winsys_proc(dll, fn, &e)) == NULL) {
-		snprintf(step, sizeof(step), "cannot find %s in %s", fn, udll);
-		nrpt_notify_fail(n, e, step);
-		return;
-	}
-	SetLastError(0);
-	if (refresh)
-		ok = ((nrpt_refresh_fn)(void (*)(void))proc)(TRUE, RP_FORCE);
-	else
-		ok = ((nrpt_flush_fn)(void (*)(void))proc)();
-	if (!ok) {
-		snprintf(step, sizeof(step), "%s failed", fn);
-		nrpt_notify_fail(n, GetLastError(), step);
-	}
-}
-
-/* Sends SERVICE_CONTROL_PARAMCHANGE to Dnscache: reload the parameters,
- * the NRPT among them. */
-static void
-nrpt_notify_dnscache(struct nrpt_notice *n)
-{
-	SC_HANDLE	 scm, svc;
-	SERVICE_STATUS	 status;
-
-	if ((scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT)) == NULL) {
-		nrpt_notify_fail(n, GetLastError(),
-		    "cannot open the service manager to signal Dnscache");
-		return;
-	}
-	if ((svc = OpenServiceW(scm, L"Dnscache",
-	    SERVICE_PAUSE_CONTINUE)) == NULL)
-		nrpt_notify_fail(n, GetLastError(),
-		    "cannot open service Dnscache");
-	else {
-		if (!ControlService(svc, SERVICE_CONTROL_PARAMCHANGE, &status))
-			nrpt_notify_fail(n, GetLastError(),
-			    "cannot send PARAMCHANGE to Dnscache");
-		CloseServiceHandle(svc);
-	}
-	CloseServiceHandle(scm);
-}
-
 int
 nrpt_store_notify(struct nrpt_store *st, struct dwerr *err)
 {
-	struct nrpt_notice	 n;
+	bool	 gp = st != NULL && (st->gp || st->gp_dirty);
 
-	memset(&n, 0, sizeof(n));
-	/* Drop cached answers, negative ones included. */
-	nrpt_notify_call(&n, L"dnsapi.dll", "dnsapi.dll",
-	    "DnsFlushResolverCache", false);
-	nrpt_notify_dnscache(&n);
-	/* Dnscache reads the GP table only on a policy change. */
-	if (st != NULL && (st->gp || st->gp_dirty)) {
+	if (st != NULL)
 		st->gp_dirty = false;
-		nrpt_notify_call(&n, L"userenv.dll", "userenv.dll",
-		    "RefreshPolicyEx", true);
-	}
-	if (n.code == 0)
-		return 0;
-	dwerr_set(err, (int)n.code, "DNS client not fully notified of the "
-	    "NRPT change: %s", n.what);
-	return -1;
+	return dnsnotify_nrpt(gp, err);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "desired.h"
+#include "dnsnotify.h"
 #include "hostsjob.h"
 #include "hostspass.h"
 #include "log.h"
@@ -87,6 +88,7 @@ struct reconcile_pass {
 	enum reconcile_result		 result;
 	unsigned			 writes;
 	enum reconcile_art		 nrpt, hosts;
+	bool				 nrpt_wrote;
 	struct hostspass		*hp;
 	struct hostsjob			*job;
 	bool				 wrote;		/* the hosts file */
@@ -217,6 +219,7 @@ reconcile_nrpt(struct reconcile_pass *p)
 		break;
 	case NRPTPASS_CHANGED:
 		p->nrpt = RECONCILE_ART_IN_SYNC;
+		p->nrpt_wrote = !plan;
 		p->result = reconcile_worse(p->result, RECONCILE_CONVERGED);
 		break;
 	case NRPTPASS_FAILED:
@@ -308,6 +311,18 @@ reconcile_hosts_check(struct reconcile_pass *p, uint64_t now_ms)
 	}
 }
 
+/* The hosts file was written: the DNS client's cache may hold answers,
+ * negative ones too, that the new file contradicts. Best effort: the file
+ * is right, and cached answers expire on their own. */
+static void
+reconcile_hosts_notify(void)
+{
+	struct dwerr	 err;
+
+	if (dnsnotify_hosts(&err) != 0)
+		log_notice("hosts: %s", err.msg);
+}
+
 /* One attempt of the hosts job; false with *delay_ms while it goes on. */
 static bool
 reconcile_hosts_step(struct reconcile_pass *p, uint64_t now_ms,
@@ -333,8 +348,10 @@ reconcile_hosts_step(struct reconcile_pass *p, uint64_t now_ms,
 		p->result = reconcile_worse(p->result, transient ?
 		    RECONCILE_DEGRADED : RECONCILE_FAILED);
 	}
-	if (p->wrote)
+	if (p->wrote) {
 		p->writes++;
+		reconcile_hosts_notify();
+	}
 	hostsjob_free(p->job);
 	p->job = NULL;
 	return true;
@@ -430,6 +447,12 @@ unsigned
 reconcile_pass_hosts_attempts(const struct reconcile_pass *p)
 {
 	return p->attempts;
+}
+
+bool
+reconcile_pass_nrpt_wrote(const struct reconcile_pass *p)
+{
+	return p->nrpt_wrote;
 }
 
 bool

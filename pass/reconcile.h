@@ -101,6 +101,8 @@ enum reconcile_art reconcile_pass_hosts(const struct reconcile_pass *p);
 enum reconcile_art reconcile_pass_nrpt(const struct reconcile_pass *p);
 /* The hosts file's last error ("" when none). */
 const char	*reconcile_pass_hosts_error(const struct reconcile_pass *p);
+/* True when the pass wrote or deleted NRPT rules. */
+bool		 reconcile_pass_nrpt_wrote(const struct reconcile_pass *p);
 /* True when this pass wrote the hosts file (so far). */
 bool		 reconcile_pass_hosts_wrote(const struct reconcile_pass *p);
 /* Write attempts made on the hosts file (so far). */

@@ -331,6 +331,8 @@ nrpt_diff(const struct nrpt_work *w, const struct nrpt_chunk *c, size_t ri)
 		v |= NRPT_V_COMMENT;
 	if (r->ipsec_ca == NULL || r->ipsec_ca[0] != '\0')
 		v |= NRPT_V_IPSECCA;
+	if (r->display == NULL || r->display[0] != '\0')
+		v |= NRPT_V_DISPLAY;
 	return v;
 }
 
@@ -511,7 +513,8 @@ nrpt_want_fill(struct nrpt_rule *want, const char *id,
 	if ((want->comment = dwstr_dup(params->comment != NULL ?
 	    params->comment : "")) == NULL)
 		return -1;
-	if ((want->ipsec_ca = dwstr_dup("")) == NULL)
+	if ((want->ipsec_ca = dwstr_dup("")) == NULL ||
+	    (want->display = dwstr_dup("")) == NULL)
 		return -1;
 	return 0;
 }
@@ -816,6 +819,7 @@ nrpt_rule_clear(struct nrpt_rule *rule)
 	free(rule->servers);
 	free(rule->comment);
 	free(rule->ipsec_ca);
+	free(rule->display);
 	memset(rule, 0, sizeof(*rule));
 }
 

@@ -34,7 +34,8 @@ enum nrpt_value {
 	NRPT_V_CONFIG	= 1u << 3,	/* ConfigOptions, REG_DWORD */
 	NRPT_V_COMMENT	= 1u << 4,	/* Comment, REG_SZ */
 	NRPT_V_IPSECCA	= 1u << 5,	/* IPSECCARestriction, REG_SZ */
-	NRPT_V_ALL	= (1u << 6) - 1
+	NRPT_V_DISPLAY	= 1u << 6,	/* DisplayName, REG_SZ */
+	NRPT_V_ALL	= (1u << 7) - 1
 };
 
 /* One rule key as read from (or to be written to) the registry. A string
@@ -50,6 +51,7 @@ struct nrpt_rule {
 	bool		  has_config_options;
 	char		 *comment;
 	char		 *ipsec_ca;	/* IPSECCARestriction */
+	char		 *display;	/* DisplayName */
 };
 
 /* What a store reads: every rule key, and the ownership record. */

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "control.h"
 #include "desired.h"
+#include "dnsnotify.h"
 #include "dwstr.h"
 #include "hostsjob.h"
 #include "hostspass.h"
@@ -35,6 +36,8 @@
 #define DAEMON_RESUME_JUMP_MS	5000u	/* suspended longer than this: resume */
 #define DAEMON_RESYNC_JITTER	0.1	/* +/-10 % */
 #define DAEMON_PERMANENT_HOLDOFF_MS 30000u /* no retry of a permanent error */
+#define DAEMON_POLICY_NEAR_MS	30000u	/* an NRPT repair this soon after a
+					 * policy refresh is blamed on it */
 #define DAEMON_FD_LIMIT		8192u	/* open files wanted: the control
 					 * channel's clients and the writer's
 					 * files, with room to spare */
@@ -82,8 +85,16 @@ struct daemon {
 	/* The running pass. */
 	bool			 in_pass;
 	const char		*trigger;
-	bool			 drift_pass;
+	bool			 drift_pass;	/* repairs a hosts drift */
+	bool			 desired_pass;	/* writes a new desired state */
 	struct reconcile_pass	*pass;		/* the running one */
+
+	/* Triggers waiting for the next pass, by what they mean for fights. */
+	bool			 hosts_drift_pending;
+
+	/* The last group-policy refresh that was not ours. */
+	uint64_t		 policy_ms;
+	bool			 policy_seen;
 	uint64_t		 pass_start_us;
 	uint8_t			 gave_up[16];	/* the pass that last gave up */
 	bool			 have_gave_up;
@@ -100,6 +111,8 @@ struct daemon {
 	struct {
 		uint64_t	 passes, noop_passes, writes;
 		uint64_t	 own_writes_ignored, fights;
+		uint64_t	 own_policy_ignored;
+		const char	*fight;		/* artifact of the last fight */
 	} n;
 	struct {
 		const char	*trigger;
@@ -261,22 +274,41 @@ daemon_load_desired(struct daemon *d)
 	return true;
 }
 
-/* Records a drift repair; past the limit, fights back less and less. */
+/* The words for a fight over artifact ("hosts", "nrpt"). */
 static void
-daemon_note_drift_write(struct daemon *d, uint64_t now)
+daemon_fight_words(struct daemon *d, const char *artifact, uint64_t now,
+    char *buf, size_t len)
+{
+	if (strcmp(artifact, "hosts") == 0)
+		snprintf(buf, len, "%s: another program keeps rewriting it",
+		    d->cfg->hosts_path);
+	else if (d->policy_seen && now - d->policy_ms <= DAEMON_POLICY_NEAR_MS)
+		snprintf(buf, len, "NRPT: our rules keep being removed right "
+		    "after group-policy refreshes that were not ours (a GPO "
+		    "may own the group-policy table)");
+	else
+		snprintf(buf, len, "NRPT: another program keeps removing or "
+		    "changing our rules");
+}
+
+/* Records a repair of what another program changed in artifact ("hosts",
+ * "nrpt"); past the limit, fights back less and less. */
+static void
+daemon_note_drift_write(struct daemon *d, uint64_t now, const char *artifact)
 {
 	const struct config	*cfg = d->cfg;
 	struct coalesce_fight	 f;
-	char			 msg[512];
+	char			 what[256], msg[512];
 
 	if (!coalesce_drift_write(d->co, now, &f))
 		return;
 	d->n.fights++;
-	trace_fight(d->trace, "hosts", f.rewrites, cfg->fight_window_ms,
+	d->n.fight = artifact;
+	trace_fight(d->trace, artifact, f.rewrites, cfg->fight_window_ms,
 	    f.delay_ms);
-	snprintf(msg, sizeof(msg), "%s: another program keeps rewriting it "
-	    "(%u times in %u ms); the next repair waits %u ms", cfg->hosts_path,
-	    f.rewrites, cfg->fight_window_ms, f.delay_ms);
+	daemon_fight_words(d, artifact, now, what, sizeof(what));
+	snprintf(msg, sizeof(msg), "%s (%u times in %u ms); the next repair "
+	    "waits %u ms", what, f.rewrites, cfg->fight_window_ms, f.delay_ms);
 	log_error("%s", msg);
 	service_report(SERVICE_EV_FIGHT, msg);
 }
@@ -320,6 +352,10 @@ daemon_pass_done(struct daemon *d)
 		d->nrpt_state = ART_IN_SYNC;
 		break;
 	}
+	/* Rules put back that the desired state did not change: someone
+	 * removed or changed them (a GP refresh, another program). */
+	if (reconcile_pass_nrpt_wrote(p) && !d->desired_pass)
+		daemon_note_drift_write(d, now, "nrpt");
 	switch (reconcile_pass_hosts(p)) {
 	case RECONCILE_ART_DISABLED:
 		d->hosts_state = ART_DISABLED;
@@ -336,7 +372,7 @@ daemon_pass_done(struct daemon *d)
 		d->hosts_state = ART_IN_SYNC;
 		daemon_set_str(&d->hosts_error, NULL);
 		if (reconcile_pass_hosts_wrote(p) && d->drift_pass)
-			daemon_note_drift_write(d, now);
+			daemon_note_drift_write(d, now, "hosts");
 		loop_timer_cancel(d->slow_timer);
 		daemon_hosts_seen(d);
 		break;
@@ -419,15 +455,22 @@ daemon_pass_start(struct daemon *d, const char *trigger, bool drift,
 	}
 	d->in_pass = true;
 	d->trigger = trigger;
-	d->drift_pass = drift;
+	/* The coalescer's drift covers every trigger that may be a fight
+	 * (hosts drift, NRPT changes, policy refreshes); only a hosts drift
+	 * makes a hosts write a repair. */
+	d->drift_pass = drift && d->hosts_drift_pending;
+	d->hosts_drift_pending = false;
+	d->desired_pass = false;
 	d->pass_start_us = platform_mono_us();
 	for (i = 0; i < d->nwait_next && d->nwait_run < DAEMON_MAX_WAITING; i++)
 		d->wait_run[d->nwait_run++] = d->wait_next[i];
 	d->nwait_next = 0;
 	/* A write for a new desired state is no fight, whatever else
 	 * (another program's lines) triggered the pass too. */
-	if ((d->desired_dirty || d->ds == NULL) && daemon_load_desired(d))
+	if ((d->desired_dirty || d->ds == NULL) && daemon_load_desired(d)) {
 		d->drift_pass = false;
+		d->desired_pass = true;
+	}
 	daemon_pass_step(d);
 }
 
@@ -565,6 +608,7 @@ daemon_source_cb(void *arg, enum source_kind kind, const char *detail)
 		}
 		if (d->hosts_state == ART_IN_SYNC)
 			d->hosts_state = ART_DRIFTED;
+		d->hosts_drift_pending = true;
 		daemon_trigger(d, "drift", true);
 		break;
 	case SOURCE_DESIRED:
@@ -577,7 +621,22 @@ daemon_source_cb(void *arg, enum source_kind kind, const char *detail)
 		 * no-op pass. */
 		if (d->nrpt_state == ART_IN_SYNC)
 			d->nrpt_state = ART_DRIFTED;
-		daemon_trigger(d, "nrpt", false);
+		/* Drift: while a fight is on, its repair waits its turn. */
+		daemon_trigger(d, "nrpt", true);
+		break;
+	case SOURCE_POLICY:
+		/* Our own publication of a policy change, come back: the
+		 * rules it announced are ours and already right. */
+		if (dnsnotify_gp_own_take(platform_mono_ms())) {
+			d->n.own_policy_ignored++;
+			log_debug("policy refresh: our own notification");
+			return;
+		}
+		d->policy_ms = loop_now_ms(d->loop);
+		d->policy_seen = true;
+		if (d->nrpt_state == ART_IN_SYNC)
+			d->nrpt_state = ART_DRIFTED;
+		daemon_trigger(d, "policy", true);
 		break;
 	}
 }
@@ -680,6 +739,8 @@ daemon_status_json(struct daemon *d)
 	cJSON_AddBoolToObject(o, "active", coalesce_fighting(d->co, now));
 	cJSON_AddNumberToObject(o, "delay_ms", coalesce_fight_delay(d->co));
 	cJSON_AddNumberToObject(o, "count", (double)d->n.fights);
+	if (d->n.fight != NULL)
+		cJSON_AddStringToObject(o, "artifact", d->n.fight);
 
 	if (d->tj != NULL)
 		daemon_status_trace(d, r);
@@ -703,6 +764,8 @@ daemon_status_json(struct daemon *d)
 	    (double)coalesce_coalesced(d->co));
 	cJSON_AddNumberToObject(o, "own_writes_ignored",
 	    (double)d->n.own_writes_ignored);
+	cJSON_AddNumberToObject(o, "own_policy_ignored",
+	    (double)d->n.own_policy_ignored);
 	s = cJSON_PrintUnformatted(r);
 	cJSON_Delete(r);
 	return s;

@@ -361,8 +361,11 @@ main_print_status(const cJSON *r)
 	printf("nrpt           %s\n", main_str(o, "state"));
 	o = cJSON_GetObjectItemCaseSensitive(r, "fight");
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "active")))
-		printf("fight          another program keeps rewriting the hosts "
-		    "file; repairs wait %.0f ms\n", main_num(o, "delay_ms"));
+		printf("fight          %s; repairs wait %.0f ms\n",
+		    (s = main_str(o, "artifact")) != NULL &&
+		    strcmp(s, "nrpt") == 0 ? "our NRPT rules keep being "
+		    "removed or changed" : "another program keeps "
+		    "rewriting the hosts file", main_num(o, "delay_ms"));
 	o = cJSON_GetObjectItemCaseSensitive(r, "trace");
 	if ((s = main_str(o, "path")) != NULL) {
 		printf("trace          %s: %s, %.0f of %.0f bytes, "

@@ -104,6 +104,8 @@ sources_kind_name(enum source_kind kind)
 		return "desired";
 	case SOURCE_NRPT:
 		return "nrpt";
+	case SOURCE_POLICY:
+		return "policy";
 	}
 	return "unknown";
 }

@@ -23,7 +23,9 @@ enum source_kind {
 	SOURCE_VPN,		/* a VPN adapter came up or got an address */
 	SOURCE_HOSTS,		/* the hosts file changed (maybe by us) */
 	SOURCE_DESIRED,		/* the desired-state file changed */
-	SOURCE_NRPT		/* an NRPT table or DNS-client policy changed */
+	SOURCE_NRPT,		/* an NRPT table or DNS-client policy changed */
+	SOURCE_POLICY		/* machine group policy was applied (or said
+				 * to be: our own publication comes back) */
 };
 
 typedef void (*sources_fn)(void *arg, enum source_kind kind, const char *detail);
@@ -47,7 +49,7 @@ void		 sources_free(struct sources *src);
  * with one of the configured VPN prefixes. */
 int		 sources_is_vpn(const struct sources_config *cfg, const char *name);
 
-/* "network", "vpn", "hosts", "desired", "nrpt". */
+/* "network", "vpn", "hosts", "desired", "nrpt", "policy". */
 const char	*sources_kind_name(enum source_kind kind);
 
 #endif

@@ -2,12 +2,15 @@
  * sources: Windows, group policy refreshes (see sources_win.c).
  *
  * RegisterGPNotification signals an event when machine policy was
- * applied; that is an NRPT event ("policy refresh"), since group policy
- * is where the policy NRPT rules come from. userenv.dll is looked up at
- * run time, so a system without it runs the other watches.
+ * applied; that is a SOURCE_POLICY event ("policy refresh"), since group
+ * policy is where the policy NRPT rules come from. The daemon tells our
+ * own publication of a policy change (dnsnotify.h) from a real refresh.
+ * userenv.dll is looked up at run time, so a system without it runs the
+ * other watches.
  */
 #include "sources.h"
 #include "sources_win_int.h"
+#include "sources_win_os.h"
 
 #include "log.h"
 #include "winutf.h"
@@ -56,7 +59,13 @@ sources_gp_fired(struct sources *src)
 		winutf_message(e, msg, sizeof(msg));
 		log_error("policy refreshes are no longer watched: %s", msg);
 	}
-	sources_emit(&src->sc, SOURCE_NRPT, "policy refresh");
+	sources_emit(&src->sc, SOURCE_POLICY, "policy refresh");
+}
+
+HANDLE
+sources_win_policy_event(struct sources *src)
+{
+	return src->policy.event;
 }
 
 void

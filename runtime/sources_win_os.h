@@ -39,4 +39,9 @@ VOID WINAPI	sources_win_on_route(PVOID ctx, PMIB_IPFORWARD_ROW2 row,
 struct sources;
 struct sources	*sources_win_current(void);
 
+/* The event RegisterGPNotification signals when machine policy was
+ * applied. Wine accepts the registration but never signals it; a test
+ * sets it to stand for Windows doing so. */
+HANDLE		 sources_win_policy_event(struct sources *src);
+
 #endif

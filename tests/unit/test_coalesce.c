@@ -82,6 +82,25 @@ coalesce_first_trigger_after_quiet_starts_at_once(void **state)
 }
 
 static void
+coalesce_policy_refresh_names_a_pass_over_nrpt_but_not_over_drift(void **state)
+{
+	struct coalesce		*c = *state;
+	struct coalesce_pass	 p;
+
+	/* A policy refresh says why the rules changed. */
+	coalesce_trigger(c, "nrpt", true, 0);
+	coalesce_trigger(c, "policy", true, 0);
+	p = begin_at(c, 0);
+	assert_string_equal(p.trigger, "policy");
+	coalesce_end(c, 10);
+	coalesce_trigger(c, "policy", true, 1000);
+	coalesce_trigger(c, "drift", true, 1000);
+	p = begin_at(c, 1000);
+	assert_string_equal(p.trigger, "drift");
+	assert_true(p.drift);
+}
+
+static void
 coalesce_triggers_during_a_pass_make_one_trailing_pass(void **state)
 {
 	struct coalesce		*c = *state;
@@ -247,6 +266,7 @@ main(void)
 		T(coalesce_idle_wants_no_wakeup),
 		T(coalesce_first_trigger_after_quiet_starts_at_once),
 		T(coalesce_triggers_during_a_pass_make_one_trailing_pass),
+		T(coalesce_policy_refresh_names_a_pass_over_nrpt_but_not_over_drift),
 		T(coalesce_quiet_window_after_a_pass_holds_the_next),
 		T(coalesce_longest_delay_caps_the_wait),
 		T(coalesce_storm_gives_one_pass_per_quiet_window_plus_one),

@@ -161,6 +161,7 @@ fake_put(struct fake_store *fs, const char *id, const char *names,
 	r->has_config_options = true;
 	r->comment = xstrdup(TEST_COMMENT);
 	r->ipsec_ca = xstrdup("");
+	r->display = xstrdup("");
 	return r;
 }
 
@@ -253,6 +254,10 @@ fake_rule_write(void *ctx, const struct nrpt_rule *want, unsigned values,
 		free(r->ipsec_ca);
 		r->ipsec_ca = xstrdup(want->ipsec_ca);
 	}
+	if (values & NRPT_V_DISPLAY) {
+		free(r->display);
+		r->display = xstrdup(want->display);
+	}
 	return 0;
 }
 
@@ -306,6 +311,7 @@ fake_live(const struct fake_store *fs, struct nrpt_live *live)
 		d->servers = xstrdup(s->servers);
 		d->comment = xstrdup(s->comment);
 		d->ipsec_ca = xstrdup(s->ipsec_ca);
+		d->display = s->display != NULL ? xstrdup(s->display) : NULL;
 	}
 	for (i = 0; i < fs->nrecord; i++)
 		live->owned[live->nowned++] = xstrdup(fs->record[i]);
@@ -505,12 +511,12 @@ nrpt_fresh_install_records_then_writes_all_values(void **state)
 
 	want_rule(t, ".coder", "10.0.0.1");
 	assert_int_equal(plan(t), 0);
-	assert_string_equal(plan_str(t), "create:{N1}:0x3f");
+	assert_string_equal(plan_str(t), "create:{N1}:0x7f");
 	assert_false(nrpt_plan_is_noop(t->plan));
 	assert_string_equal(owned_after_str(t), "{N1}");
 	assert_int_equal(apply(t), 0);
-	expect_log(t, LOG("record:{N1}", "write:{N1}:0x3f"));
-	assert_int_equal(t->res.values_written, 6);
+	expect_log(t, LOG("record:{N1}", "write:{N1}:0x7f"));
+	assert_int_equal(t->res.values_written, 7);
 	assert_int_equal(t->res.rules_written, 1);
 	assert_int_equal(t->res.rules_deleted, 0);
 	assert_false(t->res.deletes_skipped);
@@ -525,6 +531,7 @@ nrpt_fresh_install_records_then_writes_all_values(void **state)
 	assert_int_equal(r->config_options, NRPT_CONFIG_GENERIC_DNS);
 	assert_string_equal(r->comment, TEST_COMMENT);
 	assert_string_equal(r->ipsec_ca, "");
+	assert_string_equal(r->display, "");
 	assert_string_equal(record_str(t), "{N1}");
 }
 
@@ -554,7 +561,7 @@ nrpt_splits_120_domains_into_rules_of_50_50_20(void **state)
 	want_many(t, 120, "10.0.0.1");
 	assert_int_equal(plan(t), 0);
 	assert_string_equal(plan_str(t),
-	    "create:{N1}:0x3f create:{N2}:0x3f create:{N3}:0x3f");
+	    "create:{N1}:0x7f create:{N2}:0x7f create:{N3}:0x7f");
 	a = t->plan->actions;
 	assert_int_equal(a[0].want.nnames, 50);
 	assert_int_equal(a[1].want.nnames, 50);
@@ -564,10 +571,10 @@ nrpt_splits_120_domains_into_rules_of_50_50_20(void **state)
 	assert_string_equal(a[1].want.names[0], ".d050.coder");
 	assert_string_equal(a[2].want.names[19], ".d119.coder");
 	assert_int_equal(apply(t), 0);
-	expect_log(t, LOG("record:{N1},{N2},{N3}", "write:{N1}:0x3f",
-	    "write:{N2}:0x3f", "write:{N3}:0x3f"));
+	expect_log(t, LOG("record:{N1},{N2},{N3}", "write:{N1}:0x7f",
+	    "write:{N2}:0x7f", "write:{N3}:0x7f"));
 	assert_int_equal(t->res.rules_written, 3);
-	assert_int_equal(t->res.values_written, 18);
+	assert_int_equal(t->res.values_written, 21);
 
 	assert_int_equal(plan(t), 0);
 	assert_true(nrpt_plan_is_noop(t->plan));
@@ -582,7 +589,7 @@ nrpt_splits_at_exactly_50_names(void **state)
 	want_many(t, 51, "10.0.0.2");
 	assert_int_equal(plan(t), 0);
 	assert_string_equal(plan_str(t),
-	    "create:{N1}:0x3f create:{N2}:0x3f create:{N3}:0x3f");
+	    "create:{N1}:0x7f create:{N2}:0x7f create:{N3}:0x7f");
 	assert_int_equal(t->plan->actions[0].want.nnames, 50);
 	assert_int_equal(t->plan->actions[1].want.nnames, 50);
 	assert_int_equal(t->plan->actions[2].want.nnames, 1);
@@ -693,9 +700,9 @@ nrpt_does_not_adopt_foreign_rule_with_spaced_separator(void **state)
 	fake_put(&t->fs, "{F}", ".a", "10.0.0.1; 10.0.0.2");
 	want_rule(t, ".a", "10.0.0.1 10.0.0.2");
 	assert_int_equal(plan(t), 0);
-	assert_string_equal(plan_str(t), "create:{N1}:0x3f");
+	assert_string_equal(plan_str(t), "create:{N1}:0x7f");
 	assert_int_equal(apply(t), 0);
-	expect_log(t, LOG("record:{N1}", "write:{N1}:0x3f"));
+	expect_log(t, LOG("record:{N1}", "write:{N1}:0x7f"));
 	assert_string_equal(fake_get(&t->fs, "{F}")->servers,
 	    "10.0.0.1; 10.0.0.2");
 }
@@ -712,7 +719,7 @@ nrpt_does_not_adopt_foreign_rule_without_generic_dns_bit(void **state)
 	g->has_config_options = false;
 	want_rule(t, ".a", "10.0.0.1");
 	assert_int_equal(plan(t), 0);
-	assert_string_equal(plan_str(t), "create:{N1}:0x3f");
+	assert_string_equal(plan_str(t), "create:{N1}:0x7f");
 }
 
 static void
@@ -723,9 +730,9 @@ nrpt_leaves_unrelated_foreign_rule_untouched(void **state)
 	fake_put(&t->fs, "{F}", ".corp", "192.0.2.1");
 	want_rule(t, ".coder", "10.0.0.1");
 	assert_int_equal(plan(t), 0);
-	assert_string_equal(plan_str(t), "create:{N1}:0x3f");
+	assert_string_equal(plan_str(t), "create:{N1}:0x7f");
 	assert_int_equal(apply(t), 0);
-	expect_log(t, LOG("record:{N1}", "write:{N1}:0x3f"));
+	expect_log(t, LOG("record:{N1}", "write:{N1}:0x7f"));
 	assert_string_equal(fake_get(&t->fs, "{F}")->names[0], ".corp");
 	assert_string_equal(record_str(t), "{N1}");
 }
@@ -784,8 +791,8 @@ nrpt_failed_create_leaves_recorded_id_that_next_plan_forgets(void **state)
 	t->fs.fail_write = 2;
 	assert_int_equal(plan(t), 0);
 	assert_int_equal(apply(t), -1);
-	expect_log(t, LOG("record:{N1},{N2}", "write:{N1}:0x3f",
-	    "write:{N2}:0x3f"));
+	expect_log(t, LOG("record:{N1},{N2}", "write:{N1}:0x7f",
+	    "write:{N2}:0x7f"));
 	assert_true(t->res.deletes_skipped);
 	assert_int_equal(t->res.rules_written, 1);
 	assert_string_equal(record_str(t), "{N1},{N2}");
@@ -794,10 +801,10 @@ nrpt_failed_create_leaves_recorded_id_that_next_plan_forgets(void **state)
 	t->fs.fail_write = 0;
 	assert_int_equal(plan(t), 0);
 	assert_string_equal(plan_str(t),
-	    "keep:{N1} create:{N3}:0x3f forget:{N2}");
+	    "keep:{N1} create:{N3}:0x7f forget:{N2}");
 	assert_string_equal(owned_after_str(t), "{N1},{N3}");
 	assert_int_equal(apply(t), 0);
-	expect_log(t, LOG("record:{N1},{N2},{N3}", "write:{N3}:0x3f",
+	expect_log(t, LOG("record:{N1},{N2},{N3}", "write:{N3}:0x7f",
 	    "record:{N1},{N3}"));
 }
 
@@ -994,7 +1001,7 @@ nrpt_retries_new_id_on_collision(void **state)
 	want_rule(t, ".b", "10.0.0.1");
 	assert_int_equal(plan(t), 0);
 	assert_string_equal(plan_str(t),
-	    "create:{X}:0x3f create:{N1}:0x3f forget:{G}");
+	    "create:{X}:0x7f create:{N1}:0x7f forget:{G}");
 	assert_int_equal(t->gen.calls, 6);
 	assert_string_equal(owned_after_str(t), "{X},{N1}");
 }
@@ -1044,6 +1051,22 @@ nrpt_rewrites_only_wrong_fixed_values(void **state)
 	assert_int_equal(reconcile(t), 0);
 	expect_log(t, LOG("write:{A}:0x20"));
 	assert_string_equal(fake_get(&t->fs, "{A}")->ipsec_ca, "");
+
+	/* A rule without DisplayName (one written before it was) gets it,
+	 * and nothing else. */
+	r = fake_get(&t->fs, "{A}");
+	free(r->display);
+	r->display = NULL;
+	assert_int_equal(reconcile(t), 0);
+	expect_log(t, LOG("write:{A}:0x40"));
+	assert_int_equal(t->res.values_written, 1);
+	assert_string_equal(fake_get(&t->fs, "{A}")->display, "");
+
+	r = fake_get(&t->fs, "{A}");
+	free(r->display);
+	r->display = xstrdup("named by hand");
+	assert_int_equal(reconcile(t), 0);
+	expect_log(t, LOG("write:{A}:0x40"));
 
 	r = fake_get(&t->fs, "{A}");
 	r->has_version = false;

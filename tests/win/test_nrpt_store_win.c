@@ -18,8 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnsnotify.h"
+#include "dnsnotify_win.h"
 #include "nrpt.h"
 #include "nrpt_store.h"
+#include "platform.h"
 
 #define LOCAL		"SYSTEM\\CurrentControlSet\\Services\\Dnscache\\" \
 			"Parameters\\DnsPolicyConfig"
@@ -375,6 +378,7 @@ add_foreign(const char *table, const char *id, const char *const *names,
 	reg_put_sz(p, "GenericDNSServers", servers);
 	reg_put_dword(p, "ConfigOptions", NRPT_CONFIG_GENERIC_DNS);
 	reg_put_sz(p, "IPSECCARestriction", "");
+	reg_put_sz(p, "DisplayName", "");
 	reg_put_sz(p, "Comment", "");
 }
 
@@ -560,6 +564,7 @@ assert_rule_key(struct tctx *t, const char *table, const char *id, size_t i,
 	assert_reg_sz(p, "GenericDNSServers", servers);
 	assert_reg_dword(p, "ConfigOptions", 0x8);
 	assert_reg_sz(p, "IPSECCARestriction", "");
+	assert_reg_sz(p, "DisplayName", "");
 	assert_reg_sz(p, "Comment", NRPT_RULE_COMMENT);
 }
 
@@ -616,7 +621,7 @@ store_writes_rule_values_and_record_to_local_table(void **state)
 	assert_int_equal(t->cnt.nlog, 2);
 	assert_string_equal(t->cnt.log[0], "record 1");
 	assert_string_equal(t->cnt.log[1], "write {5EED0000-0000-4000-8000-"
-	    "000000000001} 0x3f");
+	    "000000000001} 0x7f");
 
 	assert_int_equal(reg_subkeys(LOCAL), 1);
 	assert_rule_key(t, LOCAL, gen_id(1), 0, "fd7a:115c:a1e0::53;10.0.0.53");
@@ -643,6 +648,7 @@ store_writes_rule_values_and_record_to_local_table(void **state)
 	assert_int_equal(t->live.rules[0].config_options, 8);
 	assert_string_equal(t->live.rules[0].comment, NRPT_RULE_COMMENT);
 	assert_string_equal(t->live.rules[0].ipsec_ca, "");
+	assert_string_equal(t->live.rules[0].display, "");
 }
 
 static void
@@ -901,6 +907,42 @@ store_rewrites_stale_gp_copy_of_an_owned_rule(void **state)
 }
 
 static void
+store_repairs_a_rule_missing_display_name_in_both_tables(void **state)
+{
+	struct tctx	*t = *state;
+	char		 lp[TEST_PATH], gp[TEST_PATH], line[TEST_LINE];
+	HKEY		 k;
+
+	reg_mkkey(GP);
+	want_rule(t, 0, 0, 2, "coder", "10.0.0.53", NULL);
+	pass(t);
+	/* As a rule written before DisplayName was: the value is gone from
+	 * the GP copy only, and the rule is otherwise right. */
+	rule_path(gp, GP, gen_id(1));
+	k = reg_create(gp, 0);
+	assert_int_equal(RegDeleteValueW(k, L"DisplayName"), ERROR_SUCCESS);
+	RegCloseKey(k);
+	read_live(t);
+	assert_null(live_rule(t, gen_id(1))->display);
+
+	pass(t);
+	assert_int_equal(t->plan->actions[0].op, NRPT_OP_UPDATE);
+	assert_int_equal(t->cnt.nlog, 1);
+	snprintf(line, sizeof(line), "write %s 0x%02x", gen_id(1),
+	    NRPT_V_DISPLAY);
+	assert_string_equal(t->cnt.log[0], line);
+	assert_int_equal(t->res.values_written, 1);
+	assert_rule_key(t, GP, gen_id(1), 0, "10.0.0.53");
+	rule_path(lp, LOCAL, gen_id(1));
+	assert_reg_sz(lp, "DisplayName", "");
+
+	/* Right again: the next pass reuses it and writes nothing. */
+	pass(t);
+	assert_true(nrpt_plan_is_noop(t->plan));
+	assert_int_equal(t->cnt.writes, 0);
+}
+
+static void
 store_does_not_adopt_foreign_rule_held_by_one_table_only(void **state)
 {
 	struct tctx	*t = *state;
@@ -1045,7 +1087,8 @@ store_keeps_record_under_a_custom_key(void **state)
 	pass(t);
 	assert_int_equal(t->plan->actions[0].op, NRPT_OP_UPDATE);
 	assert_int_equal(t->plan->actions[0].values,
-	    NRPT_V_VERSION | NRPT_V_COMMENT | NRPT_V_IPSECCA);
+	    NRPT_V_VERSION | NRPT_V_COMMENT | NRPT_V_IPSECCA |
+	    NRPT_V_DISPLAY);
 	assert_int_equal(t->gen.calls, 0);
 	assert_rule_key(t, LOCAL, FOREIGN_ID, 0, "10.0.0.53");
 
@@ -1215,7 +1258,164 @@ store_notify_returns_without_crashing(void **state)
 	assert_int_equal(nrpt_store_notify(t->st, NULL) == 0, rc == 0);
 }
 
+/* ---- telling the DNS client, through the dnsnotify seam ---- */
+
+/* What the calls did, in order ("paramchange publish refresh flush"), and
+ * what each returns. */
+static char		 calls[256];
+static unsigned long	 ret_paramchange, ret_flush, ret_publish, ret_refresh;
+
+static unsigned long
+call_log(const char *name, unsigned long rc)
+{
+	size_t	 used = strlen(calls);
+
+	snprintf(calls + used, sizeof(calls) - used, "%s%s", used > 0 ?
+	    " " : "", name);
+	return rc;
+}
+
+static unsigned long
+hook_paramchange(void)
+{
+	return call_log("paramchange", ret_paramchange);
+}
+
+static unsigned long
+hook_flush(void)
+{
+	return call_log("flush", ret_flush);
+}
+
+static unsigned long
+hook_publish(void)
+{
+	return call_log("publish", ret_publish);
+}
+
+static unsigned long
+hook_refresh(void)
+{
+	return call_log("refresh", ret_refresh);
+}
+
+static const struct dnsnotify_hooks hooks = {
+	hook_paramchange, hook_flush, hook_publish, hook_refresh
+};
+
+static int
+setup_hooks(void **state)
+{
+	calls[0] = '\0';
+	ret_paramchange = ret_flush = ret_publish = ret_refresh = 0;
+	dnsnotify_set_hooks(&hooks);
+	return setup(state);
+}
+
+static int
+teardown_hooks(void **state)
+{
+	dnsnotify_set_hooks(NULL);
+	return teardown(state);
+}
+
+static void
+notify_local_sends_paramchange_before_flush(void **state)
+{
+	struct tctx	*t = *state;
+
+	want_rule(t, 0, 0, 1, "coder", "10.0.0.53", NULL);
+	pass(t);
+	assert_false(nrpt_store_gp(t->st));
+	ok(t, nrpt_store_notify(t->st, &t->err));
+	/* Re-read first; the flush last, so nothing cached under the old
+	 * rules outlives it. No policy step without the GP table. */
+	assert_string_equal(calls, "paramchange flush");
+	assert_false(dnsnotify_gp_own_take(platform_mono_ms()));
+}
+
+static void
+notify_gp_publishes_policy_change_and_never_forces_a_refresh(void **state)
+{
+	struct tctx	*t = *state;
+	uint64_t	 now;
+
+	reg_mkkey(GP);
+	want_rule(t, 0, 0, 1, "coder", "10.0.0.53", NULL);
+	pass(t);
+	assert_true(nrpt_store_gp(t->st));
+	ok(t, nrpt_store_notify(t->st, &t->err));
+	assert_string_equal(calls, "paramchange publish flush");
+	/* The publication comes back once as ours, and only once. */
+	now = platform_mono_ms();
+	assert_true(dnsnotify_gp_own_take(now));
+	assert_false(dnsnotify_gp_own_take(now));
+
+	/* Too late to be ours. */
+	ok(t, nrpt_store_notify(t->st, &t->err));
+	assert_false(dnsnotify_gp_own_take(platform_mono_ms() +
+	    DNSNOTIFY_GP_OWN_MS + 1));
+}
+
+static void
+notify_gp_refreshes_policy_only_when_publishing_fails(void **state)
+{
+	struct tctx	*t = *state;
+
+	reg_mkkey(GP);
+	want_rule(t, 0, 0, 1, "coder", "10.0.0.53", NULL);
+	pass(t);
+	ret_publish = ERROR_PROC_NOT_FOUND;
+	/* The fallback worked: Dnscache was told, nothing to report. */
+	ok(t, nrpt_store_notify(t->st, &t->err));
+	assert_string_equal(calls, "paramchange publish refresh flush");
+	/* A forced refresh reapplies policy: what it brings is not ours. */
+	assert_false(dnsnotify_gp_own_take(platform_mono_ms()));
+
+	calls[0] = '\0';
+	ret_refresh = ERROR_ACCESS_DENIED;
+	dwerr_reset(&t->err);
+	assert_int_equal(nrpt_store_notify(t->st, &t->err), -1);
+	assert_string_equal(calls, "paramchange publish refresh flush");
+	assert_int_equal(t->err.code, ERROR_PROC_NOT_FOUND);
+	assert_non_null(strstr(t->err.msg, "cannot publish the group-policy "
+	    "change"));
+	assert_non_null(strstr(t->err.msg, "RefreshPolicyEx failed"));
+}
+
+static void
+notify_failed_step_does_not_stop_the_others(void **state)
+{
+	struct tctx	*t = *state;
+
+	want_rule(t, 0, 0, 1, "coder", "10.0.0.53", NULL);
+	pass(t);
+	ret_paramchange = ERROR_SERVICE_DOES_NOT_EXIST;
+	ret_flush = ERROR_GEN_FAILURE;
+	assert_int_equal(nrpt_store_notify(t->st, &t->err), -1);
+	assert_string_equal(calls, "paramchange flush");
+	assert_int_equal(t->err.code, ERROR_SERVICE_DOES_NOT_EXIST);
+	assert_non_null(strstr(t->err.msg, "cannot send PARAMCHANGE to "
+	    "Dnscache"));
+	assert_non_null(strstr(t->err.msg, "DnsFlushResolverCache failed"));
+}
+
+static void
+notify_hosts_flushes_only(void **state)
+{
+	struct dwerr	 err;
+
+	(void)state;
+	assert_int_equal(dnsnotify_hosts(&err), 0);
+	assert_string_equal(calls, "flush");
+	ret_flush = ERROR_GEN_FAILURE;
+	assert_int_equal(dnsnotify_hosts(&err), -1);
+	assert_int_equal(err.code, ERROR_GEN_FAILURE);
+	assert_non_null(strstr(err.msg, "hosts file"));
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define H(f)	cmocka_unit_test_setup_teardown(f, setup_hooks, teardown_hooks)
 
 int
 main(void)
@@ -1230,6 +1430,7 @@ main(void)
 		T(store_writes_both_tables_when_gp_table_exists),
 		T(store_copies_rules_to_gp_table_that_appears_later),
 		T(store_rewrites_stale_gp_copy_of_an_owned_rule),
+		T(store_repairs_a_rule_missing_display_name_in_both_tables),
 		T(store_does_not_adopt_foreign_rule_held_by_one_table_only),
 		T(store_keeps_a_gp_table_it_found_empty),
 		T(store_deletes_gp_table_it_emptied),
@@ -1242,6 +1443,11 @@ main(void)
 		T(store_deleting_a_missing_rule_is_not_an_error),
 		T(store_refuses_rule_id_that_is_not_one_key_name),
 		T(store_notify_returns_without_crashing),
+		H(notify_local_sends_paramchange_before_flush),
+		H(notify_gp_publishes_policy_change_and_never_forces_a_refresh),
+		H(notify_gp_refreshes_policy_only_when_publishing_fails),
+		H(notify_failed_step_does_not_stop_the_others),
+		H(notify_hosts_flushes_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
