@@ -76,6 +76,21 @@ int		platform_fd_limit_raise(uint64_t want, uint64_t *soft,
 int		platform_read_file(const char *path, size_t max, char **buf,
 		    size_t *len, struct dwerr *err);
 
+/* Replaces the file at path with len bytes of buf, atomically: a
+ * temporary file beside it is written and flushed, then renamed over it
+ * (and, on POSIX, the folder flushed), so a crash leaves the old file or
+ * the new one, never a part. On POSIX the file is mode 0600; on Windows
+ * it takes the folder's inherited ACL. The temporary file never stays
+ * behind. Returns 0, or -1 with err naming the path. */
+int		platform_write_file_atomic(const char *path, const void *buf,
+		    size_t len, struct dwerr *err);
+/* Removes the file at path; one that does not exist is no error. */
+int		platform_remove_file(const char *path, struct dwerr *err);
+/* Makes the folder path (one level: its parent must exist) unless it is
+ * there: mode 0700 on POSIX; on Windows the protected folder of
+ * acl_private_dir_create (SYSTEM, Administrators and the service). */
+int		platform_make_private_dir(const char *path, struct dwerr *err);
+
 /* The symbolic name of an OS error code: "EBUSY" (errno) on POSIX,
  * "ERROR_SHARING_VIOLATION" (Win32) on Windows; "" when unknown. */
 const char	*platform_error_name(int code);

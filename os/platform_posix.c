@@ -219,6 +219,111 @@ fail:
 	return -1;
 }
 
+/* Writes all of buf to fd; 0, or an errno. */
+static int
+platform_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+platform_write_file_atomic(const char *path, const void *buf, size_t len,
+    struct dwerr *err)
+{
+	char		*tmp, *dir, *slash;
+	uint8_t		 r[6];
+	size_t		 n = strlen(path);
+	int		 fd, dfd, e = 0, i;
+
+	/* path.tmp-XXXXXX, six random letters: beside it, same file system. */
+	if ((tmp = malloc(n + 12)) == NULL) {
+		dwerr_set(err, ENOMEM, "out of memory");
+		return -1;
+	}
+	platform_random(r, sizeof(r));
+	memcpy(tmp, path, n);
+	memcpy(tmp + n, ".tmp-", 5);
+	for (i = 0; i < 6; i++)
+		tmp[n + 5 + i] = (char)('a' + r[i] % 26);
+	tmp[n + 11] = '\0';
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) < 0) {
+		e = errno;
+		dwerr_set(err, e, "%s: cannot create %s: %s", path, tmp,
+		    strerror(e));
+		free(tmp);
+		return -1;
+	}
+	if ((e = platform_write_all(fd, buf, len)) == 0 && fsync(fd) != 0)
+		e = errno;
+	if (close(fd) != 0 && e == 0)
+		e = errno;
+	if (e == 0 && rename(tmp, path) != 0)
+		e = errno;
+	if (e != 0) {
+		(void)unlink(tmp);
+		free(tmp);
+		dwerr_set(err, e, "%s: %s", path, strerror(e));
+		return -1;
+	}
+	free(tmp);
+	/* The rename itself, on disk. */
+	if ((dir = strdup(path)) != NULL) {
+		slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash[1] = '\0';
+		else if (slash != NULL)
+			*slash = '\0';
+		if ((dfd = open(slash != NULL ? dir : ".", O_RDONLY |
+		    O_DIRECTORY | O_CLOEXEC)) >= 0) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+		free(dir);
+	}
+	return 0;
+}
+
+int
+platform_remove_file(const char *path, struct dwerr *err)
+{
+	int	 e;
+
+	if (unlink(path) == 0 || errno == ENOENT)
+		return 0;
+	e = errno;
+	dwerr_set(err, e, "%s: cannot remove it: %s", path, strerror(e));
+	return -1;
+}
+
+int
+platform_make_private_dir(const char *path, struct dwerr *err)
+{
+	struct stat	 st;
+	int		 e;
+
+	if (mkdir(path, 0700) == 0)
+		return 0;
+	e = errno;
+	if (e == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	dwerr_set(err, e == EEXIST ? ENOTDIR : e, "%s: cannot make the "
+	    "folder: %s", path, e == EEXIST ? "something else is there" :
+	    strerror(e));
+	return -1;
+}
+
 const char *
 platform_error_name(int code)
 {

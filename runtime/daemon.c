@@ -707,12 +707,14 @@ daemon_status_json(struct daemon *d)
 	cJSON_AddBoolToObject(r, "pass_running", d->in_pass);
 	cJSON_AddBoolToObject(r, "pass_pending", coalesce_pending(d->co));
 
-	o = cJSON_AddObjectToObject(r, "desired_state");
-	cJSON_AddStringToObject(o, "path", d->cfg->desired_state);
-	cJSON_AddBoolToObject(o, "in_force", d->ds != NULL);
-	cJSON_AddBoolToObject(o, "valid", d->desired_error == NULL);
-	if (d->desired_error != NULL)
-		cJSON_AddStringToObject(o, "error", d->desired_error);
+	if (!d->cfg->follow_enabled) {
+		o = cJSON_AddObjectToObject(r, "desired_state");
+		cJSON_AddStringToObject(o, "path", d->cfg->desired_state);
+		cJSON_AddBoolToObject(o, "in_force", d->ds != NULL);
+		cJSON_AddBoolToObject(o, "valid", d->desired_error == NULL);
+		if (d->desired_error != NULL)
+			cJSON_AddStringToObject(o, "error", d->desired_error);
+	}
 
 	o = cJSON_AddObjectToObject(r, "hosts");
 	cJSON_AddStringToObject(o, "path", d->cfg->hosts_path);

@@ -333,6 +333,35 @@ main_num(const cJSON *obj, const char *key)
 	return cJSON_IsNumber(it) ? it->valuedouble : 0;
 }
 
+/* Follow mode: the tunnel, and what is learned of it. */
+static void
+main_print_follow(const cJSON *o)
+{
+	const char	*s;
+
+	printf("follow         %s: ", main_str(o, "tunnel"));
+	if (cJSON_GetObjectItemCaseSensitive(o, "alive") == NULL)
+		printf("no pass yet");
+	else {
+		printf("adapter %s", cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(o, "alive")) ? "up" :
+		    "gone");
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+		    "learned")))
+			printf("; learned %.0f rule keys and %.0f host lines "
+			    "%.0f s ago", main_num(o, "rules"),
+			    main_num(o, "host_lines"),
+			    main_num(o, "age_ms") / 1000);
+		else
+			printf("; nothing learned yet");
+		if ((s = main_str(o, "standing_down")) != NULL)
+			printf("; standing down (%s)", s);
+	}
+	printf("\n  kept in %s\n", main_str(o, "state_file"));
+	if ((s = main_str(o, "error")) != NULL)
+		printf("  %s\n", s);
+}
+
 /* Prints the daemon's status reply for a person. */
 static void
 main_print_status(const cJSON *r)
@@ -340,13 +369,18 @@ main_print_status(const cJSON *r)
 	const cJSON	*o;
 	const char	*s;
 
-	o = cJSON_GetObjectItemCaseSensitive(r, "desired_state");
-	printf("desired state  %s: %s\n", main_str(o, "path"),
-	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "valid")) ? "valid" :
-	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "in_force")) ?
-	    "INVALID, the last good one stays in force" : "INVALID, none in force");
-	if ((s = main_str(o, "error")) != NULL)
-		printf("  %s\n", s);
+	if ((o = cJSON_GetObjectItemCaseSensitive(r, "follow")) != NULL)
+		main_print_follow(o);
+	else {
+		o = cJSON_GetObjectItemCaseSensitive(r, "desired_state");
+		printf("desired state  %s: %s\n", main_str(o, "path"),
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "valid")) ?
+		    "valid" : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+		    "in_force")) ? "INVALID, the last good one stays in force" :
+		    "INVALID, none in force");
+		if ((s = main_str(o, "error")) != NULL)
+			printf("  %s\n", s);
+	}
 	o = cJSON_GetObjectItemCaseSensitive(r, "hosts");
 	printf("hosts          %s: %s", main_str(o, "path"), main_str(o, "state"));
 	if (cJSON_GetObjectItemCaseSensitive(o, "attempt") != NULL)

@@ -2,7 +2,7 @@
 # The follow-mode demo (`make run MODE=follow`): a scripted "tunnel"
 # writes its section into a scratch hosts file, the daemon learns it, a
 # wipe removes it, and the daemon puts it back. The tunnel's adapter is a
-# dummy interface in a network namespace of its own (as root), or not
+# veth interface in a network namespace of its own (as root), or not
 # checked (otherwise). Never touches /etc/hosts or the machine's network.
 set -eu
 bin=${1:?usage: demo-follow.sh DNSWATCHDOG DIR}
@@ -17,7 +17,7 @@ require=false
 if [ "$(id -u)" = 0 ] && ip netns add "dwdemo$$" 2>/dev/null; then
 	ns="dwdemo$$"
 	netns_exec="ip netns exec $ns"
-	ip netns exec "$ns" ip link add demotun0 type dummy
+	ip netns exec "$ns" ip link add demotun0 type veth peer name demotun0p
 	ip netns exec "$ns" ip link set demotun0 up
 	require=true
 fi
@@ -83,16 +83,22 @@ step "1. The tunnel writes its section"
 sleep 1
 cat "$dir/hosts"
 step "   ...and the watchdog has learned it:"
-"$bin" --config "$dir/config.json" status | tr ',' '\n' | grep -E '"(tunnel|alive|learned|host_lines)"'
+"$bin" --config "$dir/config.json" status || true
 
 step "2. A wipe: another program rewrites the file without it (and adds a line)"
-printf '# A scratch hosts file for the demo.\n127.0.0.1\tlocalhost\n10.1.2.3 vpn-portal.example\n' | put
-cat "$dir/hosts"
+wiped='# A scratch hosts file for the demo.\n127.0.0.1\tlocalhost\n10.1.2.3 vpn-portal.example\n'
+printf "$wiped"
+printf "$wiped" | put
 
 step "3. The watchdog puts it back, keeping the other program's line"
 wait_for "100.64.0.11 api.demo"
 cat "$dir/hosts"
+i=0
+while [ $i -lt 100 ] && ! grep -q '"FollowRestored"' "$dir/trace.jsonl"; do
+	sleep 0.1
+	i=$((i + 1))
+done
 
 step "The trace of learn, wipe and restore:"
-grep -E '"event":"(Follow|HostsWrite)' "$dir/trace.jsonl" |
+grep -E '"event":"(ReconcileStart|Follow|HostsWrite)' "$dir/trace.jsonl" |
     sed -e 's/"ts":"[^"]*",//' -e 's/"activity":"[^"]*",//'

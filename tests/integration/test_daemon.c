@@ -1275,7 +1275,7 @@ daemon_follow_learns_restores_and_stands_down(void **state)
 		skipped = 1;
 		skip();
 	}
-	in_netns(fx, "ip link add dwtun0 type dummy");
+	in_netns(fx, "ip link add dwtun0 type veth peer name dwtun0p");
 	in_netns(fx, "ip link set dwtun0 up");
 	snprintf(state_file, sizeof(state_file), "%s/follow.json", fx->dir);
 	write_follow_config(fx);
