@@ -667,6 +667,89 @@ cli_duplicate_sections_are_collapsed_and_reported(void **state)
 	assert_non_null(strstr(fx->err, "keeping one section"));
 }
 
+/* -- Follow mode (the section alone: no NRPT here) ------------------- */
+
+#define FSEC	"# AcmeHostsStart\n100.64.0.10 dev.acme\n# AcmeHostsEnd\n"
+
+/* A follow config for the tunnel "acme", no adapter check. */
+static void
+put_follow_config(struct fx *fx)
+{
+	const char	*cfg = "{\"follow\":{\"tunnel\":{\"name\":\"acme\","
+	    "\"record_key\":\"SOFTWARE\\\\Acme\",\"begin_marker\":"
+	    "\"# AcmeHostsStart\",\"end_marker\":\"# AcmeHostsEnd\"},"
+	    "\"state\":\"learned.json\",\"require_adapter\":false},"
+	    "\"hosts\":{\"path\":\"hosts\"},\"trace\":{\"jsonl\":\"trace.jsonl\"}}";
+
+	tu_put(fx->config, cfg, strlen(cfg));
+}
+
+static void
+cli_follow_once_learns_then_restores(void **state)
+{
+	struct fx	*fx = *state;
+	char		 learned[160], *s;
+
+	put_follow_config(fx);
+	snprintf(learned, sizeof(learned), "%s/learned.json", fx->dir);
+	/* Nothing to learn yet: nothing kept, nothing written. */
+	tu_put(fx->hosts, "127.0.0.1 localhost\n", 20);
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	assert_int_equal(access(learned, F_OK), -1);
+	/* The tunnel writes its section: learned, the file left as it is. */
+	tu_put(fx->hosts, "127.0.0.1 localhost\n" FSEC, strlen(FSEC) + 20);
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	assert_non_null(strstr(fx->out, "follow acme: learned 0 rule keys and "
+	    "its hosts section"));
+	s = tu_slurp(fx->hosts, NULL);
+	assert_string_equal(s, "127.0.0.1 localhost\n" FSEC);
+	free(s);
+	assert_non_null(s = tu_slurp(learned, NULL));
+	assert_non_null(strstr(s, "\"section\":\t\"100.64.0.10 dev.acme\\n\""));
+	free(s);
+	/* Wiped: plan says so and changes nothing; once puts it back. */
+	tu_put(fx->hosts, "127.0.0.1 localhost\n10.9.9.9 other\n", 35);
+	assert_int_equal(run(fx, "--config", fx->config, "plan", NULL), 0);
+	assert_non_null(strstr(fx->out, "  + # AcmeHostsStart\n"));
+	s = tu_slurp(fx->hosts, NULL);
+	assert_string_equal(s, "127.0.0.1 localhost\n10.9.9.9 other\n");
+	free(s);
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	s = tu_slurp(fx->hosts, NULL);
+	assert_string_equal(s, "127.0.0.1 localhost\n10.9.9.9 other\n" FSEC);
+	free(s);
+	assert_non_null(s = trace_last(fx, "FollowRestored"));
+	assert_non_null(strstr(s, "\"hosts_written\":true"));
+	free(s);
+}
+
+static void
+cli_follow_invalid_state_changes_nothing(void **state)
+{
+	struct fx	*fx = *state;
+	char		 learned[160], *s;
+
+	put_follow_config(fx);
+	snprintf(learned, sizeof(learned), "%s/learned.json", fx->dir);
+	tu_put(learned, "{\"version\":1}", 13);
+	tu_put(fx->hosts, "127.0.0.1 localhost\n" FSEC, strlen(FSEC) + 20);
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 2);
+	assert_non_null(strstr(fx->err, "learned.json: $: must have "
+	    "\"version\""));
+	assert_non_null(s = tu_slurp(learned, NULL));
+	assert_string_equal(s, "{\"version\":1}");
+	free(s);
+	assert_non_null(s = trace_last(fx, "FollowStateInvalid"));
+	free(s);
+	/* Another tunnel's state: refused the same way. */
+	s = "{\"version\":1,\"tunnel\":\"coder\",\"learned_at\":1,"
+	    "\"gone_since\":0,\"rules\":[],\"hosts\":null}";
+	tu_put(learned, s, strlen(s));
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 2);
+	assert_non_null(strstr(fx->err, "$.tunnel: holds what was learned of "
+	    "the tunnel \"coder\", not of \"acme\""));
+}
+
 int
 main(void)
 {
@@ -689,6 +772,8 @@ main(void)
 		T(cli_usage_errors_exit_64_and_help_exits_0),
 		T(cli_every_fixture_converges_and_round_trips),
 		T(cli_duplicate_sections_are_collapsed_and_reported),
+		T(cli_follow_once_learns_then_restores),
+		T(cli_follow_invalid_state_changes_nothing),
 #undef T
 	};
 

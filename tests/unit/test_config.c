@@ -913,6 +913,102 @@ config_load_without_a_file_falls_back_to_defaults(void **state)
 	expect_default_backoff(&t->cfg->backoff);
 }
 
+/* -- follow ----------------------------------------------------------- */
+
+static void
+config_follow_takes_a_tunnel_from_the_table(void **state)
+{
+	struct tctx	*t = *state;
+	char		 want[LINE_BYTES];
+
+	expect_ok(t, "{'follow':{'tunnel':'coder'}}");
+	assert_true(t->cfg->follow_enabled);
+	assert_string_equal(t->cfg->follow_tunnel, "coder");
+	assert_string_equal(t->cfg->follow_record_key, "SOFTWARE\\Coder VPN");
+	assert_string_equal(t->cfg->follow_record_value, "NRPTRuleIDs");
+	/* The tunnel's markers are the hosts markers. */
+	assert_string_equal(t->cfg->begin_marker, "# CoderHostsSectionStart");
+	assert_string_equal(t->cfg->end_marker, "# CoderHostsSectionEnd");
+	assert_string_equal(t->cfg->follow_adapter_guid,
+	    "{0ed1515d-04a4-4c46-abae-11ad07cf0e6d}");
+	assert_true(t->cfg->follow_require_adapter);
+	assert_int_equal(t->cfg->follow_forget_after_ms, 86400000u);
+	snprintf(want, sizeof(want), "%s%cfollow-coder.json",
+	    platform_default_state_dir(),
+	    strchr(platform_default_state_dir(), '\\') != NULL ? '\\' : '/');
+	assert_string_equal(t->cfg->follow_state, want);
+
+	expect_ok(t, "{'follow':{'tunnel':'tailscale','state':'learned.json',"
+	    "'require_adapter':false,'forget_after_ms':3600000}}");
+	assert_string_equal(t->cfg->begin_marker, "# TailscaleHostsSectionStart");
+	assert_string_equal(t->cfg->follow_state, TEST_DIR "/learned.json");
+	assert_false(t->cfg->follow_require_adapter);
+	assert_int_equal(t->cfg->follow_forget_after_ms, 3600000u);
+
+	/* Off unless asked for. */
+	expect_ok(t, "{}");
+	assert_false(t->cfg->follow_enabled);
+}
+
+static void
+config_follow_takes_a_tunnel_spelled_out(void **state)
+{
+	struct tctx	*t = *state;
+
+	expect_ok(t, "{'follow':{'tunnel':{'name':'acme','record_key':"
+	    "'SOFTWARE\\\\Acme VPN','begin_marker':'# AcmeHostsStart',"
+	    "'end_marker':'# AcmeHostsEnd','adapter_name':'Acme'}}}");
+	assert_string_equal(t->cfg->follow_tunnel, "acme");
+	assert_string_equal(t->cfg->follow_record_key, "SOFTWARE\\Acme VPN");
+	assert_string_equal(t->cfg->follow_record_value, "NRPTRuleIDs");
+	assert_string_equal(t->cfg->begin_marker, "# AcmeHostsStart");
+	assert_null(t->cfg->follow_adapter_guid);
+	assert_string_equal(t->cfg->follow_adapter_name, "Acme");
+}
+
+static void
+config_follow_refuses_what_cannot_work(void **state)
+{
+	struct tctx	*t = *state;
+
+	/* Two sources of desired state. */
+	expect_refused(t, "{'desired_state':'d.json','follow':{'tunnel':"
+	    "'coder'}}", 1);
+	expect_problem(t, "$.follow", "cannot be used with $.desired_state");
+	/* Two sets of markers. */
+	expect_refused(t, "{'hosts':{'begin_marker':'# MyOwnSectionStart'},"
+	    "'follow':{'tunnel':'coder'}}", 1);
+	expect_problem(t, "$.follow", "cannot be used with "
+	    "$.hosts.begin_marker or $.hosts.end_marker");
+	expect_refused(t, "{'follow':{'tunnel':'wireguard'}}", 1);
+	expect_problem(t, "$.follow.tunnel",
+	    "must be \"coder\" or \"tailscale\"");
+	expect_refused(t, "{'follow':{}}", 1);
+	expect_problem(t, "$.follow", "must have \"tunnel\"");
+	expect_refused(t, "{'follow':{'tunnel':3}}", 1);
+	expect_refused(t, "{'follow':{'tunnel':'coder','extra':1}}", 1);
+	expect_refused(t, "{'follow':{'tunnel':'coder','forget_after_ms':10}}",
+	    1);
+	expect_problem(t, "$.follow.forget_after_ms", "from 1000 to 2592000000");
+	/* Spelled out: what it must have. */
+	expect_refused(t, "{'follow':{'tunnel':{'name':'acme'}}}", 2);
+	expect_problem(t, "$.follow.tunnel", "must have \"record_key\"");
+	expect_problem(t, "$.follow.tunnel",
+	    "must have \"begin_marker\" and \"end_marker\"");
+	expect_refused(t, "{'follow':{'tunnel':{'name':'Acme VPN','record_key':"
+	    "'K','begin_marker':'# AcmeHostsStart','end_marker':"
+	    "'# AcmeHostsEnd','adapter_name':'a'}}}", 1);
+	expect_problem(t, "$.follow.tunnel.name", "lower-case letters");
+	expect_refused(t, "{'follow':{'tunnel':{'record_key':'K',"
+	    "'begin_marker':'# AcmeHostsStart','end_marker':"
+	    "'# AcmeHostsEnd'}}}", 1);
+	expect_problem(t, "$.follow.require_adapter", "names no adapter");
+	expect_ok(t, "{'follow':{'require_adapter':false,'tunnel':{"
+	    "'record_key':'K','begin_marker':'# AcmeHostsStart',"
+	    "'end_marker':'# AcmeHostsEnd'}}}");
+	assert_string_equal(t->cfg->follow_tunnel, "custom");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, tctx_setup, tctx_teardown)
 
 int
@@ -920,6 +1016,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(config_uses_defaults_when_keys_are_absent),
+		T(config_follow_takes_a_tunnel_from_the_table),
+		T(config_follow_takes_a_tunnel_spelled_out),
+		T(config_follow_refuses_what_cannot_work),
 		T(config_uses_defaults_for_empty_sections),
 		T(config_defaults_to_the_platforms_vpn_prefixes),
 		T(config_vpn_prefixes_replace_the_defaults),
