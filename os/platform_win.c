@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl.h"
 #include "winsys.h"
 #include "winutf.h"
 
@@ -206,6 +207,102 @@ fail:
 	winutf_message(e, msg, sizeof(msg));
 	dwerr_set(err, platform_errno(e), "%s: %s", path, msg);
 	return -1;
+}
+
+/* Fails with "path: the system's message" for the Win32 error e. */
+static int
+platform_fail(struct dwerr *err, DWORD e, const char *path)
+{
+	char	 msg[256];
+
+	winutf_message(e, msg, sizeof(msg));
+	dwerr_set(err, (int)e, "%s: %s", path, msg);
+	return -1;
+}
+
+int
+platform_write_file_atomic(const char *path, const void *buf, size_t len,
+    struct dwerr *err)
+{
+	wchar_t		*wpath, *wtmp;
+	uint8_t		 r[6];
+	size_t		 n;
+	HANDLE		 h;
+	DWORD		 done, e = 0;
+	int		 i;
+
+	if (len > 0xffffffffu)
+		return platform_fail(err, ERROR_FILE_TOO_LARGE, path);
+	if ((wpath = winutf_wide(path)) == NULL)
+		return platform_fail(err, ERROR_NOT_ENOUGH_MEMORY, path);
+	n = wcslen(wpath);
+	if ((wtmp = malloc((n + 12) * sizeof(wchar_t))) == NULL) {
+		free(wpath);
+		return platform_fail(err, ERROR_NOT_ENOUGH_MEMORY, path);
+	}
+	/* path.tmp-XXXXXX beside it: the same volume, the folder's ACL. */
+	platform_random(r, sizeof(r));
+	memcpy(wtmp, wpath, n * sizeof(wchar_t));
+	memcpy(wtmp + n, L".tmp-", 5 * sizeof(wchar_t));
+	for (i = 0; i < 6; i++)
+		wtmp[n + 5 + (size_t)i] = (wchar_t)(L'a' + r[i] % 26);
+	wtmp[n + 11] = L'\0';
+	h = CreateFileW(wtmp, GENERIC_WRITE, 0, NULL, CREATE_NEW,
+	    FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h == INVALID_HANDLE_VALUE) {
+		e = GetLastError();
+		goto out;
+	}
+	if (!WriteFile(h, buf, (DWORD)len, &done, NULL) || done != len ||
+	    !FlushFileBuffers(h))
+		e = GetLastError() != 0 ? GetLastError() : ERROR_WRITE_FAULT;
+	if (!CloseHandle(h) && e == 0)
+		e = GetLastError();
+	if (e == 0 && !MoveFileExW(wtmp, wpath, MOVEFILE_REPLACE_EXISTING |
+	    MOVEFILE_WRITE_THROUGH))
+		e = GetLastError();
+	if (e != 0)
+		(void)DeleteFileW(wtmp);
+out:
+	free(wtmp);
+	free(wpath);
+	return e == 0 ? 0 : platform_fail(err, e, path);
+}
+
+int
+platform_remove_file(const char *path, struct dwerr *err)
+{
+	wchar_t	*w;
+	DWORD	 e = 0;
+
+	if ((w = winutf_wide(path)) == NULL)
+		return platform_fail(err, ERROR_NOT_ENOUGH_MEMORY, path);
+	if (!DeleteFileW(w))
+		e = GetLastError();
+	free(w);
+	if (e == 0 || e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND)
+		return 0;
+	return platform_fail(err, e, path);
+}
+
+int
+platform_make_private_dir(const char *path, struct dwerr *err)
+{
+	wchar_t	*w;
+	DWORD	 attr;
+
+	if ((w = winutf_wide(path)) == NULL)
+		return platform_fail(err, ERROR_NOT_ENOUGH_MEMORY, path);
+	attr = GetFileAttributesW(w);
+	free(w);
+	/* One that is there keeps the ACL it has (the service's checks
+	 * say whether it may be trusted). */
+	if (attr != INVALID_FILE_ATTRIBUTES) {
+		if (attr & FILE_ATTRIBUTE_DIRECTORY)
+			return 0;
+		return platform_fail(err, ERROR_DIRECTORY, path);
+	}
+	return acl_private_dir_create(path, err);
 }
 
 const char *
