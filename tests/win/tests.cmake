@@ -52,6 +52,12 @@ target_compile_definitions(test_service_win PRIVATE
 add_dependencies(test_service_win dnswatchdog)
 set_tests_properties(test_service_win PROPERTIES RESOURCE_LOCK wine_registry)
 
+# Follow mode with the real registry: a tunnel's rules and section
+# learned, wiped and put back.
+dw_unit_test(test_follow_win dw_runtime ${WT}/test_follow_win.c
+	${WT}/winrun.c ${TESTUTIL})
+set_tests_properties(test_follow_win PROPERTIES RESOURCE_LOCK wine_registry)
+
 # The Windows daemon end to end, in-process under Wine.
 dw_unit_test(test_daemon_win dw_runtime ${WT}/test_daemon_win.c
 	${WT}/winrun.c ${TESTUTIL})
