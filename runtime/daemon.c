@@ -828,6 +828,9 @@ daemon_same_sources(const struct config *a, const struct config *b)
 	if (a->hosts_enabled != b->hosts_enabled ||
 	    !daemon_streq(a->hosts_path, b->hosts_path) ||
 	    !daemon_streq(a->desired_state, b->desired_state) ||
+	    a->follow_enabled != b->follow_enabled ||
+	    (a->follow_enabled && !daemon_streq(a->follow_record_key,
+	    b->follow_record_key)) ||
 	    a->nvpn_prefixes != b->nvpn_prefixes)
 		return false;
 	for (i = 0; i < a->nvpn_prefixes; i++)
@@ -853,6 +856,8 @@ daemon_attach(struct daemon *d, const struct config *old, struct dwerr *cerr)
 	sc.desired_path = d->cfg->desired_state;
 	sc.vpn_prefixes = (const char *const *)d->cfg->vpn_prefixes;
 	sc.nvpn = d->cfg->nvpn_prefixes;
+	sc.record_key = d->cfg->follow_enabled ? d->cfg->follow_record_key :
+	    NULL;
 	if ((d->src = sources_new(d->loop, &sc, daemon_source_cb, d,
 	    &err)) == NULL)
 		log_error("event sources: %s (passes run on timers and "

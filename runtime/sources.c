@@ -33,8 +33,12 @@ sources_copy_config(struct sources_common *sc,
 	if (cfg->desired_path != NULL &&
 	    (sc->desired_path = dwstr_dup(cfg->desired_path)) == NULL)
 		return -1;
+	if (cfg->record_key != NULL &&
+	    (sc->record_key = dwstr_dup(cfg->record_key)) == NULL)
+		return -1;
 	sc->cfg.hosts_path = sc->hosts_path;
 	sc->cfg.desired_path = sc->desired_path;
+	sc->cfg.record_key = sc->record_key;
 	return 0;
 }
 
@@ -48,9 +52,10 @@ sources_clear_config(struct sources_common *sc)
 	free(sc->vpn);
 	free(sc->hosts_path);
 	free(sc->desired_path);
+	free(sc->record_key);
 	memset(&sc->cfg, 0, sizeof(sc->cfg));
 	sc->vpn = NULL;
-	sc->hosts_path = sc->desired_path = NULL;
+	sc->hosts_path = sc->desired_path = sc->record_key = NULL;
 }
 
 void

@@ -35,6 +35,8 @@ struct sources_config {
 	const char		*desired_path;
 	const char *const	*vpn_prefixes;	/* adapter name or description prefixes */
 	size_t			 nvpn;
+	const char		*record_key;	/* follow mode: the tunnel's record
+						 * (under HKLM; Windows), or NULL */
 };
 
 struct sources;

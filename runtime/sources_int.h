@@ -25,6 +25,7 @@ struct sources_common {
 	struct sources_config	 cfg;		/* over the copies below */
 	char			*hosts_path;
 	char			*desired_path;
+	char			*record_key;
 	char			**vpn;		/* cfg.nvpn, each may be NULL */
 
 	bool			 in_fn;		/* fn is running */

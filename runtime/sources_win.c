@@ -140,7 +140,7 @@ sources_retry(struct sources *src)
 	for (i = 0; i < SOURCES_REG_COUNT && !src->sc.dying; i++) {
 		struct sources_regwatch *w = &src->reg[i];
 
-		if (w->depth != 0)
+		if (w->depth != 0 || w->path == NULL)
 			continue;
 		sources_reg_watch(src, w);
 		/* It may have changed while it was not watched. */
@@ -231,9 +231,12 @@ sources_destroy(struct sources *src)
 	size_t	 i;
 
 	sources_ip_close(src);
-	for (i = 0; i < SOURCES_REG_COUNT; i++)
+	for (i = 0; i < SOURCES_REG_COUNT; i++) {
 		if (src->reg[i].wkey.event != NULL)
 			sources_reg_unwatch(src, &src->reg[i]);
+		free(src->reg[i].own_path);
+		free(src->reg[i].own_upath);
+	}
 	sources_dirs_free(src);
 	sources_gp_close(src);
 	for (i = 0; i < SOURCES_S_COUNT; i++)
@@ -279,7 +282,7 @@ sources_new(struct loop *loop, const struct sources_config *cfg,
 		goto fail;
 	}
 	if (sources_copy_config(&src->sc, cfg) != 0 ||
-	    sources_dirs_init(src) != 0) {
+	    sources_reg_record(src) != 0 || sources_dirs_init(src) != 0) {
 		dwerr_set(err, ENOMEM, "event sources: out of memory (or a "
 		    "path that is not UTF-8)");
 		goto fail;

@@ -26,13 +26,16 @@ enum {
 	SOURCES_S_LOCAL_GUARD,
 	SOURCES_S_GP_KEY,
 	SOURCES_S_GP_GUARD,
+	SOURCES_S_RECORD_KEY,
+	SOURCES_S_RECORD_GUARD,
 	SOURCES_S_HOSTS,
 	SOURCES_S_DESIRED,
 	SOURCES_S_POLICY,
 	SOURCES_S_COUNT
 };
 
-enum { SOURCES_REG_LOCAL, SOURCES_REG_GP, SOURCES_REG_COUNT };
+enum { SOURCES_REG_LOCAL, SOURCES_REG_GP, SOURCES_REG_RECORD,
+    SOURCES_REG_COUNT };
 enum { SOURCES_DIR_HOSTS, SOURCES_DIR_DESIRED, SOURCES_DIR_COUNT };
 enum { SOURCES_N_INTERFACE, SOURCES_N_ADDRESS, SOURCES_N_ROUTE,
     SOURCES_N_COUNT };
@@ -62,8 +65,10 @@ struct sources_adapter {
 
 /* A registry key, watched where it is or where it would appear. */
 struct sources_regwatch {
-	const wchar_t		*path;		/* under HKLM */
+	const wchar_t		*path;		/* under HKLM; NULL: none */
 	const char		*upath;
+	wchar_t			*own_path;	/* path and upath, when made */
+	char			*own_upath;
 	const char		*detail;	/* what its events say */
 	size_t			 full;		/* components of path */
 	size_t			 depth;		/* components watched; 0: none */
@@ -147,6 +152,9 @@ void	sources_ip_close(struct sources *src);
 void	sources_reg_init(struct sources *src);
 /* Watches w's key, or where it would appear; depth 0 on failure. */
 void	sources_reg_watch(struct sources *src, struct sources_regwatch *w);
+/* Follow mode: the watch of the tunnel's record (sc.cfg.record_key).
+ * -1 when memory runs out or the key is not UTF-8. */
+int	sources_reg_record(struct sources *src);
 /* Re-arms w after its key's or its parent's watch fired, and reports. */
 void	sources_reg_fired(struct sources *src, struct sources_regwatch *w,
 	    bool key_fired, bool guard_fired);

@@ -14,6 +14,9 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
 
 #include "log.h"
 #include "winutf.h"
@@ -29,32 +32,64 @@
 #define SOURCES_GP_KEY		"SOFTWARE\\Policies\\Microsoft\\Windows NT\\" \
 				"DNSClient"
 
+/* The components of w's path. */
+static void
+sources_reg_count(struct sources_regwatch *w)
+{
+	const wchar_t	*p;
+
+	w->full = 0;
+	if (w->path == NULL)
+		return;
+	for (w->full = 1, p = w->path; *p != L'\0'; p++)
+		if (*p == L'\\')
+			w->full++;
+}
+
 /* Names the key each watch follows. */
 void
 sources_reg_init(struct sources *src)
 {
 	static const wchar_t *const paths[SOURCES_REG_COUNT] = {
-		L"" SOURCES_LOCAL_KEY, L"" SOURCES_GP_KEY
+		L"" SOURCES_LOCAL_KEY, L"" SOURCES_GP_KEY, NULL
 	};
 	static const char *const upaths[SOURCES_REG_COUNT] = {
-		"HKLM\\" SOURCES_LOCAL_KEY, "HKLM\\" SOURCES_GP_KEY
+		"HKLM\\" SOURCES_LOCAL_KEY, "HKLM\\" SOURCES_GP_KEY, NULL
 	};
 	static const char *const details[SOURCES_REG_COUNT] = {
-		"local table", "group policy"
+		"local table", "group policy", "tunnel record"
 	};
 	size_t	 i;
 
 	for (i = 0; i < SOURCES_REG_COUNT; i++) {
 		struct sources_regwatch *w = &src->reg[i];
-		const wchar_t *p;
 
 		w->path = paths[i];
 		w->upath = upaths[i];
 		w->detail = details[i];
-		for (w->full = 1, p = w->path; *p != L'\0'; p++)
-			if (*p == L'\\')
-				w->full++;
+		sources_reg_count(w);
 	}
+}
+
+int
+sources_reg_record(struct sources *src)
+{
+	struct sources_regwatch	*w = &src->reg[SOURCES_REG_RECORD];
+	const char		*key = src->sc.cfg.record_key;
+	size_t			 n;
+
+	if (key == NULL)
+		return 0;	/* not in follow mode: no such watch */
+	n = strlen(key) + sizeof("HKLM\\");
+	if ((w->own_path = winutf_wide(key)) == NULL ||
+	    wcslen(w->own_path) + 1 >= SOURCES_REG_PATH_CHARS ||
+	    (w->own_upath = malloc(n)) == NULL)
+		return -1;
+	snprintf(w->own_upath, n, "HKLM\\%s", key);
+	w->path = w->own_path;
+	w->upath = w->own_upath;
+	sources_reg_count(w);
+	return 0;
 }
 
 /* Opens the first depth components of w's path. */
@@ -144,6 +179,8 @@ sources_reg_watch(struct sources *src, struct sources_regwatch *w)
 	char	 msg[SOURCES_MSG_BYTES];
 	unsigned tries;
 
+	if (w->path == NULL)
+		return;		/* a watch this config has not */
 	for (tries = 0; tries < SOURCES_REG_TRIES; tries++) {
 		size_t	 d;
 		HKEY	 k = NULL;

@@ -169,7 +169,7 @@ static void
 fx_start(struct fx *fx, const char *hosts, const char *desired)
 {
 	static const char *const vpn[] = { "dwvpn" };
-	struct sources_config	 cfg = { hosts, desired, vpn, 1 };
+	struct sources_config	 cfg = { hosts, desired, vpn, 1, NULL };
 	struct dwerr		 err;
 
 	fx->src = sources_new(fx->loop, &cfg, fx_record, fx, &err);
@@ -249,8 +249,8 @@ sources_name_kinds_and_match_vpn_prefixes_case_sensitively(void **state)
 {
 	static const char *const prefixes[] = { "tun", "", NULL, "wg",
 	    "Cisco AnyConnect" };
-	struct sources_config	 cfg = { NULL, NULL, prefixes, 5 };
-	struct sources_config	 none = { NULL, NULL, NULL, 0 };
+	struct sources_config	 cfg = { NULL, NULL, prefixes, 5, NULL };
+	struct sources_config	 none = { NULL, NULL, NULL, 0, NULL };
 
 	(void)state;
 	assert_string_equal(sources_kind_name(SOURCE_NETWORK), "network");
@@ -695,7 +695,7 @@ static void
 netns_child(int out, void *arg)
 {
 	static const char *const vpn[] = { "dwvpn" };
-	struct sources_config	 cfg = { NULL, NULL, vpn, 1 };
+	struct sources_config	 cfg = { NULL, NULL, vpn, 1, NULL };
 	struct child		 c = { NULL, out, SOURCE_NETWORK,
 				    "link dw0 gone", false };
 	struct loop_timer	*deadline = NULL;
@@ -816,7 +816,7 @@ sources_report_link_address_and_route_changes_in_a_namespace(void **state)
 static void
 flood_child(int out, void *arg)
 {
-	struct sources_config	 cfg = { NULL, NULL, NULL, 0 };
+	struct sources_config	 cfg = { NULL, NULL, NULL, 0, NULL };
 	struct child		 c = { NULL, out, SOURCE_NETWORK,
 				    "link last up", false };
 	struct loop_timer	*deadline = NULL;
@@ -909,7 +909,7 @@ static void
 bind_child(int out, void *arg)
 {
 	const char		*dir = arg;
-	struct sources_config	 cfg = { NULL, NULL, NULL, 0 };
+	struct sources_config	 cfg = { NULL, NULL, NULL, 0, NULL };
 	struct child		 c = { NULL, out, SOURCE_HOSTS, "modified",
 				    false };
 	struct loop_timer	*deadline = NULL;

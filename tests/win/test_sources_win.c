@@ -468,7 +468,7 @@ static void
 fx_start(struct fx *fx, const char *hosts, const char *desired,
     const char *vpn)
 {
-	struct sources_config	 cfg = { hosts, desired, fx->vpn, 0 };
+	struct sources_config	 cfg = { hosts, desired, fx->vpn, 0, NULL };
 	struct dwerr		 err;
 
 	fx->vpn[0] = vpn;
@@ -803,6 +803,39 @@ free_from_the_callback_stops_the_rest(void **state)
 	assert_string_equal(fx->ev[0].detail, "address if4242");
 }
 
+/* Follow mode: the tunnel's record key, watched before it exists. */
+#define RECORD		"SOFTWARE\\DwTest Sources Tunnel"
+
+static void
+nrpt_tunnel_record_changes_are_seen(void **state)
+{
+	struct fx		*fx = *state;
+	struct sources_config	 cfg = { NULL, NULL, fx->vpn, 0, RECORD };
+	struct dwerr		 err;
+	HKEY			 k;
+
+	(void)RegDeleteTreeA(HKEY_LOCAL_MACHINE, RECORD);
+	(void)RegDeleteKeyExA(HKEY_LOCAL_MACHINE, RECORD, VIEW, 0);
+	fx->mask = 1u << SOURCE_NRPT;
+	fx->src = sources_new(fx->loop, &cfg, fx_record, fx, &err);
+	if (fx->src == NULL)
+		fail_msg("sources_new: %s", err.msg);
+	/* The tunnel starts: its key, then its record of rule IDs. */
+	reg_create(RECORD);
+	wait_next(fx, SOURCE_NRPT, "tunnel record");
+	reg_set(RECORD, "NRPTRuleIDs", 1);
+	wait_next(fx, SOURCE_NRPT, "tunnel record");
+	/* It removes its rules on purpose: the value goes. */
+	assert_int_equal(RegOpenKeyExA(HKEY_LOCAL_MACHINE, RECORD, 0,
+	    KEY_SET_VALUE | VIEW, &k), ERROR_SUCCESS);
+	assert_int_equal(RegDeleteValueA(k, "NRPTRuleIDs"), ERROR_SUCCESS);
+	RegCloseKey(k);
+	wait_next(fx, SOURCE_NRPT, "tunnel record");
+	reg_delete(RECORD);
+	wait_next(fx, SOURCE_NRPT, "tunnel record");
+	assert_int_equal(count(fx, SOURCE_NRPT, "local table"), 0);
+}
+
 int
 main(void)
 {
@@ -812,6 +845,9 @@ main(void)
 		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
 		    nrpt_gp_table_appearing_from_nothing_is_seen,
+		    fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    nrpt_tunnel_record_changes_are_seen,
 		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
 		    nrpt_gp_table_created_and_deleted_under_dnsclient,
