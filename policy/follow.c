@@ -349,14 +349,12 @@ follow_nrpt_complete(const struct follow_seen *s)
 static int
 follow_learn_rules(struct follow_state *st, const struct follow_seen *s)
 {
-	struct follow_rule	*pick;
+	struct follow_rule	*pick = NULL;
 	size_t			 i, j, n = 0;
 	int			 rc;
 
 	if (s->nrules > 0 && (pick = calloc(s->nrules, sizeof(*pick))) == NULL)
 		return -1;
-	else if (s->nrules == 0)
-		pick = NULL;
 	for (i = 0; i < s->nrules; i++)
 		for (j = 0; j < s->nids; j++)
 			if (strcmp(s->rules[i].id, s->ids[j]) == 0) {
