@@ -427,6 +427,12 @@ config_follow(struct jsonv *v, const cJSON *root, const cJSON *sec,
 		return;
 	}
 	config_string(v, sec, "state", "$.follow", dir, &cfg->follow_state);
+	/* Our own record there would make the tunnel's rules ours to
+	 * delete. */
+	if (dwstr_casecmp(cfg->nrpt_record_key, cfg->follow_record_key) == 0)
+		jsonv_fail(v, "$.nrpt.record_key", "is the tunnel's own record "
+		    "(%s); in follow mode the watchdog keeps its own record "
+		    "elsewhere: remove $.nrpt.record_key", cfg->follow_record_key);
 	if (cfg->follow_require_adapter && cfg->follow_adapter_guid == NULL &&
 	    cfg->follow_adapter_name == NULL)
 		jsonv_fail(v, "$.follow.require_adapter", "is true, but the "

@@ -980,6 +980,10 @@ config_follow_refuses_what_cannot_work(void **state)
 	    "'follow':{'tunnel':'coder'}}", 1);
 	expect_problem(t, "$.follow", "cannot be used with "
 	    "$.hosts.begin_marker or $.hosts.end_marker");
+	/* Our record where the tunnel keeps its own. */
+	expect_refused(t, "{'nrpt':{'record_key':'SOFTWARE\\\\Coder VPN'},"
+	    "'follow':{'tunnel':'coder'}}", 1);
+	expect_problem(t, "$.nrpt.record_key", "is the tunnel's own record");
 	expect_refused(t, "{'follow':{'tunnel':'wireguard'}}", 1);
 	expect_problem(t, "$.follow.tunnel",
 	    "must be \"coder\" or \"tailscale\"");
