@@ -741,6 +741,23 @@ follow_json_name(struct jsonv *v, const cJSON *item, const char *path,
 	return s;
 }
 
+/* An object at path with only keys (item[k] the member keys[k] names);
+ * false after reporting. */
+static bool
+follow_json_object(struct jsonv *v, const cJSON *o, const char *path,
+    const char *const *keys, const cJSON **item)
+{
+	if (!cJSON_IsObject(o)) {
+		jsonv_fail(v, path, "must be an object, not %s", jsonv_type(o));
+		return false;
+	}
+	if (!jsonv_keys_get(o, keys, item)) {
+		jsonv_keys(v, o, path, keys);
+		return false;
+	}
+	return true;
+}
+
 static void
 follow_parse_value(struct jsonv *v, const cJSON *o, const char *path,
     struct follow_value *out)
@@ -752,14 +769,8 @@ follow_parse_value(struct jsonv *v, const cJSON *o, const char *path,
 	uint64_t	 type;
 	bool		 oom;
 
-	if (!cJSON_IsObject(o)) {
-		jsonv_fail(v, path, "must be an object, not %s", jsonv_type(o));
+	if (!follow_json_object(v, o, path, keys, item))
 		return;
-	}
-	if (!jsonv_keys_get(o, keys, item)) {
-		jsonv_keys(v, o, path, keys);
-		return;
-	}
 	snprintf(p, sizeof(p), "%s.name", path);
 	if ((name = follow_json_name(v, item[0], p, FOLLOW_NAME_MAX_CHARS,
 	    true)) == NULL)
@@ -802,14 +813,8 @@ follow_parse_rule(struct jsonv *v, const cJSON *o, const char *path,
 	const char	*id;
 	size_t		 n, i;
 
-	if (!cJSON_IsObject(o)) {
-		jsonv_fail(v, path, "must be an object, not %s", jsonv_type(o));
+	if (!follow_json_object(v, o, path, keys, item))
 		return;
-	}
-	if (!jsonv_keys_get(o, keys, item)) {
-		jsonv_keys(v, o, path, keys);
-		return;
-	}
 	snprintf(p, sizeof(p), "%s.id", path);
 	if ((id = follow_json_name(v, item[0], p, FOLLOW_ID_MAX_CHARS,
 	    false)) == NULL)
