@@ -850,6 +850,19 @@ follow_parse_rule(struct jsonv *v, const cJSON *o, const char *path,
 		out->nvalues++;
 		follow_parse_value(v, val, p, &out->values[i++]);
 	}
+	/* A key holds one value of a name (the registry ignores case). */
+	for (i = 0; i < out->nvalues; i++)
+		for (n = 0; n < i; n++)
+			if (out->values[i].name != NULL &&
+			    out->values[n].name != NULL &&
+			    dwstr_casecmp(out->values[i].name,
+			    out->values[n].name) == 0) {
+				snprintf(p, sizeof(p), "%s.values[%zu].name",
+				    path, i);
+				jsonv_fail(v, p, "repeats the name of "
+				    "values[%zu]", n);
+				return;
+			}
 }
 
 static void
@@ -978,6 +991,17 @@ follow_state_parse(const char *text, size_t len, const char *file,
 		st->nrules++;
 		follow_parse_rule(&v, r, p, &st->rules[i++]);
 	}
+	/* One key of an ID per table (key names ignore case too). */
+	for (i = 0; i < st->nrules && v.nerr == 0 && !v.oom; i++)
+		for (n = 0; n < i; n++)
+			if (st->rules[i].table == st->rules[n].table &&
+			    dwstr_casecmp(st->rules[i].id, st->rules[n].id) ==
+			    0) {
+				snprintf(p, sizeof(p), "$.rules[%zu]", i);
+				jsonv_fail(&v, p, "repeats the ID and table of "
+				    "rules[%zu]", n);
+				break;
+			}
 	follow_parse_hosts(&v, item[5], st);
 	if (v.nerr == 0 && !v.oom && st->nrules > 1)
 		qsort(st->rules, st->nrules, sizeof(*st->rules),

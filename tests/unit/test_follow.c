@@ -530,6 +530,13 @@ follow_state_file_errors_name_the_path(void **state)
 	refused(HEAD "\"rules\":[],\"hosts\":{\"section_hex\":\"610a00\"}}",
 	    "holds a NUL byte");
 	refused("{\"version\":1}", "must have \"version\", \"tunnel\"");
+	refused(HEAD "\"rules\":[{\"id\":\"a\",\"table\":\"gp\",\"values\":"
+	    "[{\"name\":\"Name\",\"type\":1,\"data\":\"\"},{\"name\":\"NAME\","
+	    "\"type\":4,\"data\":\"\"}]}],\"hosts\":null}",
+	    "$.rules[0].values[1].name: repeats the name of values[0]");
+	refused(HEAD "\"rules\":[{\"id\":\"a\",\"table\":\"gp\",\"values\":[]},"
+	    "{\"id\":\"A\",\"table\":\"gp\",\"values\":[]}],\"hosts\":null}",
+	    "$.rules[1]: repeats the ID and table of rules[0]");
 }
 
 /* -- The raw section in the hosts file --------------------------------- */
