@@ -45,6 +45,10 @@
 #define SID_USERS	"S-1-5-32-545"
 #define SID_TRUSTED_INSTALLER \
 	"S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464"
+/* NT SERVICE\DnsWatchdog, worked out apart from the code under test (the
+ * SHA-1 of "DNSWATCHDOG" in UTF-16LE, by another implementation). */
+#define SID_SERVICE \
+	"S-1-5-80-4086227693-1140827487-468286458-1077721758-2665114811"
 
 struct fx {
 	char	 dir[MAX_PATH];		/* protected scratch folder */
@@ -281,20 +285,21 @@ acl_private_dir_create_makes_a_protected_folder_for_system_and_admins(
 	text = sddl_of(path);
 	if (on_wine() && (!(ctl & SE_DACL_PROTECTED) ||
 	    strstr(text, ";BA)") == NULL)) {
-		wine_cannot("the protected DACL of SYSTEM and Administrators "
-		    "read back", "Wine keeps no file ACLs and derives them from "
-		    "the Unix mode bits");
+		wine_cannot("the protected DACL of SYSTEM, Administrators and the "
+		    "service SID read back", "Wine keeps no file ACLs and "
+		    "derives them from the Unix mode bits");
 		print_message("WINE: the folder reads back as %s\n", text);
 		free(text);
 		LocalFree(sd);
 		return;
 	}
 	free(text);
-	/* Protected, owned by Administrators, exactly SYSTEM and
-	 * Administrators with full control, inherited by files and folders. */
+	/* Protected, owned by Administrators, exactly SYSTEM, Administrators
+	 * and the service SID with full control, inherited by files and
+	 * folders. */
 	assert_true(ctl & SE_DACL_PROTECTED);
 	assert_non_null(dacl);
-	assert_int_equal(dacl->AceCount, 2);
+	assert_int_equal(dacl->AceCount, 3);
 	for (i = 0; i < dacl->AceCount; i++) {
 		assert_true(GetAce(dacl, i, (void **)&a));
 		assert_int_equal(a->Header.AceType, ACCESS_ALLOWED_ACE_TYPE);
@@ -306,7 +311,8 @@ acl_private_dir_create_makes_a_protected_folder_for_system_and_admins(
 		WideCharToMultiByte(CP_UTF8, 0, s, -1, sid, sizeof(sid), NULL,
 		    NULL);
 		LocalFree(s);
-		assert_string_equal(sid, i == 0 ? "S-1-5-18" : "S-1-5-32-544");
+		assert_string_equal(sid, i == 0 ? "S-1-5-18" : i == 1 ?
+		    "S-1-5-32-544" : SID_SERVICE);
 	}
 	text = sddl_of(path);
 	assert_non_null(strstr(text, "O:BA"));
@@ -343,6 +349,81 @@ acl_check_private_accepts_a_file_for_system_and_admins_only(void **state)
 	assert_int_equal(check_sddl("f", "D:(D;;FA;;;WD)(A;;FA;;;BA)", &err),
 	    0);
 	assert_int_equal(check_sddl("f", "D:P", &err), 0);	/* nobody */
+}
+
+static void
+acl_service_sid_matches_the_sids_windows_gives(void **state)
+{
+	struct dwerr	 err;
+	char		 sid[ACL_SID_CHARS], small[16];
+	BYTE		 bin[SECURITY_MAX_SID_SIZE];
+	wchar_t		 dom[256], *s;
+	DWORD		 n = sizeof(bin), nd = 256;
+	SID_NAME_USE	 use;
+
+	(void)state;
+	/* Documented by Microsoft for NT SERVICE\TrustedInstaller; the case
+	 * of the name does not matter. */
+	assert_int_equal(acl_service_sid("TrustedInstaller", sid, sizeof(sid),
+	    &err), 0);
+	assert_string_equal(sid, SID_TRUSTED_INSTALLER);
+	assert_int_equal(acl_service_sid("trustedinstaller", sid, sizeof(sid),
+	    &err), 0);
+	assert_string_equal(sid, SID_TRUSTED_INSTALLER);
+	assert_int_equal(acl_service_sid(ACL_SERVICE_NAME, sid, sizeof(sid),
+	    &err), 0);
+	assert_string_equal(sid, SID_SERVICE);
+	/* The service it trusts is the one it installs. */
+	assert_string_equal(ACL_SERVICE_NAME, SERVICE_NAME);
+	/* Where the system resolves the name (the service above always
+	 * exists on Windows), it agrees. */
+	if (LookupAccountNameW(NULL, L"NT SERVICE\\TrustedInstaller", bin, &n,
+	    dom, &nd, &use)) {
+		assert_true(ConvertSidToStringSidW(bin, &s));
+		if (wcscmp(s, L"" SID_TRUSTED_INSTALLER) != 0)
+			fail_msg("LookupAccountNameW gives %ls", s);
+		LocalFree(s);
+	} else if (on_wine())
+		wine_cannot("the service SID from LookupAccountNameW", "Wine "
+		    "does not resolve NT SERVICE names");
+	else
+		fail_msg("LookupAccountNameW(NT SERVICE\\TrustedInstaller): "
+		    "error %lu", (unsigned long)GetLastError());
+	/* Bad input: a clear error. */
+	assert_int_equal(acl_service_sid("", sid, sizeof(sid), &err), -1);
+	assert_int_equal(err.code, DWERR_INPUT);
+	assert_int_equal(acl_service_sid(SERVICE_NAME, small, sizeof(small),
+	    &err), -1);
+	assert_non_null(strstr(err.msg, "does not fit"));
+}
+
+static void
+acl_check_private_trusts_the_service_sid_and_no_other(void **state)
+{
+	struct dwerr	 err;
+	char		 sddl[256], other[ACL_SID_CHARS], *priv;
+
+	(void)state;
+	snprintf(sddl, sizeof(sddl), "D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FA;;;%s)",
+	    SID_SERVICE);
+	if (check_sddl("f", sddl, &err) != 0)
+		fail_msg("%s", err.msg);
+	/* Another service's SID is anyone else. */
+	assert_int_equal(acl_service_sid("Dnscache", other, sizeof(other),
+	    &err), 0);
+	snprintf(sddl, sizeof(sddl), "D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FA;;;%s)",
+	    other);
+	assert_int_equal(check_sddl("f", sddl, &err), -1);
+	assert_int_equal(err.code, DWERR_INPUT);
+	assert_non_null(strstr(err.msg, other));
+	/* The private DACL grants exactly SYSTEM, Administrators and it, and
+	 * passes its own check. */
+	assert_non_null(priv = acl_private_sddl(&err));
+	snprintf(sddl, sizeof(sddl), "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+	    "(A;OICI;FA;;;%s)", SID_SERVICE);
+	assert_string_equal(priv, sddl);
+	assert_int_equal(check_sddl("f", priv, &err), 0);
+	free(priv);
 }
 
 /* Sets a DACL that lets sid write; checks the file is refused naming sid,
@@ -1012,6 +1093,8 @@ main(void)
 #define A(f) cmocka_unit_test_setup_teardown(f, acl_setup, acl_teardown)
 		A(acl_private_dir_create_makes_a_protected_folder_for_system_and_admins),
 		A(acl_check_private_accepts_a_file_for_system_and_admins_only),
+		cmocka_unit_test(acl_service_sid_matches_the_sids_windows_gives),
+		cmocka_unit_test(acl_check_private_trusts_the_service_sid_and_no_other),
 		A(acl_check_private_refuses_a_file_everyone_may_write),
 		A(acl_check_private_refuses_a_file_users_may_write),
 		A(acl_check_private_refuses_a_null_dacl),
