@@ -910,6 +910,37 @@ check_installed_config(struct fx *fx, SC_HANDLE svc, const char *install_out)
 	else
 		assert_int_equal(pre->dwPreshutdownTimeout, 10000);
 
+	/* The service SID, unrestricted, and SeChangeNotifyPrivilege alone. */
+	if (!QueryServiceConfig2W(svc, SERVICE_CONFIG_SERVICE_SID_INFO, buf,
+	    sizeof(buf), &n) && on_wine()) {
+		assert_int_equal(GetLastError(), ERROR_INVALID_LEVEL);
+		wine_cannot("the service SID type read back", "Wine's service "
+		    "manager does not know SERVICE_CONFIG_SERVICE_SID_INFO and "
+		    "keeps nothing");
+		assert_non_null(strstr(install_out, "warning: this service "
+		    "manager cannot set the service SID type"));
+	} else
+		assert_int_equal(((SERVICE_SID_INFO *)buf)->dwServiceSidType,
+		    SERVICE_SID_TYPE_UNRESTRICTED);
+	if (!QueryServiceConfig2W(svc, SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO,
+	    buf, sizeof(buf), &n) && on_wine()) {
+		assert_int_equal(GetLastError(), ERROR_INVALID_LEVEL);
+		wine_cannot("the required privileges read back", "Wine's "
+		    "service manager does not know SERVICE_CONFIG_REQUIRED_"
+		    "PRIVILEGES_INFO and keeps nothing");
+		assert_non_null(strstr(install_out, "warning: this service "
+		    "manager cannot set the required privileges"));
+	} else {
+		const wchar_t *p = ((SERVICE_REQUIRED_PRIVILEGES_INFOW *)buf)->
+		    pmszRequiredPrivileges;
+
+		assert_non_null(p);
+		assert_true(wcscmp(p, L"SeChangeNotifyPrivilege") == 0);
+		assert_int_equal(p[wcslen(p) + 1], L'\0');
+		assert_non_null(strstr(install_out, "privileges: "
+		    "SeChangeNotifyPrivilege only"));
+	}
+
 	/* The Event Log source: this exe, error, warning and information. */
 	assert_int_equal(RegOpenKeyExW(HKEY_LOCAL_MACHINE, EVENTLOG_KEY, 0,
 	    KEY_READ, &k), ERROR_SUCCESS);
@@ -924,6 +955,47 @@ check_installed_config(struct fx *fx, SC_HANDLE svc, const char *install_out)
 	    (BYTE *)&types, &len), ERROR_SUCCESS);
 	assert_int_equal(types, 7);
 	RegCloseKey(k);
+}
+
+/* The service's control pipe, seen from a client handle. */
+static void
+check_service_pipe(DWORD service_pid)
+{
+	PSECURITY_DESCRIPTOR	 sd = NULL;
+	ACCESS_ALLOWED_ACE	*a;
+	PSID			 owner = NULL, svc_sid = NULL;
+	PACL			 dacl = NULL;
+	HANDLE			 h = INVALID_HANDLE_VALUE;
+	ULONG			 server = 0;
+	DWORD			 i, t0 = GetTickCount();
+	bool			 found = false;
+
+	while (GetTickCount() - t0 < WAIT_MS) {
+		h = CreateFileW(L"\\\\.\\pipe\\dnswatchdog-service-test",
+		    GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0,
+		    NULL);
+		if (h != INVALID_HANDLE_VALUE)
+			break;
+		Sleep(100);
+	}
+	assert_true(h != INVALID_HANDLE_VALUE);
+	assert_true(GetNamedPipeServerProcessId(h, &server));
+	assert_int_equal(server, service_pid);
+	assert_int_equal(GetSecurityInfo(h, SE_KERNEL_OBJECT,
+	    OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner,
+	    NULL, &dacl, NULL, &sd), ERROR_SUCCESS);
+	CloseHandle(h);
+	assert_non_null(owner);
+	assert_true(IsWellKnownSid(owner, WinBuiltinAdministratorsSid));
+	assert_true(ConvertStringSidToSidA(SID_SERVICE, &svc_sid));
+	for (i = 0; dacl != NULL && i < dacl->AceCount; i++)
+		if (GetAce(dacl, i, (void **)&a) &&
+		    a->Header.AceType == ACCESS_ALLOWED_ACE_TYPE &&
+		    EqualSid((PSID)&a->SidStart, svc_sid))
+			found = true;
+	assert_true(found);
+	LocalFree(svc_sid);
+	LocalFree(sd);
 }
 
 static void
@@ -968,6 +1040,9 @@ service_installs_starts_stops_and_uninstalls(void **state)
 	assert_true(wait_file(fx->hosts, TEST_HOST, true));
 	assert_true(nrpt_has_test_rule());
 	assert_true(wait_file(fx->trace, "\"event\":\"DaemonStarted\"", true));
+	/* Its pipe: served by the service's process, owned by
+	 * Administrators, open to the service SID. */
+	check_service_pipe(ss.dwProcessId);
 	/* Its daemon answers on the control channel of the config. */
 	snprintf(args, sizeof(args), "--config \"%s\" status", fx->config);
 	assert_int_equal(run(fx, args), 0);
