@@ -4,30 +4,50 @@
  *
  * The service runs as LocalSystem, and its config and desired state decide
  * what it writes into the registry and the hosts file: only LocalSystem,
- * Administrators (and TrustedInstaller) may change them, or a user could
- * have SYSTEM write whatever they like. acl_private_dir_create makes the
- * folder they live in (%ProgramData%\DnsWatchdog); acl_check_private and
- * acl_check_trusted_file refuse anything looser.
+ * Administrators, the service's own SID (NT SERVICE\DnsWatchdog) and
+ * TrustedInstaller may change them, or a user could have SYSTEM write
+ * whatever they like. acl_private_dir_create makes the folder they live in
+ * (%ProgramData%\DnsWatchdog); acl_check_private and acl_check_trusted_file
+ * refuse anything looser.
  */
 #ifndef ACL_H
 #define ACL_H
 
+#include <stddef.h>
+
 #include "dwerr.h"
 
-/* Protected (nothing inherited from the parent); SYSTEM and Administrators
- * full control, inherited by all that is created inside. */
-#define ACL_PRIVATE_DACL	"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+/* The service whose SID is trusted like SYSTEM: the one this program
+ * installs (service.h's SERVICE_NAME; a test holds them equal). */
+#define ACL_SERVICE_NAME	"DnsWatchdog"
+/* A service SID as text: "S-1-5-80-" and five 32-bit numbers. */
+#define ACL_SID_CHARS		64u
 
-/* Creates the folder path and any missing parents with ACL_PRIVATE_DACL and
- * Administrators as owner; a folder that exists gets the same DACL and
+/* The service SID of the service called name (NT SERVICE\name), as text
+ * into sid (ACL_SID_CHARS): S-1-5-80 followed by the SHA-1 of the name in
+ * upper case and UTF-16LE, read as five little-endian 32-bit numbers. The
+ * same for any system, and whether or not the service exists. Returns 0,
+ * or -1 with err (an empty name: DWERR_INPUT; no SHA-1: the error of
+ * bcrypt.dll). */
+int	acl_service_sid(const char *name, char *sid, size_t len,
+	    struct dwerr *err);
+
+/* The private DACL as SDDL, malloc'd: protected (nothing inherited from
+ * the parent); SYSTEM, Administrators and the service SID of
+ * ACL_SERVICE_NAME with full control, inherited by all that is created
+ * inside. NULL with err. */
+char	*acl_private_sddl(struct dwerr *err);
+
+/* Creates the folder path and any missing parents with the private DACL
+ * and Administrators as owner; a folder that exists gets the same DACL and
  * owner (SetNamedSecurityInfoW, which also passes the inherited ACEs on to
  * what it holds). Needs an elevated caller. Returns 0 or -1 with err (the
  * Win32 error). */
 int	acl_private_dir_create(const char *path, struct dwerr *err);
 
 /* 0 when the DACL of path (a file or a folder) grants nobody but
- * LocalSystem, Administrators, TrustedInstaller and the account this
- * process runs as (for the service: LocalSystem) a right to write, append,
+ * LocalSystem, Administrators, the service SID of ACL_SERVICE_NAME,
+ * TrustedInstaller and the account this process runs as (for the service: LocalSystem) a right to write, append,
  * delete, or change the DACL or owner. Otherwise -1 with err naming path
  * and the first other SID that may (a NULL DACL: everyone may), with
  * DWERR_INPUT; or the Win32 error when the DACL cannot be read. */

@@ -5,13 +5,21 @@
 #include <aclapi.h>
 #include <sddl.h>
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dwstr.h"
+#include "winsys.h"
 #include "winutf.h"
+
+#define ACL_SHA1_BYTES		20u	/* a SHA-1 digest */
+#define ACL_SERVICE_SID_RIDS	5u	/* 32-bit numbers after S-1-5-80 */
+#define ACL_NAME_CHARS		256u	/* a service name's most, SCM's limit */
+#define ACL_SDDL_BYTES		256u	/* the private DACL as SDDL */
 
 /* Rights that let a holder change what the file says (or, on a folder,
  * what it holds): write, append, delete, change the DACL or the owner.
@@ -24,13 +32,152 @@
 #define ACL_REPLACE_RIGHTS	(FILE_DELETE_CHILD | DELETE | WRITE_DAC | \
 	WRITE_OWNER | GENERIC_ALL)
 
-/* Who may write: LocalSystem, Administrators, TrustedInstaller. */
+/* Who may write: LocalSystem, Administrators, TrustedInstaller; and the
+ * service SID of ACL_SERVICE_NAME (acl_service_trusted). */
 static const wchar_t *const acl_trusted[] = {
 	L"S-1-5-18",
 	L"S-1-5-32-544",
 	L"S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464",
 	NULL
 };
+
+typedef LONG (WINAPI *acl_bcrypt_open_fn)(void **, const wchar_t *,
+    const wchar_t *, ULONG);
+typedef LONG (WINAPI *acl_bcrypt_hash_fn)(void *, UCHAR *, ULONG, UCHAR *,
+    ULONG, UCHAR *, ULONG);
+typedef LONG (WINAPI *acl_bcrypt_close_fn)(void *, ULONG);
+
+/* The SHA-1 of n bytes at p into out, through bcrypt.dll (loaded from
+ * System32 at run time: winsys.h). 0 or a Win32 error (an NTSTATUS from
+ * bcrypt is reported as ERROR_INTERNAL_ERROR). */
+static DWORD
+acl_sha1(const void *p, size_t n, UCHAR out[ACL_SHA1_BYTES])
+{
+	acl_bcrypt_open_fn	 open_alg;
+	acl_bcrypt_hash_fn	 hash;
+	acl_bcrypt_close_fn	 close_alg;
+	FARPROC			 f[3];
+	void			*alg = NULL;
+	DWORD			 e;
+	LONG			 st;
+
+	if ((f[0] = winsys_proc(L"bcrypt.dll", "BCryptOpenAlgorithmProvider",
+	    &e)) == NULL || (f[1] = winsys_proc(L"bcrypt.dll", "BCryptHash",
+	    &e)) == NULL || (f[2] = winsys_proc(L"bcrypt.dll",
+	    "BCryptCloseAlgorithmProvider", &e)) == NULL)
+		return e;
+	open_alg = (acl_bcrypt_open_fn)(void (*)(void))f[0];
+	hash = (acl_bcrypt_hash_fn)(void (*)(void))f[1];
+	close_alg = (acl_bcrypt_close_fn)(void (*)(void))f[2];
+	if (open_alg(&alg, L"SHA1", NULL, 0) != 0)
+		return ERROR_INTERNAL_ERROR;
+	st = hash(alg, NULL, 0, (UCHAR *)p, (ULONG)n, out, ACL_SHA1_BYTES);
+	close_alg(alg, 0);
+	return st == 0 ? 0 : ERROR_INTERNAL_ERROR;
+}
+
+int
+acl_service_sid(const char *name, char *sid, size_t len, struct dwerr *err)
+{
+	wchar_t	*w, up[ACL_NAME_CHARS + 1];
+	UCHAR	 digest[ACL_SHA1_BYTES], bytes[2 * ACL_NAME_CHARS];
+	uint32_t rid;
+	char	 msg[256];
+	size_t	 i, used;
+	DWORD	 e;
+	int	 n;
+
+	if (name == NULL || name[0] == '\0') {
+		dwerr_set(err, DWERR_INPUT, "a service SID needs a service name");
+		return -1;
+	}
+	if ((w = winutf_wide(name)) == NULL || wcslen(w) > ACL_NAME_CHARS) {
+		free(w);
+		dwerr_set(err, DWERR_INPUT, "%s: not a service name (valid UTF-8, "
+		    "at most %u characters)", name, ACL_NAME_CHARS);
+		return -1;
+	}
+	/* Upper case as the system folds names, whatever the user's locale. */
+	n = LCMapStringEx(LOCALE_NAME_INVARIANT, LCMAP_UPPERCASE, w,
+	    (int)wcslen(w), up, ACL_NAME_CHARS, NULL, NULL, 0);
+	free(w);
+	if (n <= 0) {
+		e = GetLastError();
+		winutf_message(e, msg, sizeof(msg));
+		dwerr_set(err, (int)e, "%s: cannot fold to upper case: %s", name,
+		    msg);
+		return -1;
+	}
+	/* UTF-16LE, whatever the byte order of wchar_t in memory. */
+	for (i = 0; i < (size_t)n; i++) {
+		bytes[2 * i] = (UCHAR)(up[i] & 0xffu);
+		bytes[2 * i + 1] = (UCHAR)(up[i] >> 8);
+	}
+	if ((e = acl_sha1(bytes, 2 * (size_t)n, digest)) != 0) {
+		winutf_message(e, msg, sizeof(msg));
+		dwerr_set(err, (int)e, "cannot compute the service SID of %s: "
+		    "no SHA-1 from bcrypt.dll: %s", name, msg);
+		return -1;
+	}
+	used = (size_t)snprintf(sid, len, "S-1-5-80");
+	for (i = 0; i < ACL_SERVICE_SID_RIDS && used < len; i++) {
+		rid = (uint32_t)digest[4 * i] |
+		    (uint32_t)digest[4 * i + 1] << 8 |
+		    (uint32_t)digest[4 * i + 2] << 16 |
+		    (uint32_t)digest[4 * i + 3] << 24;
+		used += (size_t)snprintf(sid + used, len - used, "-%lu",
+		    (unsigned long)rid);
+	}
+	if (used >= len) {
+		dwerr_set(err, ENAMETOOLONG, "the service SID of %s does not fit "
+		    "in %zu bytes", name, len);
+		return -1;
+	}
+	return 0;
+}
+
+static INIT_ONCE	 acl_service_once = INIT_ONCE_STATIC_INIT;
+static wchar_t		 acl_service_wsid[ACL_SID_CHARS];	/* "" if unknown */
+
+static BOOL CALLBACK
+acl_service_find(PINIT_ONCE once, PVOID arg, PVOID *ctx)
+{
+	struct dwerr	 err;
+	char		 sid[ACL_SID_CHARS];
+
+	(void)once;
+	(void)arg;
+	(void)ctx;
+	if (acl_service_sid(ACL_SERVICE_NAME, sid, sizeof(sid), &err) == 0)
+		MultiByteToWideChar(CP_UTF8, 0, sid, -1, acl_service_wsid,
+		    ACL_SID_CHARS);
+	return TRUE;
+}
+
+/* The service SID of ACL_SERVICE_NAME as text; "" when it cannot be
+ * computed (then it is trusted with nothing). */
+static const wchar_t *
+acl_service_trusted(void)
+{
+	InitOnceExecuteOnce(&acl_service_once, acl_service_find, NULL, NULL);
+	return acl_service_wsid;
+}
+
+char *
+acl_private_sddl(struct dwerr *err)
+{
+	char	 sid[ACL_SID_CHARS], *out;
+
+	if (acl_service_sid(ACL_SERVICE_NAME, sid, sizeof(sid), err) != 0)
+		return NULL;
+	if ((out = malloc(ACL_SDDL_BYTES)) == NULL) {
+		dwerr_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	snprintf(out, ACL_SDDL_BYTES, "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+	    "(A;OICI;FA;;;%s)", sid);
+	return out;
+}
 
 static bool
 acl_is_sep(char c)
@@ -123,6 +270,8 @@ acl_is_trusted(PSID sid)
 		return false;
 	for (i = 0; acl_trusted[i] != NULL && !ok; i++)
 		ok = wcscmp(str, acl_trusted[i]) == 0;
+	if (!ok && acl_service_trusted()[0] != L'\0')
+		ok = wcscmp(str, acl_service_trusted()) == 0;
 	LocalFree(str);
 	return ok || acl_is_self(sid);
 }
@@ -176,7 +325,8 @@ acl_check_dacl(const char *path, const ACL *dacl, DWORD rights,
 
 	if (dacl == NULL) {
 		dwerr_set(err, DWERR_INPUT, "%s: has a NULL DACL, so everyone may "
-		    "%s; only SYSTEM and Administrators may", path, deed);
+		    "%s; only SYSTEM, Administrators and the " ACL_SERVICE_NAME
+		    " service may", path, deed);
 		return -1;
 	}
 	for (i = 0; i < dacl->AceCount; i++) {
@@ -198,8 +348,9 @@ acl_check_dacl(const char *path, const ACL *dacl, DWORD rights,
 		else
 			snprintf(who, sizeof(who), "an invalid SID");
 		dwerr_set(err, DWERR_INPUT, "%s: %s may %s (an ACE allows "
-		    "0x%08lx); only SYSTEM and Administrators may", path, who,
-		    deed, (unsigned long)mask);
+		    "0x%08lx); only SYSTEM, Administrators and the "
+		    ACL_SERVICE_NAME " service may", path, who, deed,
+		    (unsigned long)mask);
 		return -1;
 	}
 	return 0;
@@ -383,15 +534,20 @@ acl_private_dir_create(const char *path, struct dwerr *err)
 	PACL			 dacl = NULL;
 	PSID			 owner = NULL;
 	BOOL			 present, defaulted;
-	wchar_t			*w = NULL;
-	char			 msg[256];
+	wchar_t			*w = NULL, *wsddl = NULL;
+	char			*dacl_sddl, msg[256], sddl[ACL_SDDL_BYTES + 8];
 	bool			 existed;
 	DWORD			 attr, e;
 	int			 rc = -1;
 
-	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
-	    L"O:BA" ACL_PRIVATE_DACL, SDDL_REVISION_1, &sd, NULL)) {
-		e = GetLastError();
+	if ((dacl_sddl = acl_private_sddl(err)) == NULL)
+		return -1;
+	snprintf(sddl, sizeof(sddl), "O:BA%s", dacl_sddl);
+	free(dacl_sddl);
+	if ((wsddl = winutf_wide(sddl)) == NULL ||
+	    !ConvertStringSecurityDescriptorToSecurityDescriptorW(wsddl,
+	    SDDL_REVISION_1, &sd, NULL)) {
+		e = wsddl == NULL ? ERROR_NOT_ENOUGH_MEMORY : GetLastError();
 		goto fail;
 	}
 	sa.nLength = sizeof(sa);
@@ -436,6 +592,7 @@ fail:
 	dwerr_set(err, (int)e, "%s: cannot protect the folder: %s", path, msg);
 done:
 	free(w);
+	free(wsddl);
 	LocalFree(sd);
 	return rc;
 }

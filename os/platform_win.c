@@ -347,7 +347,10 @@ platform_default_state_dir(void)
 const char *
 platform_default_control(void)
 {
-	return "\\\\.\\pipe\\dnswatchdog";
+	/* Only Administrators and SYSTEM may create a pipe under this
+	 * prefix (Windows enforces it; Wine does not). */
+	return "\\\\.\\pipe\\ProtectedPrefix\\Administrators\\"
+	    "DnsWatchdog\\control";
 }
 
 /*

@@ -22,7 +22,8 @@
 #define CONTROL_FD_RESERVE	32u	/* descriptors under the soft limit
 					 * left to the rest (the socket) */
 /* The default endpoint is platform_default_control(): the unix socket
- * /run/dnswatchdog.sock, or the named pipe \\.\pipe\dnswatchdog. */
+ * /run/dnswatchdog.sock, or the named pipe
+ * \\.\pipe\ProtectedPrefix\Administrators\DnsWatchdog\control. */
 
 struct control;
 struct control_client;

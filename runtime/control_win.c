@@ -17,8 +17,13 @@
  * end of the pipe. The write itself waits at most CONTROL_WRITE_TIMEOUT_MS
  * (replies up to CONTROL_OUT_BUFFER_BYTES do not wait at all).
  *
- * Only SYSTEM and Administrators may open the pipe or add an instance to
- * it (a protected DACL), and remote clients are refused. The first
+ * Only SYSTEM, Administrators and the service SID may open the pipe or add
+ * an instance to it (a protected DACL), and remote clients are refused.
+ * The pipe is owned by Administrators, set explicitly: a standard user
+ * cannot give an object that owner, so a client that finds it knows the
+ * server runs elevated (control_client_win.c). The default name lies under
+ * \\.\pipe\ProtectedPrefix\Administrators\, where Windows lets only
+ * Administrators and SYSTEM create a pipe. The first
  * instance is created with FILE_FLAG_FIRST_PIPE_INSTANCE, so a second
  * daemon cannot join the first one's pipe. Clients still owed a reply when
  * their channel is freed (a reload frees the channel from inside a request
@@ -43,6 +48,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "acl.h"
 #include "dwstr.h"
 #include "log.h"
 #include "platform.h"
@@ -50,9 +56,12 @@
 
 #define CONTROL_PIPE_PREFIX	"\\\\.\\pipe\\"
 #define CONTROL_PIPE_NAME_MAX	256u	/* characters in a whole pipe name */
-/* Protected (no inherited entries); full control for SYSTEM and the
- * Administrators group, nobody else. */
-#define CONTROL_PIPE_SDDL	L"D:P(A;;GA;;;SY)(A;;GA;;;BA)"
+/* Owned by Administrators (which only SYSTEM and elevated administrators
+ * may set: what a client checks), protected (no inherited entries); full
+ * control for SYSTEM, the Administrators group and the service SID, which
+ * is appended with its closing parenthesis. */
+#define CONTROL_PIPE_SDDL	"O:BAD:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;"
+#define CONTROL_SDDL_BYTES	192u
 #define CONTROL_PIPE_MODE	(PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | \
 				PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS)
 #define CONTROL_OUT_BUFFER_BYTES (64u << 10) /* replies that never wait */
@@ -598,10 +607,19 @@ control_claim(struct control *ctl, struct dwerr *err)
 		}
 	}
 	ReleaseSRWLockExclusive(&control_lock);
-	if (in_use || e == ERROR_ACCESS_DENIED || e == ERROR_PIPE_BUSY ||
-	    e == ERROR_ALREADY_EXISTS) {
+	if (in_use || e == ERROR_PIPE_BUSY || e == ERROR_ALREADY_EXISTS) {
 		dwerr_set(err, EADDRINUSE, "another dnswatchdog is already "
 		    "listening on %s", ctl->path);
+		return -1;
+	}
+	if (e == ERROR_ACCESS_DENIED || e == ERROR_INVALID_OWNER) {
+		/* Not ours to make (a name under ProtectedPrefix, or an owner
+		 * only an elevated administrator may set), or taken meanwhile
+		 * by someone whose pipe we may not join. */
+		dwerr_set(err, EADDRINUSE, "cannot create the control pipe %s: "
+		    "only SYSTEM and elevated Administrators may (run it from "
+		    "an elevated prompt), or another process holds the name",
+		    ctl->path);
 		return -1;
 	}
 	if (e != 0) {
@@ -618,13 +636,19 @@ control_listen(struct loop *loop, const char *path, control_request_fn fn,
     void *arg, struct dwerr *err)
 {
 	struct control	*ctl;
-	wchar_t		*wpath;
+	wchar_t		*wpath, *wsddl;
 	uintptr_t	 th;
-	char		 msg[CONTROL_MSG_BYTES];
+	char		 msg[CONTROL_MSG_BYTES], sddl[CONTROL_SDDL_BYTES];
+	char		 sid[ACL_SID_CHARS];
 	int		 e;
 
 	if ((wpath = control_pipe_name(path, err)) == NULL)
 		return NULL;
+	if (acl_service_sid(ACL_SERVICE_NAME, sid, sizeof(sid), err) != 0) {
+		free(wpath);
+		return NULL;
+	}
+	snprintf(sddl, sizeof(sddl), "%s%s)", CONTROL_PIPE_SDDL, sid);
 	if ((ctl = calloc(1, sizeof(*ctl))) == NULL ||
 	    (ctl->path = dwstr_dup(path)) == NULL) {
 		free(ctl);
@@ -640,16 +664,20 @@ control_listen(struct loop *loop, const char *path, control_request_fn fn,
 	ctl->queue_tail = &ctl->queue;
 	atomic_init(&ctl->idle_ms, CONTROL_READ_TIMEOUT_MS);
 	InitializeCriticalSection(&ctl->lock);
+	wsddl = winutf_wide(sddl);
 	if ((ctl->stop = CreateEventW(NULL, TRUE, FALSE, NULL)) == NULL ||
 	    (ctl->io_event = CreateEventW(NULL, TRUE, FALSE, NULL)) == NULL ||
-	    !ConvertStringSecurityDescriptorToSecurityDescriptorW(
-	    CONTROL_PIPE_SDDL, SDDL_REVISION_1, &ctl->sd, NULL)) {
-		e = (int)GetLastError();
+	    wsddl == NULL ||
+	    !ConvertStringSecurityDescriptorToSecurityDescriptorW(wsddl,
+	    SDDL_REVISION_1, &ctl->sd, NULL)) {
+		e = wsddl == NULL ? ERROR_NOT_ENOUGH_MEMORY : (int)GetLastError();
+		free(wsddl);
 		winutf_message((unsigned long)e, msg, sizeof(msg));
 		dwerr_set(err, e, "cannot set up the control pipe %s: %s", path,
 		    msg);
 		goto fail;
 	}
+	free(wsddl);
 	ctl->sa.nLength = sizeof(ctl->sa);
 	ctl->sa.lpSecurityDescriptor = ctl->sd;
 	ctl->sa.bInheritHandle = FALSE;

@@ -610,11 +610,25 @@ service_config2(SC_HANDLE svc, DWORD level, void *info, const char *what,
 	return SERVICE_EXIT_OK;
 }
 
-/* Sets what CreateServiceW cannot: description, recovery, preshutdown.
- * *on_error says whether a stop with an error counts as a failure. */
+/*
+ * The only privilege the service keeps of LocalSystem's (docs/operations.md
+ * says why no other is needed): the registry, the hosts file, the private
+ * folder and the control pipe are reached through their DACLs; owners are
+ * set only to Administrators, a group SYSTEM may name as owner; nothing
+ * reads a SACL or impersonates. A list: it ends in two NULs.
+ */
+#define SERVICE_PRIVILEGES	L"SeChangeNotifyPrivilege\0"
+#define SERVICE_PRIVILEGES_TEXT	"SeChangeNotifyPrivilege"
+
+/* Sets what CreateServiceW cannot: description, recovery, preshutdown,
+ * the service SID and the privileges. *on_error says whether a stop with
+ * an error counts as a failure; *sid and *privs whether those were set. */
 static int
-service_configure(SC_HANDLE svc, bool *on_error)
+service_configure(SC_HANDLE svc, bool *on_error, bool *sid, bool *privs)
 {
+	static wchar_t			 priv_list[] = SERVICE_PRIVILEGES;
+	SERVICE_SID_INFO		 si = { SERVICE_SID_TYPE_UNRESTRICTED };
+	SERVICE_REQUIRED_PRIVILEGES_INFOW rp = { priv_list };
 	static wchar_t			 desc[] = L"" SERVICE_DESCRIPTION;
 	static wchar_t			 none[] = L"";
 	SC_ACTION			 actions[] = {
@@ -642,7 +656,13 @@ service_configure(SC_HANDLE svc, bool *on_error)
 	    "it is restarted after a crash only", on_error) != SERVICE_EXIT_OK ||
 	    service_config2(svc, SERVICE_CONFIG_PRESHUTDOWN_INFO, &pre,
 	    "the preshutdown timeout", "it gets the default time to stop at "
-	    "shutdown", &set) != SERVICE_EXIT_OK)
+	    "shutdown", &set) != SERVICE_EXIT_OK ||
+	    service_config2(svc, SERVICE_CONFIG_SERVICE_SID_INFO, &si,
+	    "the service SID type", "its process has no service SID", sid) !=
+	    SERVICE_EXIT_OK ||
+	    service_config2(svc, SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO, &rp,
+	    "the required privileges", "it keeps every privilege of "
+	    "LocalSystem", privs) != SERVICE_EXIT_OK)
 		return SERVICE_EXIT_FAILED;
 	return SERVICE_EXIT_OK;
 }
@@ -686,7 +706,9 @@ service_install(const char *config_path)
 	char		*uexe = NULL;
 	size_t		 n;
 	DWORD		 e, len, attr;
-	bool		 existed = false, on_error = false;
+	bool		 existed = false, on_error = false, sid = false;
+	bool		 privs = false;
+	char		 ssid[ACL_SID_CHARS];
 	int		 rc = SERVICE_EXIT_FAILED;
 
 	if ((exe = malloc(SERVICE_PATH_CHARS * sizeof(*exe))) == NULL ||
@@ -744,7 +766,7 @@ service_install(const char *config_path)
 		service_fail(e, "cannot create the service");
 		goto done;
 	}
-	if (service_configure(svc, &on_error) != SERVICE_EXIT_OK ||
+	if (service_configure(svc, &on_error, &sid, &privs) != SERVICE_EXIT_OK ||
 	    service_eventlog_add(exe) != SERVICE_EXIT_OK)
 		goto done;
 	/* Its folder: SYSTEM and Administrators only, even if it was there
@@ -765,7 +787,15 @@ service_install(const char *config_path)
 	    "forgotten after a day\n", on_error ? " (also after a stop with "
 	    "an error)" : "");
 	printf("  event log source %s (Application)\n", SERVICE_NAME);
-	printf("  folder %s: SYSTEM and Administrators only\n", folder);
+	if (acl_service_sid(SERVICE_NAME, ssid, sizeof(ssid), &err) != 0)
+		snprintf(ssid, sizeof(ssid), "?");
+	if (sid)
+		printf("  service SID NT SERVICE\\%s (%s), unrestricted\n",
+		    SERVICE_NAME, ssid);
+	if (privs)
+		printf("  privileges: %s only\n", SERVICE_PRIVILEGES_TEXT);
+	printf("  folder %s: SYSTEM, Administrators and NT SERVICE\\%s only\n",
+	    folder, SERVICE_NAME);
 	attr = GetFileAttributesW(wconfig);
 	if (attr == INVALID_FILE_ATTRIBUTES)
 		printf("note: %s does not exist yet; the service will not start "

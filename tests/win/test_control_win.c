@@ -1,9 +1,15 @@
 /*
- * Tests for runtime/control_win.c, run under Wine: a server in the test's
- * loop on a fresh pipe name per test, clients in other threads
- * (control_call, or raw bytes through their own pipe handle). A client
- * thread wakes the loop when it is done; a deadline timer turns a hang
- * into a failure.
+ * Tests for runtime/control_win.c and control_client_win.c, run under
+ * Wine: a server in the test's loop on a fresh pipe name per test, clients
+ * in other threads (control_call, or raw bytes through their own pipe
+ * handle). A client thread wakes the loop when it is done; a deadline
+ * timer turns a hang into a failure.
+ *
+ * The client's check of the server is driven through its seam
+ * (control_service_pid): a fake service manager says which process the
+ * service runs in, and pipes of the test's own play squatters. Wine lets
+ * anyone create a pipe under ProtectedPrefix and give it any owner; only
+ * Windows enforces those (docs/decisions/0009-control-pipe-trust.md).
  */
 #include <windows.h>
 #include <aclapi.h>
@@ -23,8 +29,10 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "acl.h"
 #include "control.h"
 #include "control_client.h"
+#include "control_win.h"
 #include "loop.h"
 #include "platform.h"
 #include "winutf.h"
@@ -40,6 +48,11 @@
 #define FX_PATH_BYTES	128u
 #define FX_REPLY_BYTES	1024u
 #define FX_BIG_BYTES	(200u << 10)	/* over the pipe's 64 KiB buffer */
+#define DEFAULT_PIPE \
+	"\\\\.\\pipe\\ProtectedPrefix\\Administrators\\DnsWatchdog\\control"
+#define PIPE_NAME_MAX	256u	/* characters Windows allows in a pipe name */
+/* The owner and DACL the daemon gives its pipe, but for the service SID. */
+#define SQUAT_SDDL_ADMINS "O:BAD:P(A;;GA;;;SY)(A;;GA;;;BA)"
 
 enum fx_mode {
 	FX_ANSWER_NOW,		/* reply from the handler */
@@ -99,6 +112,17 @@ struct fx {
 };
 
 static unsigned	fx_serial;	/* makes each test's pipe name new */
+
+/* The fake service manager: what control_service_pid answers. */
+static DWORD	fake_service_pid;	/* 0: not installed or not running */
+static DWORD	fake_service_error;	/* nonzero: the SCM cannot be asked */
+
+static DWORD
+fake_service(DWORD *pid)
+{
+	*pid = fake_service_error != 0 ? 0 : fake_service_pid;
+	return fake_service_error;
+}
 
 static void	fx_handler(void *, struct control_client *, const char *);
 
@@ -240,6 +264,11 @@ fx_setup(void **state)
 	assert_non_null(fx->deadline);
 	assert_non_null(fx->waker);
 	assert_non_null(fx->later);
+	/* No DnsWatchdog service, unless a test says otherwise; a service
+	 * test running at the same time has no say here. */
+	fake_service_pid = 0;
+	fake_service_error = 0;
+	control_service_pid = fake_service;
 	fx_listen(fx);
 	*state = fx;
 	return 0;
@@ -276,6 +305,7 @@ fx_teardown(void **state)
 	loop_timer_free(fx->later);
 	loop_free(fx->loop);
 	free(fx);
+	control_service_pid = control_service_pid_scm;
 	return 0;
 }
 
@@ -534,8 +564,9 @@ control_answers_a_request(void **state)
 	assert_string_equal(fx->last_cmd, "status");
 }
 
-/* Reads the pipe's DACL back through a client handle: protected, and
- * exactly SYSTEM and Administrators with full access. */
+/* Reads the pipe's owner and DACL back through a client handle: owned by
+ * Administrators; protected, and exactly SYSTEM, Administrators and the
+ * service SID with full access. */
 static void
 control_pipe_is_private(void **state)
 {
@@ -547,27 +578,37 @@ control_pipe_is_private(void **state)
 	LPWSTR			 sddl = NULL;
 	char			*text = NULL;
 	PACL			 dacl = NULL;
+	PSID			 owner = NULL, service;
+	struct dwerr		 err;
 	DWORD			 rev, i;
 	HANDLE			 h;
-	bool			 system = false, admins = false;
+	char			 sid[ACL_SID_CHARS];
+	bool			 system = false, admins = false, svc = false;
 
+	assert_int_equal(acl_service_sid(ACL_SERVICE_NAME, sid, sizeof(sid),
+	    &err), 0);
+	assert_true(ConvertStringSidToSidA(sid, &service));
 	h = raw_open(fx->path);
 	assert_true(h != INVALID_HANDLE_VALUE);
 	assert_int_equal(GetSecurityInfo(h, SE_KERNEL_OBJECT,
-	    DACL_SECURITY_INFORMATION, NULL, NULL, &dacl, NULL, &sd),
-	    ERROR_SUCCESS);
+	    OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner,
+	    NULL, &dacl, NULL, &sd), ERROR_SUCCESS);
 	CloseHandle(h);
 	if (ConvertSecurityDescriptorToStringSecurityDescriptorW(sd,
-	    SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &sddl, NULL))
+	    SDDL_REVISION_1, OWNER_SECURITY_INFORMATION |
+	    DACL_SECURITY_INFORMATION, &sddl, NULL))
 		text = winutf_narrow(sddl);
-	print_message("pipe DACL: %s\n", text != NULL ? text : "?");
+	print_message("pipe owner and DACL: %s\n", text != NULL ? text : "?");
+	assert_non_null(owner);
+	if (!IsWellKnownSid(owner, WinBuiltinAdministratorsSid))
+		fail_msg("the owner is not Administrators: %s", text);
 	assert_non_null(dacl);
 	assert_true(GetSecurityDescriptorControl(sd, &sdc, &rev));
 	if ((sdc & SE_DACL_PROTECTED) == 0)
 		fail_msg("the DACL is not protected: %s", text);
 	assert_true(GetAclInformation(dacl, &info, sizeof(info),
 	    AclSizeInformation));
-	if (info.AceCount != 2)
+	if (info.AceCount != 3)
 		fail_msg("%lu entries in %s", (unsigned long)info.AceCount,
 		    text);
 	for (i = 0; i < info.AceCount; i++) {
@@ -583,12 +624,16 @@ control_pipe_is_private(void **state)
 		else if (IsWellKnownSid(&ace->SidStart,
 		    WinBuiltinAdministratorsSid))
 			admins = true;
+		else if (EqualSid(&ace->SidStart, service))
+			svc = true;
 		else
 			fail_msg("entry %lu is for someone else: %s",
 			    (unsigned long)i, text);
 	}
 	assert_true(system);
 	assert_true(admins);
+	assert_true(svc);
+	LocalFree(service);
 	free(text);
 	LocalFree(sddl);
 	LocalFree(sd);
@@ -1038,6 +1083,233 @@ control_free_does_not_hang_on_waiting_clients(void **state)
 	fx_listen(fx);
 }
 
+/*
+ * The client's check of the server.
+ */
+
+/* A control_call in a thread of its own, against any pipe. */
+struct caller {
+	const char	*path;
+	HANDLE		 th;
+	int		 rc;
+	char		*reply;
+	struct dwerr	 err;
+};
+
+static unsigned __stdcall
+caller_main(void *arg)
+{
+	struct caller	*c = arg;
+
+	c->rc = control_call(c->path, "status", FX_CALL_MS, &c->reply, &c->err);
+	return 0;
+}
+
+static void
+caller_start(struct caller *c, const char *path)
+{
+	uintptr_t	 th;
+
+	memset(c, 0, sizeof(*c));
+	c->path = path;
+	th = _beginthreadex(NULL, 0, caller_main, c, 0, NULL);
+	assert_true(th != 0);
+	c->th = (HANDLE)th;
+}
+
+static void
+caller_join(struct caller *c)
+{
+	assert_int_equal(WaitForSingleObject(c->th, FX_DEADLINE_MS),
+	    WAIT_OBJECT_0);
+	CloseHandle(c->th);
+	c->th = NULL;
+}
+
+/*
+ * A squatter: a pipe of the test's own on path with the owner and DACL of
+ * sddl, which takes one client and counts the bytes it sends until it
+ * hangs up. Returns that count, or -1 when no client came; *why gets the
+ * client's error.
+ */
+static long
+squat(const char *path, const char *sddl, struct caller *c)
+{
+	SECURITY_ATTRIBUTES	 sa;
+	PSECURITY_DESCRIPTOR	 sd = NULL;
+	OVERLAPPED		 ov;
+	wchar_t			*w;
+	char			 buf[256];
+	HANDLE			 h;
+	DWORD			 n;
+	long			 total = 0, got;
+
+	assert_non_null(w = winutf_wide(path));
+	assert_true(ConvertStringSecurityDescriptorToSecurityDescriptorA(sddl,
+	    SDDL_REVISION_1, &sd, NULL));
+	sa.nLength = sizeof(sa);
+	sa.lpSecurityDescriptor = sd;
+	sa.bInheritHandle = FALSE;
+	h = CreateNamedPipeW(w, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED |
+	    FILE_FLAG_FIRST_PIPE_INSTANCE, PIPE_TYPE_BYTE, 1, 4096, 4096, 0,
+	    &sa);
+	free(w);
+	LocalFree(sd);
+	if (h == INVALID_HANDLE_VALUE)
+		fail_msg("cannot create %s: error %lu", path,
+		    (unsigned long)GetLastError());
+	memset(&ov, 0, sizeof(ov));
+	assert_non_null(ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL));
+	if (!ConnectNamedPipe(h, &ov))
+		assert_true(GetLastError() == ERROR_IO_PENDING ||
+		    GetLastError() == ERROR_PIPE_CONNECTED);
+	caller_start(c, path);
+	if (WaitForSingleObject(ov.hEvent, FX_IO_MS) != WAIT_OBJECT_0) {
+		CancelIoEx(h, &ov);
+		total = -1;
+	}
+	(void)GetOverlappedResult(h, &ov, &n, TRUE);
+	CloseHandle(ov.hEvent);
+	/* Once the client is done, what it sent is still in the pipe. */
+	caller_join(c);
+	while (total >= 0 && (got = raw_io(h, false, buf, sizeof(buf))) > 0)
+		total += got;
+	CloseHandle(h);
+	return total;
+}
+
+static void
+control_default_pipe_is_under_the_protected_prefix(void **state)
+{
+	struct fx	*fx = *state;
+	struct worker	*w;
+
+	assert_string_equal(platform_default_control(), DEFAULT_PIPE);
+	assert_true(strlen(DEFAULT_PIPE) <= PIPE_NAME_MAX);
+	/* A daemon listens there, and a client takes its answer: the pipe
+	 * is owned by Administrators (no service runs). */
+	control_free(fx->ctl);
+	snprintf(fx->path, sizeof(fx->path), "%s", DEFAULT_PIPE);
+	fx_listen(fx);
+	fx->mode = FX_ANSWER_NOW;
+	w = fx_call(fx, "status");
+	fx_run(fx);
+	if (w->rc != 0)
+		fail_msg("control_call: %s", w->err.msg);
+	assert_int_equal(fx->nrequests, 1);
+}
+
+static void
+control_call_trusts_the_service_process(void **state)
+{
+	struct fx	*fx = *state;
+	struct worker	*w;
+
+	/* The daemon in this process is the service's, on the default
+	 * pipe and on another. */
+	fake_service_pid = GetCurrentProcessId();
+	control_free(fx->ctl);
+	snprintf(fx->path, sizeof(fx->path), "%s", DEFAULT_PIPE);
+	fx_listen(fx);
+	fx->mode = FX_ANSWER_NOW;
+	w = fx_call(fx, "status");
+	fx_run(fx);
+	if (w->rc != 0)
+		fail_msg("control_call: %s", w->err.msg);
+	assert_string_equal(w->reply,
+	    "{\"ok\":true,\"cmd\":\"status\",\"how\":\"now\"}");
+}
+
+static void
+control_call_refuses_a_server_that_is_not_the_service(void **state)
+{
+	struct fx	*fx = *state;
+	struct caller	 c;
+	char		 want[FX_REPLY_BYTES];
+	struct worker	*w;
+
+	(void)fx;
+	/* The service runs elsewhere; a squatter holds the default pipe, with
+	 * even the daemon's owner and DACL. */
+	fake_service_pid = GetCurrentProcessId() + 4;
+	assert_int_equal(squat(DEFAULT_PIPE, SQUAT_SDDL_ADMINS, &c), 0);
+	assert_int_equal(c.rc, -1);
+	assert_int_equal(c.err.code, EPERM);
+	assert_null(c.reply);
+	snprintf(want, sizeof(want), "refusing %s: it is served by process %lu, "
+	    "not by the DnsWatchdog service (process %lu); nothing was sent",
+	    DEFAULT_PIPE, (unsigned long)GetCurrentProcessId(),
+	    (unsigned long)fake_service_pid);
+	assert_string_equal(c.err.msg, want);
+	print_message("%s\n", c.err.msg);
+	/* The same for a real daemon that is not the service: it never
+	 * hears a request. */
+	control_free(fx->ctl);
+	snprintf(fx->path, sizeof(fx->path), "%s", DEFAULT_PIPE);
+	fx_listen(fx);
+	fx->mode = FX_ANSWER_NOW;
+	w = fx_call(fx, "status");
+	fx_run(fx);
+	assert_int_equal(w->rc, -1);
+	assert_string_equal(w->err.msg, want);
+	assert_int_equal(fx->nrequests, 0);
+}
+
+static void
+control_call_refuses_a_pipe_a_standard_user_may_own(void **state)
+{
+	struct fx	*fx = *state;
+	struct caller	 c;
+	char		 path[FX_PATH_BYTES + 16], sddl[256], self[128];
+	union {
+		TOKEN_USER	 tu;
+		BYTE		 buf[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+	} u;
+	HANDLE		 tok;
+	DWORD		 n;
+	char		*s;
+
+	/* Owned by the account this test runs as: what any user's pipe is. */
+	assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok));
+	assert_true(GetTokenInformation(tok, TokenUser, &u, sizeof(u), &n));
+	CloseHandle(tok);
+	assert_true(ConvertSidToStringSidA(u.tu.User.Sid, &s));
+	snprintf(self, sizeof(self), "%s", s);
+	LocalFree(s);
+	snprintf(sddl, sizeof(sddl), "O:%sD:P(A;;GA;;;WD)", self);
+	snprintf(path, sizeof(path), "%s-squat", fx->path);
+	assert_int_equal(squat(path, sddl, &c), 0);
+	assert_int_equal(c.rc, -1);
+	assert_int_equal(c.err.code, EPERM);
+	print_message("%s\n", c.err.msg);
+	assert_non_null(strstr(c.err.msg, path));
+	assert_non_null(strstr(c.err.msg, self));
+	assert_non_null(strstr(c.err.msg, "not by SYSTEM or Administrators"));
+	assert_non_null(strstr(c.err.msg, "nothing was sent"));
+	/* The same pipe owned by Administrators is a daemon run by hand by
+	 * an administrator: what it is sent arrives. */
+	assert_true(squat(path, SQUAT_SDDL_ADMINS, &c) > 0);
+	/* ...and by SYSTEM. */
+	assert_true(squat(path, "O:SYD:P(A;;GA;;;SY)(A;;GA;;;BA)", &c) > 0);
+}
+
+static void
+control_call_refuses_when_it_cannot_ask_the_service_manager(void **state)
+{
+	struct fx	*fx = *state;
+	struct worker	*w;
+
+	fake_service_error = ERROR_ACCESS_DENIED;
+	fx->mode = FX_ANSWER_NOW;
+	w = fx_call(fx, "status");
+	fx_run(fx);
+	assert_int_equal(w->rc, -1);
+	assert_int_equal(w->err.code, EPERM);
+	assert_non_null(strstr(w->err.msg, "cannot ask the service manager"));
+	assert_non_null(strstr(w->err.msg, fx->path));
+	assert_int_equal(fx->nrequests, 0);
+}
+
 static void
 control_free_and_reply_take_null(void **state)
 {
@@ -1070,6 +1342,11 @@ main(void)
 		T(control_reload_in_the_handler_still_replies),
 		T(control_waiting_client_outlives_its_channel),
 		T(control_free_does_not_hang_on_waiting_clients),
+		T(control_default_pipe_is_under_the_protected_prefix),
+		T(control_call_trusts_the_service_process),
+		T(control_call_refuses_a_server_that_is_not_the_service),
+		T(control_call_refuses_a_pipe_a_standard_user_may_own),
+		T(control_call_refuses_when_it_cannot_ask_the_service_manager),
 		T(control_free_and_reply_take_null),
 #undef T
 	};

@@ -45,6 +45,10 @@
 #define SID_USERS	"S-1-5-32-545"
 #define SID_TRUSTED_INSTALLER \
 	"S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464"
+/* NT SERVICE\DnsWatchdog, worked out apart from the code under test (the
+ * SHA-1 of "DNSWATCHDOG" in UTF-16LE, by another implementation). */
+#define SID_SERVICE \
+	"S-1-5-80-4086227693-1140827487-468286458-1077721758-2665114811"
 
 struct fx {
 	char	 dir[MAX_PATH];		/* protected scratch folder */
@@ -281,20 +285,21 @@ acl_private_dir_create_makes_a_protected_folder_for_system_and_admins(
 	text = sddl_of(path);
 	if (on_wine() && (!(ctl & SE_DACL_PROTECTED) ||
 	    strstr(text, ";BA)") == NULL)) {
-		wine_cannot("the protected DACL of SYSTEM and Administrators "
-		    "read back", "Wine keeps no file ACLs and derives them from "
-		    "the Unix mode bits");
+		wine_cannot("the protected DACL of SYSTEM, Administrators and the "
+		    "service SID read back", "Wine keeps no file ACLs and "
+		    "derives them from the Unix mode bits");
 		print_message("WINE: the folder reads back as %s\n", text);
 		free(text);
 		LocalFree(sd);
 		return;
 	}
 	free(text);
-	/* Protected, owned by Administrators, exactly SYSTEM and
-	 * Administrators with full control, inherited by files and folders. */
+	/* Protected, owned by Administrators, exactly SYSTEM, Administrators
+	 * and the service SID with full control, inherited by files and
+	 * folders. */
 	assert_true(ctl & SE_DACL_PROTECTED);
 	assert_non_null(dacl);
-	assert_int_equal(dacl->AceCount, 2);
+	assert_int_equal(dacl->AceCount, 3);
 	for (i = 0; i < dacl->AceCount; i++) {
 		assert_true(GetAce(dacl, i, (void **)&a));
 		assert_int_equal(a->Header.AceType, ACCESS_ALLOWED_ACE_TYPE);
@@ -306,7 +311,8 @@ acl_private_dir_create_makes_a_protected_folder_for_system_and_admins(
 		WideCharToMultiByte(CP_UTF8, 0, s, -1, sid, sizeof(sid), NULL,
 		    NULL);
 		LocalFree(s);
-		assert_string_equal(sid, i == 0 ? "S-1-5-18" : "S-1-5-32-544");
+		assert_string_equal(sid, i == 0 ? "S-1-5-18" : i == 1 ?
+		    "S-1-5-32-544" : SID_SERVICE);
 	}
 	text = sddl_of(path);
 	assert_non_null(strstr(text, "O:BA"));
@@ -343,6 +349,81 @@ acl_check_private_accepts_a_file_for_system_and_admins_only(void **state)
 	assert_int_equal(check_sddl("f", "D:(D;;FA;;;WD)(A;;FA;;;BA)", &err),
 	    0);
 	assert_int_equal(check_sddl("f", "D:P", &err), 0);	/* nobody */
+}
+
+static void
+acl_service_sid_matches_the_sids_windows_gives(void **state)
+{
+	struct dwerr	 err;
+	char		 sid[ACL_SID_CHARS], small[16];
+	BYTE		 bin[SECURITY_MAX_SID_SIZE];
+	wchar_t		 dom[256], *s;
+	DWORD		 n = sizeof(bin), nd = 256;
+	SID_NAME_USE	 use;
+
+	(void)state;
+	/* Documented by Microsoft for NT SERVICE\TrustedInstaller; the case
+	 * of the name does not matter. */
+	assert_int_equal(acl_service_sid("TrustedInstaller", sid, sizeof(sid),
+	    &err), 0);
+	assert_string_equal(sid, SID_TRUSTED_INSTALLER);
+	assert_int_equal(acl_service_sid("trustedinstaller", sid, sizeof(sid),
+	    &err), 0);
+	assert_string_equal(sid, SID_TRUSTED_INSTALLER);
+	assert_int_equal(acl_service_sid(ACL_SERVICE_NAME, sid, sizeof(sid),
+	    &err), 0);
+	assert_string_equal(sid, SID_SERVICE);
+	/* The service it trusts is the one it installs. */
+	assert_string_equal(ACL_SERVICE_NAME, SERVICE_NAME);
+	/* Where the system resolves the name (the service above always
+	 * exists on Windows), it agrees. */
+	if (LookupAccountNameW(NULL, L"NT SERVICE\\TrustedInstaller", bin, &n,
+	    dom, &nd, &use)) {
+		assert_true(ConvertSidToStringSidW(bin, &s));
+		if (wcscmp(s, L"" SID_TRUSTED_INSTALLER) != 0)
+			fail_msg("LookupAccountNameW gives %ls", s);
+		LocalFree(s);
+	} else if (on_wine())
+		wine_cannot("the service SID from LookupAccountNameW", "Wine "
+		    "does not resolve NT SERVICE names");
+	else
+		fail_msg("LookupAccountNameW(NT SERVICE\\TrustedInstaller): "
+		    "error %lu", (unsigned long)GetLastError());
+	/* Bad input: a clear error. */
+	assert_int_equal(acl_service_sid("", sid, sizeof(sid), &err), -1);
+	assert_int_equal(err.code, DWERR_INPUT);
+	assert_int_equal(acl_service_sid(SERVICE_NAME, small, sizeof(small),
+	    &err), -1);
+	assert_non_null(strstr(err.msg, "does not fit"));
+}
+
+static void
+acl_check_private_trusts_the_service_sid_and_no_other(void **state)
+{
+	struct dwerr	 err;
+	char		 sddl[256], other[ACL_SID_CHARS], *priv;
+
+	(void)state;
+	snprintf(sddl, sizeof(sddl), "D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FA;;;%s)",
+	    SID_SERVICE);
+	if (check_sddl("f", sddl, &err) != 0)
+		fail_msg("%s", err.msg);
+	/* Another service's SID is anyone else. */
+	assert_int_equal(acl_service_sid("Dnscache", other, sizeof(other),
+	    &err), 0);
+	snprintf(sddl, sizeof(sddl), "D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FA;;;%s)",
+	    other);
+	assert_int_equal(check_sddl("f", sddl, &err), -1);
+	assert_int_equal(err.code, DWERR_INPUT);
+	assert_non_null(strstr(err.msg, other));
+	/* The private DACL grants exactly SYSTEM, Administrators and it, and
+	 * passes its own check. */
+	assert_non_null(priv = acl_private_sddl(&err));
+	snprintf(sddl, sizeof(sddl), "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+	    "(A;OICI;FA;;;%s)", SID_SERVICE);
+	assert_string_equal(priv, sddl);
+	assert_int_equal(check_sddl("f", priv, &err), 0);
+	free(priv);
 }
 
 /* Sets a DACL that lets sid write; checks the file is refused naming sid,
@@ -878,6 +959,37 @@ check_installed_config(struct fx *fx, SC_HANDLE svc, const char *install_out)
 	else
 		assert_int_equal(pre->dwPreshutdownTimeout, 10000);
 
+	/* The service SID, unrestricted, and SeChangeNotifyPrivilege alone. */
+	if (!QueryServiceConfig2W(svc, SERVICE_CONFIG_SERVICE_SID_INFO, buf,
+	    sizeof(buf), &n) && on_wine()) {
+		assert_int_equal(GetLastError(), ERROR_INVALID_LEVEL);
+		wine_cannot("the service SID type read back", "Wine's service "
+		    "manager does not know SERVICE_CONFIG_SERVICE_SID_INFO and "
+		    "keeps nothing");
+		assert_non_null(strstr(install_out, "warning: this service "
+		    "manager cannot set the service SID type"));
+	} else
+		assert_int_equal(((SERVICE_SID_INFO *)buf)->dwServiceSidType,
+		    SERVICE_SID_TYPE_UNRESTRICTED);
+	if (!QueryServiceConfig2W(svc, SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO,
+	    buf, sizeof(buf), &n) && on_wine()) {
+		assert_int_equal(GetLastError(), ERROR_INVALID_LEVEL);
+		wine_cannot("the required privileges read back", "Wine's "
+		    "service manager does not know SERVICE_CONFIG_REQUIRED_"
+		    "PRIVILEGES_INFO and keeps nothing");
+		assert_non_null(strstr(install_out, "warning: this service "
+		    "manager cannot set the required privileges"));
+	} else {
+		const wchar_t *p = ((SERVICE_REQUIRED_PRIVILEGES_INFOW *)buf)->
+		    pmszRequiredPrivileges;
+
+		assert_non_null(p);
+		assert_true(wcscmp(p, L"SeChangeNotifyPrivilege") == 0);
+		assert_int_equal(p[wcslen(p) + 1], L'\0');
+		assert_non_null(strstr(install_out, "privileges: "
+		    "SeChangeNotifyPrivilege only"));
+	}
+
 	/* The Event Log source: this exe, error, warning and information. */
 	assert_int_equal(RegOpenKeyExW(HKEY_LOCAL_MACHINE, EVENTLOG_KEY, 0,
 	    KEY_READ, &k), ERROR_SUCCESS);
@@ -892,6 +1004,47 @@ check_installed_config(struct fx *fx, SC_HANDLE svc, const char *install_out)
 	    (BYTE *)&types, &len), ERROR_SUCCESS);
 	assert_int_equal(types, 7);
 	RegCloseKey(k);
+}
+
+/* The service's control pipe, seen from a client handle. */
+static void
+check_service_pipe(DWORD service_pid)
+{
+	PSECURITY_DESCRIPTOR	 sd = NULL;
+	ACCESS_ALLOWED_ACE	*a;
+	PSID			 owner = NULL, svc_sid = NULL;
+	PACL			 dacl = NULL;
+	HANDLE			 h = INVALID_HANDLE_VALUE;
+	ULONG			 server = 0;
+	DWORD			 i, t0 = GetTickCount();
+	bool			 found = false;
+
+	while (GetTickCount() - t0 < WAIT_MS) {
+		h = CreateFileW(L"\\\\.\\pipe\\dnswatchdog-service-test",
+		    GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0,
+		    NULL);
+		if (h != INVALID_HANDLE_VALUE)
+			break;
+		Sleep(100);
+	}
+	assert_true(h != INVALID_HANDLE_VALUE);
+	assert_true(GetNamedPipeServerProcessId(h, &server));
+	assert_int_equal(server, service_pid);
+	assert_int_equal(GetSecurityInfo(h, SE_KERNEL_OBJECT,
+	    OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner,
+	    NULL, &dacl, NULL, &sd), ERROR_SUCCESS);
+	CloseHandle(h);
+	assert_non_null(owner);
+	assert_true(IsWellKnownSid(owner, WinBuiltinAdministratorsSid));
+	assert_true(ConvertStringSidToSidA(SID_SERVICE, &svc_sid));
+	for (i = 0; dacl != NULL && i < dacl->AceCount; i++)
+		if (GetAce(dacl, i, (void **)&a) &&
+		    a->Header.AceType == ACCESS_ALLOWED_ACE_TYPE &&
+		    EqualSid((PSID)&a->SidStart, svc_sid))
+			found = true;
+	assert_true(found);
+	LocalFree(svc_sid);
+	LocalFree(sd);
 }
 
 static void
@@ -936,6 +1089,9 @@ service_installs_starts_stops_and_uninstalls(void **state)
 	assert_true(wait_file(fx->hosts, TEST_HOST, true));
 	assert_true(nrpt_has_test_rule());
 	assert_true(wait_file(fx->trace, "\"event\":\"DaemonStarted\"", true));
+	/* Its pipe: served by the service's process, owned by
+	 * Administrators, open to the service SID. */
+	check_service_pipe(ss.dwProcessId);
 	/* Its daemon answers on the control channel of the config. */
 	snprintf(args, sizeof(args), "--config \"%s\" status", fx->config);
 	assert_int_equal(run(fx, args), 0);
@@ -1061,6 +1217,8 @@ main(void)
 #define A(f) cmocka_unit_test_setup_teardown(f, acl_setup, acl_teardown)
 		A(acl_private_dir_create_makes_a_protected_folder_for_system_and_admins),
 		A(acl_check_private_accepts_a_file_for_system_and_admins_only),
+		cmocka_unit_test(acl_service_sid_matches_the_sids_windows_gives),
+		cmocka_unit_test(acl_check_private_trusts_the_service_sid_and_no_other),
 		A(acl_check_private_refuses_a_file_everyone_may_write),
 		A(acl_check_private_refuses_a_file_users_may_write),
 		A(acl_check_private_refuses_a_null_dacl),
