@@ -93,7 +93,9 @@ follow_read_record(const struct follow_tunnel *tun, struct follow_seen *seen)
 {
 	wchar_t	*key, *name, *buf = NULL, *p;
 	DWORD	 type, size = 0;
+	HKEY	 k;
 	LONG	 e;
+	size_t	 i;
 	char	*id;
 
 	if ((key = follow_wide_key(tun->record_key, NULL)) == NULL ||
@@ -101,8 +103,14 @@ follow_read_record(const struct follow_tunnel *tun, struct follow_seen *seen)
 		free(key);
 		return ERROR_NOT_ENOUGH_MEMORY;
 	}
-	e = RegGetValueW(HKEY_LOCAL_MACHINE, key, name, RRF_RT_ANY |
-	    RRF_SUBKEY_WOW6464KEY, &type, NULL, &size);
+	e = RegOpenKeyExW(HKEY_LOCAL_MACHINE, key, 0, KEY_QUERY_VALUE |
+	    FOLLOW_VIEW, &k);
+	free(key);
+	if (e != ERROR_SUCCESS) {
+		free(name);
+		return e;
+	}
+	e = RegQueryValueExW(k, name, NULL, &type, NULL, &size);
 	if (e == ERROR_SUCCESS && type == REG_MULTI_SZ &&
 	    size <= FOLLOW_RECORD_MAX) {
 		/* Room for two more NULs: the value may lack its own. */
@@ -110,11 +118,14 @@ follow_read_record(const struct follow_tunnel *tun, struct follow_seen *seen)
 		    sizeof(wchar_t))) == NULL)
 			e = ERROR_NOT_ENOUGH_MEMORY;
 		else
-			e = RegGetValueW(HKEY_LOCAL_MACHINE, key, name,
-			    RRF_RT_REG_MULTI_SZ | RRF_SUBKEY_WOW6464KEY, NULL,
-			    buf, &size);
+			e = RegQueryValueExW(k, name, NULL, &type,
+			    (BYTE *)buf, &size);
+		if (e == ERROR_SUCCESS && type != REG_MULTI_SZ) {
+			free(buf);	/* changed under us: lists nothing */
+			buf = NULL;
+		}
 	}
-	free(key);
+	RegCloseKey(k);
 	free(name);
 	if (e != ERROR_SUCCESS) {
 		free(buf);
@@ -134,6 +145,14 @@ follow_read_record(const struct follow_tunnel *tun, struct follow_seen *seen)
 		if ((id = winutf_narrow(p)) == NULL) {
 			free(buf);
 			return ERROR_NOT_ENOUGH_MEMORY;
+		}
+		/* Once each: key names ignore case. */
+		for (i = 0; i < seen->nids; i++)
+			if (dwstr_casecmp(seen->ids[i], id) == 0)
+				break;
+		if (i < seen->nids) {
+			free(id);
+			continue;
 		}
 		seen->ids[seen->nids++] = id;
 	}

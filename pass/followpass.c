@@ -6,14 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnsnotify.h"
 #include "dwstr.h"
 #include "follow.h"
 #include "follow_store.h"
 #include "hosts.h"
 #include "hostsfile.h"
 #include "log.h"
-#include "nrpt.h"
-#include "nrpt_store.h"
 #include "platform.h"
 
 static uint32_t
@@ -124,6 +123,14 @@ followpass_save(const struct config *cfg, const struct follow_state *st,
 	free(dir);
 	if (follow_state_render(st, &text, &len, err) != 0)
 		return -1;
+	/* Never keep what the next pass could not read back. */
+	if (len > FOLLOW_STATE_MAX_BYTES) {
+		free(text);
+		dwerr_set(err, DWERR_INPUT, "%s: what was learned takes %zu "
+		    "bytes, over the limit of %u; the state kept before stays",
+		    cfg->follow_state, len, FOLLOW_STATE_MAX_BYTES);
+		return -1;
+	}
 	rc = platform_write_file_atomic(cfg->follow_state, text, len, err);
 	free(text);
 	return rc;
@@ -135,31 +142,25 @@ followpass_table(enum follow_table t)
 	return t == FOLLOW_GP ? "group-policy" : "local";
 }
 
-/* Tells the DNS client that rules changed, as for our own rules. */
+/* Tells the DNS client that rules changed, as for our own rules; gp:
+ * the group-policy table is in use. */
 static void
-followpass_notify(const struct config *cfg, struct trace *t)
+followpass_notify(struct trace *t, bool gp)
 {
-	struct nrpt_store	*st;
-	struct nrpt_live	 live;
-	struct dwerr		 err;
+	struct dwerr	 err;
 
-	memset(&live, 0, sizeof(live));
-	if (nrpt_store_open(cfg->nrpt_record_key, cfg->nrpt_record_value, &st,
-	    &err) != 0 || nrpt_store_read(st, &live, &err) != 0 ||
-	    nrpt_store_notify(st, &err) != 0) {
+	if (dnsnotify_nrpt(gp, &err) != 0) {
 		trace_nrpt_notify_failed(t, err.msg);
 		log_debug("follow: %s", err.msg);
 	} else
-		trace_nrpt_notified(t, nrpt_store_gp(st));
-	nrpt_live_clear(&live);
-	nrpt_store_free(st);
+		trace_nrpt_notified(t, gp);
 }
 
 /* Writes the rule keys d names back. */
 static void
 followpass_put(struct followpass *fp, const struct config *cfg,
-    const struct follow_decision *d, struct trace *t, bool plan, FILE *out,
-    unsigned *writes)
+    const struct follow_decision *d, bool gp_table, struct trace *t,
+    bool plan, FILE *out, unsigned *writes)
 {
 	struct dwerr	 err;
 	unsigned	 before;
@@ -200,7 +201,7 @@ followpass_put(struct followpass *fp, const struct config *cfg,
 		}
 	}
 	if (fp->rules_written > 0)
-		followpass_notify(cfg, t);
+		followpass_notify(t, gp_table);
 }
 
 /* What the pass learned or forgot, kept in the state file. */
@@ -297,7 +298,7 @@ followpass_run(struct followpass *fp, const struct config *cfg,
 	}
 	fp->stand_down = d.stand_down;
 	(void)followpass_keep(fp, cfg, next, &d, t, plan, out);
-	followpass_put(fp, cfg, &d, t, plan, out, writes);
+	followpass_put(fp, cfg, &d, seen.gp_table, t, plan, out, writes);
 	if (next != NULL) {
 		fp->learned = true;
 		fp->rules = (uint32_t)next->nrules;

@@ -320,7 +320,8 @@ follow_seen_rule(const struct follow_seen *s, const char *id,
 	size_t	 i;
 
 	for (i = 0; i < s->nrules; i++)
-		if (s->rules[i].table == table && strcmp(s->rules[i].id, id) == 0)
+		if (s->rules[i].table == table &&
+		    dwstr_casecmp(s->rules[i].id, id) == 0)
 			return &s->rules[i];
 	return NULL;
 }
@@ -355,12 +356,23 @@ follow_learn_rules(struct follow_state *st, const struct follow_seen *s)
 
 	if (s->nrules > 0 && (pick = calloc(s->nrules, sizeof(*pick))) == NULL)
 		return -1;
-	for (i = 0; i < s->nrules; i++)
+	for (i = 0; i < s->nrules; i++) {
+		/* A copy that is no rule is not worth putting back. */
+		if (!follow_rule_usable(&s->rules[i]))
+			continue;
 		for (j = 0; j < s->nids; j++)
-			if (strcmp(s->rules[i].id, s->ids[j]) == 0) {
-				pick[n++] = s->rules[i];	/* shallow */
+			if (dwstr_casecmp(s->rules[i].id, s->ids[j]) == 0)
 				break;
-			}
+		if (j == s->nids)
+			continue;	/* not listed */
+		/* One per key: the registry ignores case in key names. */
+		for (j = 0; j < n; j++)
+			if (pick[j].table == s->rules[i].table &&
+			    dwstr_casecmp(pick[j].id, s->rules[i].id) == 0)
+				break;
+		if (j == n)
+			pick[n++] = s->rules[i];	/* shallow */
+	}
 	rc = follow_state_set_rules(st, pick, n);
 	free(pick);
 	return rc;
@@ -370,12 +382,35 @@ static int
 follow_put(struct follow_decision *d, const struct follow_rule *r,
     enum follow_table table, size_t cap)
 {
+	size_t	 i;
+
+	/* Once per key, however often the record lists it. */
+	for (i = 0; i < d->nputs; i++)
+		if (d->puts[i].table == table &&
+		    dwstr_casecmp(d->puts[i].rule->id, r->id) == 0)
+			return 0;
+	if (d->nputs == cap)
+		return 0;	/* every learned key is in already */
 	if (d->puts == NULL && (d->puts = calloc(cap, sizeof(*d->puts))) == NULL)
 		return -1;
 	d->puts[d->nputs].rule = r;
 	d->puts[d->nputs].table = table;
 	d->nputs++;
 	return 0;
+}
+
+/* True when st learned a copy of id in table. */
+static bool
+follow_learned_in(const struct follow_state *st, const char *id,
+    enum follow_table table)
+{
+	size_t	 i;
+
+	for (i = 0; i < st->nrules; i++)
+		if (st->rules[i].table == table &&
+		    dwstr_casecmp(st->rules[i].id, id) == 0)
+			return true;
+	return false;
 }
 
 /* The keys to write back: for each listed ID, each learned copy whose key
@@ -396,15 +431,25 @@ follow_plan_puts(const struct follow_state *st, const struct follow_seen *s,
 		for (j = 0; j < st->nrules; j++) {
 			const struct follow_rule *r = &st->rules[j];
 
-			if (strcmp(r->id, s->ids[i]) != 0)
+			if (dwstr_casecmp(r->id, s->ids[i]) != 0)
 				continue;
 			if (r->table == FOLLOW_LOCAL)
 				local = r;
 			have = follow_seen_rule(s, r->id, r->table);
 			if (have != NULL && follow_rule_usable(have))
 				continue;
-			if (r->table == FOLLOW_GP && !s->gp_table)
-				continue;	/* never create that table */
+			if (r->table == FOLLOW_GP && !s->gp_table) {
+				/* That table is gone (never ours to make):
+				 * the local one is read again, so the rule
+				 * goes there, unless a local copy will. */
+				if (follow_learned_in(st, r->id, FOLLOW_LOCAL))
+					continue;
+				have = follow_seen_rule(s, r->id, FOLLOW_LOCAL);
+				if ((have == NULL || !follow_rule_usable(have)) &&
+				    follow_put(d, r, FOLLOW_LOCAL, cap) != 0)
+					return -1;
+				continue;
+			}
 			if (follow_put(d, r, r->table, cap) != 0)
 				return -1;
 			if (r->table == FOLLOW_GP)
@@ -413,11 +458,7 @@ follow_plan_puts(const struct follow_state *st, const struct follow_seen *s,
 		if (local == NULL || !s->gp_table || gp_put)
 			continue;
 		have = follow_seen_rule(s, local->id, FOLLOW_GP);
-		for (j = 0; j < st->nrules; j++)
-			if (st->rules[j].table == FOLLOW_GP &&
-			    strcmp(st->rules[j].id, local->id) == 0)
-				break;
-		if (j == st->nrules && (have == NULL ||
+		if (!follow_learned_in(st, local->id, FOLLOW_GP) && (have == NULL ||
 		    !follow_rule_usable(have)) && follow_put(d, local,
 		    FOLLOW_GP, cap) != 0)
 			return -1;
@@ -450,7 +491,8 @@ follow_decide(const struct follow_state *learned,
 	if (st == NULL)
 		goto oom;
 	if (!alive) {
-		if (st->gone_since_ms == 0) {
+		if (st->gone_since_ms == 0 || now_ms < st->gone_since_ms) {
+			/* Gone now, or the clock stepped back: from now. */
 			st->gone_since_ms = now_ms;
 			d->save = learned != NULL;
 		} else if (now_ms - st->gone_since_ms >= forget_after_ms) {
@@ -464,8 +506,10 @@ follow_decide(const struct follow_state *learned,
 		st->gone_since_ms = 0;
 		d->save = learned != NULL;
 	}
-	/* Learn what is complete and new: the tunnel's writes win. */
-	if (seen->nrpt && follow_nrpt_complete(seen)) {
+	/* Learn what is complete and new: the tunnel's writes win. Not
+	 * while it is gone: what it left then is what stale rules are
+	 * made of, and a forgotten state must stay forgotten. */
+	if (alive && seen->nrpt && follow_nrpt_complete(seen)) {
 		struct follow_state	*probe = follow_state_new(seen->tunnel);
 
 		if (probe == NULL || follow_learn_rules(probe, seen) != 0) {
@@ -486,6 +530,8 @@ follow_decide(const struct follow_state *learned,
 		goto oom_st;
 	switch (seen->hosts) {
 	case FOLLOW_HOSTS_COMPLETE:
+		if (!alive)
+			break;
 		if (!follow_hosts_same(st, seen->hosts_body, seen->hosts_len)) {
 			if (follow_state_set_hosts(st, seen->hosts_body,
 			    seen->hosts_len) != 0)
@@ -494,10 +540,14 @@ follow_decide(const struct follow_state *learned,
 		}
 		break;
 	case FOLLOW_HOSTS_ABSENT:
-	case FOLLOW_HOSTS_BROKEN:
-		if (st->has_hosts && alive)
+		/* Only while the tunnel still lists rules: one that took
+		 * them away has nothing to put back. */
+		if (st->has_hosts && alive && (!seen->nrpt || seen->nids > 0))
 			d->hosts = FOLLOW_HOSTS_KEEP;
 		break;
+	case FOLLOW_HOSTS_BROKEN:
+		/* Markers of the tunnel's that do not pair: which lines are
+		 * whose cannot be told, so none is touched. */
 	case FOLLOW_HOSTS_UNKNOWN:
 		break;
 	}

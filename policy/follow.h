@@ -85,7 +85,8 @@ enum follow_hosts_seen {
 				 * could not be read) */
 	FOLLOW_HOSTS_ABSENT,	/* no marker of the tunnel */
 	FOLLOW_HOSTS_COMPLETE,	/* one begin marker, one end marker, in order */
-	FOLLOW_HOSTS_BROKEN	/* a lone marker, or more than one section */
+	FOLLOW_HOSTS_BROKEN	/* a lone marker, or more than one section:
+				 * left alone */
 };
 
 /* What a pass saw of the tunnel. The pass fills it; rules and ids point
@@ -139,13 +140,15 @@ struct follow_decision {
  *
  * The rules: the tunnel's own writes always win, so a complete set (the
  * record lists IDs, each has a key with Name and GenericDNSServers in a
- * table; a complete hosts section) is learned whenever it differs from
- * what was learned. A record that lists IDs whose keys are missing or
- * lack those values, or a learned section that is gone or broken, is
- * restored from what was learned, but only while the tunnel is alive
- * (its adapter is up, or require_adapter is false). A record value that
- * is gone means the tunnel removed its rules on purpose: forget. An
- * adapter gone for forget_after_ms: forget.
+ * table; a complete hosts section) is learned, while the tunnel is alive
+ * (its adapter is up, or require_adapter is false), whenever it differs
+ * from what was learned. While it is alive, a record that lists IDs
+ * whose keys are missing or lack those values gets them back from what
+ * was learned, and a learned section that is missing (no marker of it
+ * at all) goes back too; a lone marker or a second section leaves the
+ * file alone. A record value that is gone means the tunnel removed its
+ * rules on purpose: forget. An adapter gone for forget_after_ms:
+ * forget.
  */
 int	follow_decide(const struct follow_state *learned,
 	    const struct follow_seen *seen, uint64_t now_ms,

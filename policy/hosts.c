@@ -643,10 +643,11 @@ hosts_render(const struct hosts_doc *doc, const struct desired_state *ds,
 	section = ds != NULL && (ds->nhosts > 0 || ds->hosts_raw_set);
 	if (section && !ds->hosts_raw_set && hosts_entries_check(ds, err) == -1)
 		return -1;
-	/* A section put back only goes where it is missing: one that
-	 * stands complete is the tunnel's latest, whatever it holds. */
-	if (section && ds->hosts_raw_set && doc->sections == 1 &&
-	    doc->orphans == 0) {
+	/* A section put back only goes where none is: one that stands
+	 * complete is the tunnel's latest, whatever it holds, and markers
+	 * that do not pair are lines nobody can say are ours. */
+	if (section && ds->hosts_raw_set && (doc->sections > 0 ||
+	    doc->orphans > 0)) {
 		if ((buf = malloc(doc->len + 1)) == NULL)
 			goto nomem;
 		if (doc->len > 0)

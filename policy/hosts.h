@@ -74,7 +74,8 @@ enum hosts_eol hosts_doc_eol(const struct hosts_doc *doc);
 /* Renders the whole new file for the hosts entries of ds (NULL: none), or
  * for its raw section body (hosts_raw_set: the markers around the bytes,
  * as they are, without the comment line a section of entries has; only
- * where no complete section stands, which is then left as it is).
+ * where no marker of the section stands: otherwise the file is left as
+ * it is).
  * *out is malloc'd, owned by the caller; *changed is false when the result
  * is byte-identical to the parsed input (a no-op). Returns 0 or -1 (ENOMEM). */
 int	hosts_render(const struct hosts_doc *doc, const struct desired_state *ds,

@@ -70,6 +70,7 @@ struct daemon {
 	struct loop_timer	*slow_timer;	/* after giving up */
 	struct loop_timer	*resync_timer;
 	struct loop_timer	*waker;		/* daemon_request from other threads */
+	const struct daemon_hooks *hooks;	/* may be NULL */
 	const char		*stop_reason;
 
 	/* The desired state in force (last good) and the file's health. */
@@ -354,7 +355,9 @@ daemon_pass_done(struct daemon *d)
 	}
 	/* Rules put back that the desired state did not change: someone
 	 * removed or changed them (a GP refresh, another program). */
-	if (reconcile_pass_nrpt_wrote(p) && !d->desired_pass)
+	/* Follow mode's rules put back are repairs too. */
+	if ((reconcile_pass_nrpt_wrote(p) || (f != NULL &&
+	    f->rules_written > 0)) && !d->desired_pass)
 		daemon_note_drift_write(d, now, "nrpt");
 	switch (reconcile_pass_hosts(p)) {
 	case RECONCILE_ART_DISABLED:
@@ -952,8 +955,17 @@ daemon_reload(struct daemon *d, struct dwerr *err)
 	return 0;
 }
 
+/* One step of a stop is done. */
+static void
+daemon_stop_step(const struct daemon_hooks *hooks)
+{
+	if (hooks != NULL && hooks->stopping != NULL)
+		hooks->stopping(hooks->ctx);
+}
+
 /* Stops the loop; a pass waiting for a retry ends first, so its Start
- * event has its Stop (nothing is half-written between attempts). */
+ * event has its Stop (nothing is half-written between attempts). That
+ * is the first step of the stop. */
 static void
 daemon_stop_now(struct daemon *d)
 {
@@ -966,9 +978,9 @@ daemon_stop_now(struct daemon *d)
 		d->last.result = reconcile_result_name(RECONCILE_DEGRADED);
 		daemon_reply_all(d->wait_run, &d->nwait_run,
 		    "{\"ok\":false,\"error\":\"stopped\"}");
-		loop_stop(d->loop);
-	} else
-		loop_stop(d->loop);
+	}
+	loop_stop(d->loop);
+	daemon_stop_step(d->hooks);
 }
 
 static void
@@ -1048,19 +1060,10 @@ daemon_free(struct daemon *d)
 	free(d);
 }
 
-/* One step of a stop is done. */
-static void
-daemon_stop_step(const struct daemon_hooks *hooks)
-{
-	if (hooks != NULL && hooks->stopping != NULL)
-		hooks->stopping(hooks->ctx);
-}
-
-/* The stop, step by step: the last pass has ended (the loop is out). */
+/* The rest of the stop, step by step (the loop is out). */
 static void
 daemon_teardown(struct daemon *d, const struct daemon_hooks *hooks)
 {
-	daemon_stop_step(hooks);
 	control_free(d->ctl);
 	d->ctl = NULL;
 	daemon_stop_step(hooks);
@@ -1118,6 +1121,7 @@ daemon_run(const char *config_path, const struct daemon_hooks *hooks,
 	if (PLATFORM_SIGNAL_RELOAD != 0)
 		d->sig[2] = loop_signal_new(d->loop, PLATFORM_SIGNAL_RELOAD,
 		    daemon_sighup_cb, d);
+	d->hooks = hooks;
 	d->started_ms = loop_now_ms(d->loop);
 	d->boot_offset_ms = platform_boot_ms() - platform_mono_ms();
 	if (daemon_attach(d, NULL, err) == EADDRINUSE) {

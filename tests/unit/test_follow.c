@@ -373,21 +373,69 @@ follow_puts_rules_into_a_new_gp_table_too(void **state)
 	assert_int_equal(fx->d.puts[0].table, FOLLOW_LOCAL);
 	assert_int_equal(fx->d.puts[1].table, FOLLOW_GP);
 	assert_string_equal(fx->d.puts[1].rule->id, ID_A);
-	/* A key learned in the GP table is never put there once the table
-	 * is gone (the table is not ours to create). */
+	/* A key learned in the GP table alone, that table gone since (it is
+	 * not ours to make): put into the local one, which Windows reads
+	 * again. */
 	seen_record(fx, 1, ID_A);
 	rule_coder(seen_rule(fx), ID_A, FOLLOW_GP, "fd60:627a:a42b::53");
 	fx->seen.gp_table = true;
 	decide(fx, NOW + 2000);
 	adopt(fx);
+	assert_int_equal(fx->learned->nrules, 1);
 	assert_int_equal(fx->learned->rules[0].table, FOLLOW_GP);
 	seen_record(fx, 1, ID_A);
 	decide(fx, NOW + 3000);
-	assert_int_equal(fx->d.nputs, 0);
+	assert_int_equal(fx->d.nputs, 1);
+	assert_int_equal(fx->d.puts[0].table, FOLLOW_LOCAL);
+	assert_string_equal(fx->d.puts[0].rule->id, ID_A);
 }
 
 static void
-follow_hosts_broken_or_missing_is_put_back(void **state)
+follow_record_listing_an_id_twice_puts_it_once(void **state)
+{
+	struct fx	*fx = *state;
+	char		 lower[64];
+	size_t		 i;
+
+	learn_two(fx);
+	/* The same key four times, once in other case: one put per key
+	 * and table, however often it is listed. */
+	snprintf(lower, sizeof(lower), "%s", ID_A);
+	for (i = 0; lower[i] != '\0'; i++)
+		if (lower[i] >= 'A' && lower[i] <= 'Z')
+			lower[i] = (char)(lower[i] - 'A' + 'a');
+	seen_record(fx, 5, ID_A, ID_A, lower, ID_A, ID_B);
+	fx->seen.gp_table = true;
+	decide(fx, NOW + 1000);
+	assert_int_equal(fx->d.nputs, 4);
+	/* Learned with a key read twice: one copy kept. */
+	seen_record(fx, 2, ID_A, ID_A);
+	rule_coder(seen_rule(fx), ID_A, FOLLOW_LOCAL, "10.0.0.53");
+	rule_coder(seen_rule(fx), ID_A, FOLLOW_LOCAL, "10.0.0.53");
+	decide(fx, NOW + 2000);
+	assert_true(fx->d.learned_nrpt);
+	assert_int_equal(fx->next->nrules, 1);
+}
+
+static void
+follow_learns_only_usable_copies(void **state)
+{
+	struct fx	*fx = *state;
+
+	/* A usable GP copy and an empty local key: only the rule is kept,
+	 * so the empty key is never made again. */
+	seen_record(fx, 1, ID_A);
+	rule_coder(seen_rule(fx), ID_A, FOLLOW_GP, "fd60:627a:a42b::53");
+	rule_bare(seen_rule(fx), ID_A, FOLLOW_LOCAL);
+	fx->seen.gp_table = true;
+	decide(fx, NOW);
+	assert_true(fx->d.learned_nrpt);
+	assert_int_equal(fx->next->nrules, 1);
+	assert_int_equal(fx->next->rules[0].table, FOLLOW_GP);
+}
+
+static void
+follow_hosts_missing_is_put_back_broken_is_left(void **state)
 {
 	struct fx	*fx = *state;
 
@@ -395,10 +443,19 @@ follow_hosts_broken_or_missing_is_put_back(void **state)
 	seen_record(fx, 2, ID_A, ID_B);
 	rule_coder(seen_rule(fx), ID_A, FOLLOW_LOCAL, "fd60:627a:a42b::53");
 	rule_coder(seen_rule(fx), ID_B, FOLLOW_LOCAL, "fd60:627a:a42b::53");
-	fx->seen.hosts = FOLLOW_HOSTS_BROKEN;
-	decide(fx, NOW + 1000);
+	fx->seen.hosts = FOLLOW_HOSTS_ABSENT;
+	decide(fx, NOW + 500);
 	assert_int_equal(fx->d.hosts, FOLLOW_HOSTS_KEEP);
 	assert_false(fx->d.save);
+	/* A lone marker or a second section: whose lines are whose cannot
+	 * be told, so nothing is touched. */
+	fx->seen.hosts = FOLLOW_HOSTS_BROKEN;
+	decide(fx, NOW + 1000);
+	assert_int_equal(fx->d.hosts, FOLLOW_HOSTS_LEAVE);
+	/* A record that lists nothing: the tunnel took its DNS away. */
+	seen_record(fx, 0);
+	decide(fx, NOW + 1500);
+	assert_int_equal(fx->d.hosts, FOLLOW_HOSTS_LEAVE);
 	/* Unread: nothing decided about it. */
 	fx->seen.hosts = FOLLOW_HOSTS_UNKNOWN;
 	decide(fx, NOW + 2000);
@@ -409,7 +466,44 @@ follow_hosts_broken_or_missing_is_put_back(void **state)
 	fx->seen.hosts = FOLLOW_HOSTS_ABSENT;
 	decide(fx, NOW + 3000);
 	assert_int_equal(fx->d.hosts, FOLLOW_HOSTS_LEAVE);
-	assert_false(fx->next->has_hosts);
+	assert_null(fx->next);
+}
+
+static void
+follow_clock_stepping_back_forgets_nothing(void **state)
+{
+	struct fx	*fx = *state;
+
+	learn_two(fx);
+	seen_record(fx, 2, ID_A, ID_B);
+	fx->seen.alive = false;
+	decide(fx, NOW + 5000);
+	adopt(fx);
+	/* The wall clock goes back: gone from now, not for 49 days. */
+	decide(fx, NOW + 1000);
+	assert_false(fx->d.forget);
+	assert_true(fx->d.save);
+	assert_int_equal(fx->next->gone_since_ms, NOW + 1000);
+}
+
+static void
+follow_learns_nothing_while_the_adapter_is_gone(void **state)
+{
+	struct fx	*fx = *state;
+
+	/* What a stopped tunnel left is not learned (it is what stale
+	 * rules are made of), so a forgotten state stays forgotten. */
+	seen_record(fx, 1, ID_A);
+	rule_coder(seen_rule(fx), ID_A, FOLLOW_LOCAL, "fd60:627a:a42b::53");
+	fx->seen.hosts = FOLLOW_HOSTS_COMPLETE;
+	fx->seen.hosts_body = BODY;
+	fx->seen.hosts_len = strlen(BODY);
+	fx->seen.alive = false;
+	decide(fx, NOW);
+	assert_false(fx->d.learned_nrpt);
+	assert_false(fx->d.learned_hosts);
+	assert_null(fx->next);
+	assert_string_equal(fx->d.stand_down, "adapter gone");
 }
 
 static void
@@ -578,9 +672,14 @@ hosts_raw_section_goes_back_only_where_missing(void **state)
 	snprintf(file, sizeof(file), "127.0.0.1 localhost\n# mine\n%s", sec);
 	assert_string_equal(out, file);
 	free(out);
-	/* A lone begin marker (a cut section): one whole section. */
+	/* A lone begin marker (a cut section): left as it is. */
 	out = render_raw("a\n" CB "\nb\n", BODY, &changed);
-	assert_string_equal(out, "a\nb\n" CB "\n" BODY CE "\n");
+	assert_false(changed);
+	assert_string_equal(out, "a\n" CB "\nb\n");
+	free(out);
+	/* Two sections: left as they are. */
+	out = render_raw(CB "\n" CE "\n" CB "\n" CE "\n", BODY, &changed);
+	assert_false(changed);
 	free(out);
 	/* A complete section, whatever it holds, is the tunnel's: kept. */
 	out = render_raw("a\n" CB "\n10.0.0.1 new.coder\n" CE "\nz", BODY,
@@ -638,7 +737,11 @@ main(void)
 		T(follow_restores_nothing_while_the_adapter_is_gone),
 		T(follow_forgets_after_the_adapter_stayed_gone),
 		T(follow_puts_rules_into_a_new_gp_table_too),
-		T(follow_hosts_broken_or_missing_is_put_back),
+		T(follow_hosts_missing_is_put_back_broken_is_left),
+		T(follow_record_listing_an_id_twice_puts_it_once),
+		T(follow_learns_only_usable_copies),
+		T(follow_clock_stepping_back_forgets_nothing),
+		T(follow_learns_nothing_while_the_adapter_is_gone),
 		T(follow_without_nrpt_follows_the_section),
 		T(follow_state_file_round_trips),
 		T(follow_state_file_keeps_other_bytes_as_hex),
