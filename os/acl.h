@@ -64,4 +64,11 @@ int	acl_check_descriptor(const char *path, const void *sd,
  * exists is checked). Same results as acl_check_private. */
 int	acl_check_trusted_file(const char *path, struct dwerr *err);
 
+/* The same for a registry key under HKLM (key: "SOFTWARE\\Coder VPN"):
+ * nobody else may set its values, make keys under it, delete it or
+ * change its DACL or owner; when it does not exist, nobody else may
+ * create it under the nearest key that does. Messages name it
+ * "HKLM\\key". */
+int	acl_check_trusted_key(const char *key, struct dwerr *err);
+
 #endif

@@ -485,6 +485,85 @@ fail:
 	return -1;
 }
 
+/* The DACL of HKLM\key, checked for rights (KEY_SET_VALUE and
+ * KEY_CREATE_SUB_KEY are FILE_WRITE_DATA's and FILE_APPEND_DATA's bits).
+ * 1 when the key is not there. */
+static int
+acl_check_key_rights(const char *key, DWORD rights, const char *deed,
+    struct dwerr *err)
+{
+	PSECURITY_DESCRIPTOR	 sd = NULL;
+	PACL			 dacl = NULL;
+	wchar_t			*w;
+	char			*name, msg[256];
+	size_t			 n = strlen(key) + sizeof("MACHINE\\");
+	DWORD			 e;
+	int			 rc;
+
+	if ((name = malloc(n)) == NULL) {
+		dwerr_set(err, ERROR_NOT_ENOUGH_MEMORY, "out of memory");
+		return -1;
+	}
+	snprintf(name, n, "MACHINE\\%s", key);
+	w = winutf_wide(name);
+	free(name);
+	if (w == NULL) {
+		dwerr_set(err, ERROR_INVALID_NAME, "HKLM\\%s: not valid UTF-8",
+		    key);
+		return -1;
+	}
+	e = GetNamedSecurityInfoW(w, SE_REGISTRY_KEY,
+	    DACL_SECURITY_INFORMATION, NULL, NULL, &dacl, NULL, &sd);
+	free(w);
+	if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND)
+		return 1;
+	if (e != ERROR_SUCCESS) {
+		winutf_message(e, msg, sizeof(msg));
+		dwerr_set(err, (int)e, "HKLM\\%s: cannot read its DACL: %s", key,
+		    msg);
+		return -1;
+	}
+	if ((name = malloc(n + 1)) == NULL) {
+		LocalFree(sd);
+		dwerr_set(err, ERROR_NOT_ENOUGH_MEMORY, "out of memory");
+		return -1;
+	}
+	snprintf(name, n + 1, "HKLM\\%s", key);
+	rc = acl_check_dacl(name, dacl, rights, deed, err);
+	free(name);
+	LocalFree(sd);
+	return rc;
+}
+
+int
+acl_check_trusted_key(const char *key, struct dwerr *err)
+{
+	char	*up, *slash, deed[1024];
+	int	 rc;
+
+	snprintf(deed, sizeof(deed), "change HKLM\\%s", key);
+	if ((rc = acl_check_key_rights(key, ACL_WRITE_RIGHTS, deed, err)) != 1)
+		return rc;
+	/* Missing: whoever may make keys in the nearest that exists could
+	 * make it theirs. */
+	snprintf(deed, sizeof(deed), "create HKLM\\%s there", key);
+	if ((up = malloc(strlen(key) + 1)) == NULL) {
+		dwerr_set(err, ERROR_NOT_ENOUGH_MEMORY, "out of memory");
+		return -1;
+	}
+	memcpy(up, key, strlen(key) + 1);
+	while ((slash = strrchr(up, '\\')) != NULL) {
+		*slash = '\0';
+		if ((rc = acl_check_key_rights(up, ACL_WRITE_RIGHTS, deed,
+		    err)) != 1) {
+			free(up);
+			return rc;
+		}
+	}
+	free(up);
+	return 0;	/* under HKLM itself: only the system makes keys */
+}
+
 /* Creates path with sa, and its missing parents first. */
 static int
 acl_mkdir(const char *path, SECURITY_ATTRIBUTES *sa, bool *existed,

@@ -214,10 +214,13 @@ service_check_files(const struct config *cfg, struct dwerr *err)
 	const char	*config = service_state.config_path != NULL ?
 			    service_state.config_path : platform_default_config();
 
-	/* In follow mode the learned state decides it instead. */
+	/* In follow mode the learned state decides it instead, and the
+	 * tunnel's record says which rule keys are the tunnel's. */
 	if (acl_check_trusted_file(config, err) != 0 ||
 	    acl_check_trusted_file(cfg->follow_enabled ? cfg->follow_state :
-	    cfg->desired_state, err) != 0)
+	    cfg->desired_state, err) != 0 || (cfg->follow_enabled &&
+	    cfg->nrpt_enabled && acl_check_trusted_key(cfg->follow_record_key,
+	    err) != 0))
 		return -1;
 	return 0;
 }

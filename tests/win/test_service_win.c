@@ -557,6 +557,68 @@ acl_check_trusted_file_checks_the_folder_that_holds_it(void **state)
 	RemoveDirectoryA(open_dir);
 }
 
+/* A key under HKLM made with the DACL sddl (NULL: the default one). */
+#define TKEY	"SOFTWARE\\DwTest Trusted Key"
+
+static void
+key_make(const char *key, const char *sddl)
+{
+	SECURITY_ATTRIBUTES	 sa = { sizeof(sa), NULL, FALSE };
+	HKEY			 k;
+
+	if (sddl != NULL)
+		assert_true(ConvertStringSecurityDescriptorToSecurityDescriptorA(
+		    sddl, SDDL_REVISION_1, &sa.lpSecurityDescriptor, NULL));
+	assert_int_equal(RegCreateKeyExA(HKEY_LOCAL_MACHINE, key, 0, NULL, 0,
+	    KEY_ALL_ACCESS | KEY_WOW64_64KEY, sddl != NULL ? &sa : NULL, &k,
+	    NULL), ERROR_SUCCESS);
+	RegCloseKey(k);
+	LocalFree(sa.lpSecurityDescriptor);
+}
+
+static void
+acl_check_trusted_key_refuses_a_record_others_may_change(void **state)
+{
+	struct dwerr	 err;
+
+	(void)state;
+	(void)RegDeleteTreeA(HKEY_LOCAL_MACHINE, TKEY);
+	(void)RegDeleteKeyExA(HKEY_LOCAL_MACHINE, TKEY, KEY_WOW64_64KEY, 0);
+	/* Missing, under SOFTWARE (only administrators make keys there). */
+	assert_int_equal(acl_check_trusted_key(TKEY "\\Sub", &err), 0);
+	key_make(TKEY, "D:P(A;;KA;;;SY)(A;;KA;;;BA)(A;;KR;;;BU)");
+	assert_int_equal(acl_check_trusted_key(TKEY, &err), 0);
+	(void)RegDeleteKeyExA(HKEY_LOCAL_MACHINE, TKEY, KEY_WOW64_64KEY, 0);
+	/* Users may set its values: the tunnel's record would be theirs. */
+	key_make(TKEY, "D:P(A;;KA;;;SY)(A;;KA;;;BA)(A;;0x20003;;;BU)");
+	if (acl_check_trusted_key(TKEY, &err) == 0 && on_wine()) {
+		PSECURITY_DESCRIPTOR	 sd = NULL;
+		char			*text = NULL;
+
+		wine_cannot("a registry key's DACL that lets Users write",
+		    "Wine's GetNamedSecurityInfoW does not give it back");
+		if (GetNamedSecurityInfoA("MACHINE\\" TKEY, SE_REGISTRY_KEY,
+		    DACL_SECURITY_INFORMATION, NULL, NULL, NULL, NULL, &sd) ==
+		    ERROR_SUCCESS &&
+		    ConvertSecurityDescriptorToStringSecurityDescriptorA(sd,
+		    SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &text, NULL))
+			print_message("WINE: the key reads back as %s\n", text);
+		LocalFree(text);
+		LocalFree(sd);
+		(void)RegDeleteKeyExA(HKEY_LOCAL_MACHINE, TKEY, KEY_WOW64_64KEY,
+		    0);
+		return;
+	}
+	assert_int_equal(acl_check_trusted_key(TKEY, &err), -1);
+	assert_int_equal(err.code, DWERR_INPUT);
+	assert_non_null(strstr(err.msg, "HKLM\\" TKEY));
+	assert_non_null(strstr(err.msg, "S-1-5-32-545"));
+	/* ...and so may they make the one under it. */
+	assert_int_equal(acl_check_trusted_key(TKEY "\\Sub", &err), -1);
+	assert_non_null(strstr(err.msg, "create HKLM\\" TKEY "\\Sub there"));
+	(void)RegDeleteKeyExA(HKEY_LOCAL_MACHINE, TKEY, KEY_WOW64_64KEY, 0);
+}
+
 /* -- service_run and service_report in this process ---------------------- */
 
 static void
@@ -1223,6 +1285,8 @@ main(void)
 		A(acl_check_private_refuses_a_file_users_may_write),
 		A(acl_check_private_refuses_a_null_dacl),
 		A(acl_check_trusted_file_checks_the_folder_that_holds_it),
+		cmocka_unit_test(
+		    acl_check_trusted_key_refuses_a_record_others_may_change),
 #undef A
 		cmocka_unit_test(service_run_in_a_console_leaves_the_daemon_to_the_caller),
 		cmocka_unit_test(service_command_refuses_an_unknown_verb),
