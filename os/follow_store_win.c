@@ -310,7 +310,8 @@ follow_store_put(const struct follow_rule *rule, enum follow_table table,
 		    KEY_READ | FOLLOW_VIEW, &k);
 		if (e != ERROR_SUCCESS)
 			return follow_fail_rule(err, e, rule->id, "the "
-			    "group-policy NRPT table is not there");
+			    "group-policy table is not there, and only group "
+			    "policy makes it");
 		RegCloseKey(k);
 	}
 	if ((wid = winutf_wide(rule->id)) == NULL)

@@ -8,6 +8,12 @@ dw_unit_test(test_hostsfile_win dw_pass ${WT}/test_hostsfile_win.c
 	${O}/hostsfile_win.c)
 target_compile_definitions(test_hostsfile_win PRIVATE DW_HOSTSFILE_HOOKS)
 dw_unit_test(test_nrpt_store_win dw_os ${WT}/test_nrpt_store_win.c)
+# The follow store on the real registry (set up with reg.exe), and the
+# atomic file write.
+dw_unit_test(test_follow_store_win dw_os ${WT}/test_follow_store_win.c
+	${WT}/winrun.c ${TESTUTIL})
+set_tests_properties(test_follow_store_win PROPERTIES
+	RESOURCE_LOCK wine_registry)
 
 # Integration: the real dnswatchdog.exe under Wine.
 dw_unit_test(test_cli_win dw_runtime ${WT}/test_cli_win.c ${WT}/winrun.c
