@@ -43,19 +43,20 @@ for b in build/release/dnswatchdog build/mingw-release/dnswatchdog.exe; do
 done
 
 # The MSI's tables.
-for t in File Component ServiceInstall ServiceControl Upgrade Property; do
+for t in File Component ServiceInstall ServiceControl Upgrade Property Registry; do
 	msiinfo export "$msi" $t >"$work/$t.idt"
 done
 tab=$(printf '\t')
 expect "MSI File: dnswatchdog.exe" "$work/File.idt" "^dnswatchdog.exe${tab}Program${tab}dnswatchdog.exe${tab}"
 expect "MSI Component: 64-bit, in INSTALLDIR" "$work/Component.idt" "^Program${tab}\{[0-9A-F-]+\}${tab}INSTALLDIR${tab}256${tab}"
 expect "MSI ServiceInstall: DnsWatchdog, own process, auto start, LocalSystem, run" \
-    "$work/ServiceInstall.idt" "${tab}DnsWatchdog${tab}DNS Watchdog${tab}16${tab}2${tab}1${tab}${tab}${tab}LocalSystem${tab}${tab}run${tab}Program${tab}Keeps the split DNS"
+    "$work/ServiceInstall.idt" "${tab}DnsWatchdog${tab}DNS Watchdog${tab}16${tab}2${tab}1${tab}${tab}Dnscache\\[~\\]\\[~\\]${tab}LocalSystem${tab}${tab}run${tab}Program${tab}Keeps the split DNS"
 # 163: start on install (1), stop on install (2) and uninstall (32),
 # remove on uninstall (128).
 expect "MSI ServiceControl: start, stop, remove" "$work/ServiceControl.idt" "${tab}DnsWatchdog${tab}163${tab}"
 expect "MSI Upgrade: older versions replaced" "$work/Upgrade.idt" "^\{6B0F3C52-8E1A-4C7D-9B57-2F4E8A61D0C3\}${tab}${tab}$version${tab}.*WIX_UPGRADE_DETECTED"
 expect "MSI Upgrade: newer versions refused" "$work/Upgrade.idt" "WIX_DOWNGRADE_DETECTED"
+expect "MSI registers the Event Log source" "$work/Registry.idt" "EventLog\\\\Application\\\\DnsWatchdog\\\\${tab}EventMessageFile${tab}\\[#dnswatchdog.exe\\]"
 expect "MSI is per-machine" "$work/Property.idt" "^ALLUSERS${tab}1"
 
 # Under Wine.
