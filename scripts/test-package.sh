@@ -4,7 +4,8 @@
 #  - the MSI's tables (msiinfo export);
 #  - under Wine, in a throwaway prefix: msiexec /i /qn, the service's
 #    registry entry, `dnswatchdog.exe version` from the install folder,
-#    msiexec /x removes the service and the program;
+#    a major upgrade over an older build keeps the config, msiexec /x
+#    removes the service and the program;
 #  - the .deb: contents, conffiles, control; installed with dpkg --root
 #    into a throwaway root (maintainer scripts run with DPKG_ROOT and
 #    logging stand-ins for deb-systemd-helper/-invoke and systemctl:
@@ -79,6 +80,35 @@ if [ -x "$wine" ]; then
 	expect "service registered: auto start" "$work/svc.txt" 'Start[[:space:]]+REG_DWORD[[:space:]]+0x2'
 	expect "service registered: LocalSystem" "$work/svc.txt" 'ObjectName.*LocalSystem'
 	expect "service registered: display name" "$work/svc.txt" 'DisplayName.*DNS Watchdog'
+	# A major upgrade over an older build (the same program, version
+	# 0.0.1): the config in ProgramData stays, and after the upgrade one
+	# uninstall removes everything (no older product left holding the
+	# files or the service).
+	(cd build/mingw-release && wixl -a x64 -D Version=0.0.1 \
+	    -D ExeSource=dnswatchdog.exe -o "$work/old.msi" \
+	    "$OLDPWD/packaging/windows/dnswatchdog.wxs") 2>/dev/null
+	winwork='Z:'"$(echo "$work" | tr / '\\')"
+	"$wine" msiexec /x "$winwork\\dnswatchdog.msi" /qn >/dev/null 2>&1
+	wineserver -w
+	if "$wine" msiexec /i "$winwork\\old.msi" /qn >/dev/null 2>&1; then
+		ok "msiexec /i of an older build exits 0"
+	else
+		fail "msiexec /i of an older build failed"
+	fi
+	pd="$WINEPREFIX/drive_c/ProgramData/DnsWatchdog"
+	mkdir -p "$pd"
+	echo '{}' >"$pd/config.json"
+	if "$wine" msiexec /i "$winwork\\dnswatchdog.msi" /qn \
+	    /l*v "$winwork\\upgrade.log" >/dev/null 2>&1; then
+		ok "msiexec /i over the older build (major upgrade) exits 0"
+	else
+		fail "the major upgrade failed (see $work/upgrade.log)"
+	fi
+	expect "the upgrade finds the older product" "$work/upgrade.log" 'WIX_UPGRADE_DETECTED = \{'
+	[ "$(cat "$pd/config.json" 2>/dev/null)" = '{}' ] &&
+	    ok "the upgrade keeps the config" || fail "the upgrade lost the config"
+	"$wine" reg query "$svc" >"$work/svc-upgraded.txt" 2>/dev/null || true
+	expect "the service is registered after the upgrade" "$work/svc-upgraded.txt" 'Start[[:space:]]+REG_DWORD[[:space:]]+0x2'
 	"$wine" 'C:\Program Files\DnsWatchdog\dnswatchdog.exe' version \
 	    >"$work/version.txt" 2>&1 || true
 	expect "dnswatchdog.exe version runs from the install folder" "$work/version.txt" '^dnswatchdog [0-9]'
