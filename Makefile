@@ -7,7 +7,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO := build/demo
 
 .PHONY: all deps build test test-native test-windows test-asan build-windows \
-	deps-windows run clean memcheck lint bench fuzz
+	deps-windows run clean memcheck lint bench fuzz package package-deb \
+	package-msi build-release test-package
 
 all: build
 
@@ -81,5 +82,26 @@ run: deps
 		sh scripts/demo.sh build/dev/dnswatchdog $(DEMO); \
 	fi
 
+# Release builds (stripped; debug info in build/*/dnswatchdog*.debug).
+build-release:
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS)
+	cmake --preset mingw-release
+	cmake --build --preset mingw-release -j $(JOBS)
+
+# dist/dnswatchdog_<version>_amd64.deb, dist/dnswatchdog-<version>-x64.msi
+# and dist/SHA256SUMS (see docs/install.md).
+package: deps-windows
+	@sh scripts/deps.sh wixl msitools lintian dpkg-dev
+	@$(MAKE) --no-print-directory build-release
+	sh scripts/package-deb.sh build/release dist
+	sh scripts/package-msi.sh build/mingw-release dist
+	cd dist && sha256sum dnswatchdog_*_amd64.deb dnswatchdog-*-x64.msi >SHA256SUMS
+
+# Checks the packages: tables, an install and uninstall under Wine, the
+# .deb in a throwaway root, lintian, no debug sections.
+test-package: package
+	sh scripts/test-package.sh dist
+
 clean:
-	rm -rf build
+	rm -rf build dist
