@@ -15,8 +15,18 @@ if [ ! -x "$build/dnswatchdog" ]; then
 fi
 version=$(sed -n 's/^project(dnswatchdog VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 [ -n "$version" ] || { echo "package-deb: no version in CMakeLists.txt" >&2; exit 1; }
-# The Maintainer field: DW_DEB_MAINTAINER, else the git identity.
-maint=${DW_DEB_MAINTAINER:-"$(git config user.name) <$(git config user.email)>"}
+# The Maintainer field: DW_DEB_MAINTAINER, else the git identity, else
+# the project's (a machine without a git identity still packages).
+if [ -z "${DW_DEB_MAINTAINER:-}" ]; then
+	name=$(git config user.name 2>/dev/null || true)
+	mail=$(git config user.email 2>/dev/null || true)
+	if [ -n "$name" ] && [ -n "$mail" ]; then
+		DW_DEB_MAINTAINER="$name <$mail>"
+	else
+		DW_DEB_MAINTAINER="DNS Watchdog maintainers <maintainers@dnswatchdog.org>"
+	fi
+fi
+maint=$DW_DEB_MAINTAINER
 
 stage=$(pwd)/$build/deb-stage
 rm -rf "$stage"
