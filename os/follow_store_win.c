@@ -20,14 +20,13 @@
 #include <wchar.h>
 
 #include "dwstr.h"
+#include "nrpt_store.h"
 #include "platform.h"
 #include "winsys.h"
 #include "winutf.h"
 
-#define FOLLOW_LOCAL_PATH	L"SYSTEM\\CurrentControlSet\\Services\\" \
-	L"Dnscache\\Parameters\\DnsPolicyConfig"
-#define FOLLOW_GP_PATH		L"SOFTWARE\\Policies\\Microsoft\\" \
-	L"Windows NT\\DNSClient\\DnsPolicyConfig"
+#define FOLLOW_LOCAL_PATH	L"" NRPT_LOCAL_PATH
+#define FOLLOW_GP_PATH		L"" NRPT_GP_PATH
 #define FOLLOW_VIEW		KEY_WOW64_64KEY
 #define FOLLOW_NAME_CHARS	16384u	/* the longest value name, + NUL */
 #define FOLLOW_KEY_CHARS	256u	/* the longest key name, + NUL */

@@ -26,6 +26,13 @@
 #include "dwerr.h"
 #include "nrpt.h"
 
+/* The two NRPT tables, under HKLM (the comment above says which wins). */
+#define NRPT_LOCAL_PATH	\
+	"SYSTEM\\CurrentControlSet\\Services\\Dnscache\\Parameters\\" \
+	"DnsPolicyConfig"
+#define NRPT_GP_PATH	\
+	"SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient\\DnsPolicyConfig"
+
 #define NRPT_RECORD_KEY_DEFAULT		"SOFTWARE\\DnsWatchdog"
 #define NRPT_RECORD_VALUE_DEFAULT	"NRPTRuleIDs"
 #define NRPT_RULE_VERSION		2u	/* see docs/decisions/0002 */

@@ -37,11 +37,6 @@
 #include "dwstr.h"
 #include "winutf.h"
 
-#define NRPT_LOCAL_PATH	\
-	"SYSTEM\\CurrentControlSet\\Services\\Dnscache\\Parameters\\" \
-	"DnsPolicyConfig"
-#define NRPT_GP_PATH	\
-	"SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient\\DnsPolicyConfig"
 #define NRPT_WIDE(s)	L"" s
 #define NRPT_KEY_CHARS	256u	/* longest key name (255) + NUL */
 #define NRPT_QUERY_TRIES 8u	/* re-reads of a value that keeps growing */
