@@ -50,6 +50,8 @@ static const char main_usage[] =
 "\n"
 "Keeps the DNS state a tunnel needs in line with a desired-state file:\n"
 "a managed section of the hosts file.\n"
+"With \"follow\" in the config, the desired state is what an unmodified\n"
+"tunnel left, learned and put back after a wipe (docs/follow.md).\n"
 "\n"
 "commands:\n"
 "  run                run the watchdog in the foreground (the daemon)\n"
@@ -117,7 +119,8 @@ static const char reconcile_usage[] =
 static const char once_usage[] =
 "usage: dnswatchdog [--config FILE] once [--dry-run]\n"
 "\n"
-"Runs one reconcile pass: reads the desired state, brings the managed\n"
+"Runs one reconcile pass: reads the desired state (in follow mode:\n"
+"learns the tunnel's, or puts it back), brings the managed\n"
 "artifacts in line (on Linux: the hosts file), retrying a failed write\n"
 "with backoff until the deadline, then exits. A pass that finds\n"
 "everything right writes nothing.\n"
