@@ -6,6 +6,7 @@
  *   dnswatchdog [--config FILE] [-v|-q] plan
  *   dnswatchdog [--config FILE] status [--json]
  *   dnswatchdog [--config FILE] reconcile
+ *   dnswatchdog [--config FILE] doctor [--json] [--bundle FILE]
  *   dnswatchdog validate FILE
  *   dnswatchdog version
  *
@@ -28,6 +29,7 @@
 #include "control_client.h"
 #include "daemon.h"
 #include "desired.h"
+#include "doctor.h"
 #include "log.h"
 #include "platform.h"
 #include "reconcile.h"
@@ -60,6 +62,7 @@ static const char main_usage[] =
 "  reconcile          ask the running daemon for a pass now\n"
 "  service VERB       install, uninstall, start or stop the Windows service\n"
 "  plan               print what 'once' would change; change nothing\n"
+"  doctor [--json]    read everything, change nothing, say what is wrong\n"
 "  validate FILE      check a desired-state file\n"
 "  version            print the version\n"
 "  help [COMMAND]     print this text, or a command's\n"
@@ -135,6 +138,20 @@ static const char plan_usage[] =
 "Prints, per artifact, what 'once' would change, and changes nothing.\n"
 "\n"
 "exit: 0 plan printed, 1 an artifact cannot be managed, 2 invalid input.\n";
+
+static const char doctor_usage[] =
+"usage: dnswatchdog [--config FILE] doctor [--json] [--bundle FILE]\n"
+"\n"
+"Reads the NRPT tables (every rule, with the product that owns it), the\n"
+"hosts file and its section, the desired state, the running daemon, and\n"
+"resolves the managed names through the system's resolver; changes\n"
+"nothing. Prints a verdict (ok, degraded, broken) and every finding,\n"
+"each with a code that docs/troubleshooting.md explains.\n"
+"\n"
+"  -j, --json         print the report as one JSON object\n"
+"  -b, --bundle FILE  also write a support bundle (.zip, or .tar.gz)\n"
+"\n"
+"exit: 0 ok, 1 degraded or broken, 2 invalid config, 64 usage.\n";
 
 static const char validate_usage[] =
 "usage: dnswatchdog validate FILE\n"
@@ -498,6 +515,81 @@ main_reconcile_cmd(const char *config_path, int argc, char **argv)
 }
 
 static int
+main_doctor(const char *config_path, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "bundle", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct doctor_opts	 dopts;
+	struct config		*cfg;
+	struct dwerr		 err;
+	cJSON			*report;
+	char			*reply = NULL, *text;
+	const char		*bundle = NULL;
+	bool			 json = false;
+	int			 ch, rc;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+hjb:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			fputs(doctor_usage, stdout);
+			return 0;
+		case 'j':
+			json = true;
+			break;
+		case 'b':
+			bundle = optarg;
+			break;
+		default:
+			fputs(doctor_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (main_no_operands(argc, doctor_usage) != 0)
+		return EXIT_USAGE;
+	if (config_load(config_path, &cfg, &err) != 0) {
+		log_error("%s", err.msg);
+		return EXIT_INVALID;
+	}
+	memset(&dopts, 0, sizeof(dopts));
+	dopts.verify = true;
+	dopts.daemon_checked = true;
+	dopts.daemon_running = control_call(cfg->control_socket, "status",
+	    CONTROL_TIMEOUT_MS, &reply, &err) == 0;
+	dopts.daemon_error = dopts.daemon_running ? NULL : err.msg;
+	free(reply);
+	if (doctor_run(cfg, &dopts, &report) != 0) {
+		log_error("out of memory");
+		config_free(cfg);
+		return EXIT_NOT_CONVERGED;
+	}
+	rc = strcmp(doctor_verdict(report), "ok") == 0 ? 0 :
+	    EXIT_NOT_CONVERGED;
+	if (json) {
+		if ((text = cJSON_PrintUnformatted(report)) == NULL) {
+			log_error("out of memory");
+			rc = EXIT_NOT_CONVERGED;
+		} else {
+			printf("%s\n", text);
+			cJSON_free(text);
+		}
+	} else
+		doctor_print(report, stdout);
+	if (bundle != NULL && doctor_bundle(cfg, report, bundle, &err) != 0) {
+		log_error("%s", err.msg);
+		rc = EXIT_NOT_CONVERGED;
+	} else if (bundle != NULL && !json)
+		printf("support bundle written to %s\n", bundle);
+	cJSON_Delete(report);
+	config_free(cfg);
+	return rc;
+}
+
+static int
 main_service(const char *config_path, int argc, char **argv)
 {
 	bool	 keep = false;
@@ -532,6 +624,8 @@ main_help(const char *cmd)
 		fputs(reconcile_usage, stdout);
 	else if (strcmp(cmd, "service") == 0)
 		fputs(service_usage, stdout);
+	else if (strcmp(cmd, "doctor") == 0)
+		fputs(doctor_usage, stdout);
 	else {
 		fprintf(stderr, "dnswatchdog: no command '%s'\n", cmd);
 		return EXIT_USAGE;
@@ -592,6 +686,8 @@ main(int argc, char **argv)
 		return main_reconcile_cmd(config_path, argc, argv);
 	if (strcmp(cmd, "service") == 0)
 		return main_service(config_path, argc, argv);
+	if (strcmp(cmd, "doctor") == 0)
+		return main_doctor(config_path, argc, argv);
 	if (strcmp(cmd, "version") == 0) {
 		if (main_command_opts(argc, argv, version_usage, NULL, NULL) != 0 ||
 		    main_no_operands(argc, version_usage) != 0)

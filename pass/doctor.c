@@ -1,0 +1,229 @@
+/* doctor: the report and its findings (see doctor.h). */
+#include "doctor.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconcile.h"
+
+#ifndef DW_VERSION
+#define DW_VERSION "0.0.0"
+#endif
+
+void
+doctor_add(struct doctor *d, cJSON *obj, const char *name, cJSON *item)
+{
+	if (item == NULL || obj == NULL ||
+	    !cJSON_AddItemToObject(obj, name, item)) {
+		cJSON_Delete(item);
+		d->oom = true;
+	}
+}
+
+void
+doctor_finding(struct doctor *d, enum doctor_severity sev, const char *code,
+    const char *fmt, ...)
+{
+	static const char *const sevs[] = { "info", "warning", "error" };
+	char	 msg[1024];
+	va_list	 ap;
+	cJSON	*f;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (sev == DOCTOR_ERROR)
+		d->errors++;
+	else if (sev == DOCTOR_WARNING)
+		d->warnings++;
+	if ((f = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(f, "severity", sevs[sev]) == NULL ||
+	    cJSON_AddStringToObject(f, "code", code) == NULL ||
+	    cJSON_AddStringToObject(f, "message", msg) == NULL ||
+	    !cJSON_AddItemToArray(d->findings, f)) {
+		cJSON_Delete(f);
+		d->oom = true;
+	}
+}
+
+/* The desired state, as the daemon would read it. */
+static struct desired_state *
+doctor_desired(struct doctor *d)
+{
+	struct desired_state	*ds = NULL;
+	struct dwerr		 err;
+	cJSON			*o;
+
+	if ((o = cJSON_CreateObject()) == NULL) {
+		d->oom = true;
+		return NULL;
+	}
+	doctor_add(d, d->root, "desired_state", o);
+	if (d->cfg->follow_enabled) {
+		/* Learned from the tunnel: doctor_nrpt and doctor_hosts read
+		 * the state as it stands. */
+		cJSON_AddStringToObject(o, "mode", "follow");
+		cJSON_AddStringToObject(o, "tunnel", d->cfg->follow_tunnel);
+		cJSON_AddStringToObject(o, "state_file", d->cfg->follow_state);
+		return NULL;
+	}
+	cJSON_AddStringToObject(o, "path", d->cfg->desired_state);
+	if (reconcile_read_desired(d->cfg->desired_state, &ds, &err) != 0) {
+		cJSON_AddBoolToObject(o, "valid", false);
+		cJSON_AddStringToObject(o, "error", err.msg);
+		doctor_finding(d, DOCTOR_ERROR, "desired-invalid", "%s",
+		    err.msg);
+		return NULL;
+	}
+	cJSON_AddBoolToObject(o, "valid", true);
+	cJSON_AddNumberToObject(o, "nrpt_rules", (double)ds->nnrpt);
+	cJSON_AddNumberToObject(o, "hosts_entries", (double)ds->nhosts);
+	return ds;
+}
+
+static void
+doctor_daemon(struct doctor *d, const struct doctor_opts *opts)
+{
+	cJSON	*o;
+
+	if (!opts->daemon_checked)
+		return;
+	if ((o = cJSON_CreateObject()) == NULL) {
+		d->oom = true;
+		return;
+	}
+	doctor_add(d, d->root, "daemon", o);
+	cJSON_AddStringToObject(o, "control", d->cfg->control_socket);
+	cJSON_AddBoolToObject(o, "running", opts->daemon_running);
+	if (opts->daemon_running)
+		return;
+	if (opts->daemon_error != NULL)
+		cJSON_AddStringToObject(o, "error", opts->daemon_error);
+	doctor_finding(d, DOCTOR_ERROR, "daemon-not-running",
+	    "no watchdog answered on %s: nothing repairs DNS when a VPN or "
+	    "another program breaks it%s%s%s", d->cfg->control_socket,
+	    opts->daemon_error != NULL ? " (" : "",
+	    opts->daemon_error != NULL ? opts->daemon_error : "",
+	    opts->daemon_error != NULL ? ")" : "");
+}
+
+const char *
+doctor_verdict(const cJSON *report)
+{
+	const cJSON	*f, *sev;
+	bool		 warn = false;
+
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(report,
+	    "findings")) {
+		sev = cJSON_GetObjectItemCaseSensitive(f, "severity");
+		if (!cJSON_IsString(sev))
+			continue;
+		if (strcmp(sev->valuestring, "error") == 0)
+			return "broken";
+		if (strcmp(sev->valuestring, "warning") == 0)
+			warn = true;
+	}
+	return warn ? "degraded" : "ok";
+}
+
+int
+doctor_run(const struct config *cfg, const struct doctor_opts *opts,
+    cJSON **out)
+{
+	struct doctor		 d;
+	struct desired_state	*ds;
+	cJSON			*v;
+
+	*out = NULL;
+	memset(&d, 0, sizeof(d));
+	d.cfg = cfg;
+	if ((d.root = cJSON_CreateObject()) == NULL)
+		return -1;
+	/* The verdict first, for a reader; its value comes last. */
+	v = cJSON_AddStringToObject(d.root, "verdict", "ok");
+	cJSON_AddStringToObject(d.root, "version", DW_VERSION);
+	cJSON_AddStringToObject(d.root, "config", cfg->path != NULL ?
+	    cfg->path : "(defaults)");
+	if ((d.findings = cJSON_CreateArray()) == NULL || v == NULL) {
+		cJSON_Delete(d.findings);
+		cJSON_Delete(d.root);
+		return -1;
+	}
+	d.ds = ds = doctor_desired(&d);
+	doctor_nrpt(&d);
+	doctor_hosts(&d);
+	doctor_verify(&d, opts);
+	doctor_daemon(&d, opts);
+	doctor_adapters(&d);
+	doctor_add(&d, d.root, "findings", d.findings);
+	desired_free(ds);
+	if (d.oom) {
+		cJSON_Delete(d.root);
+		return -1;
+	}
+	cJSON_SetValuestring(v, doctor_verdict(d.root));
+	*out = d.root;
+	return 0;
+}
+
+static const char *
+doctor_str(const cJSON *o, const char *key)
+{
+	const cJSON	*it = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+void
+doctor_print(const cJSON *r, FILE *out)
+{
+	const cJSON	*o, *f;
+	const char	*verdict = doctor_str(r, "verdict"), *s;
+
+	if (strcmp(verdict, "ok") == 0)
+		fputs("verdict: ok: DNS is as the desired state asks and "
+		    "nothing stands in its way\n", out);
+	else if (strcmp(verdict, "degraded") == 0)
+		fputs("verdict: degraded: DNS works, but something may break "
+		    "it (warnings below)\n", out);
+	else
+		fputs("verdict: broken: names will not resolve as they should "
+		    "(errors below)\n", out);
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(r, "findings"))
+		fprintf(out, "  %-7s %s: %s\n", doctor_str(f, "severity"),
+		    doctor_str(f, "code"), doctor_str(f, "message"));
+	o = cJSON_GetObjectItemCaseSensitive(r, "nrpt");
+	if ((s = doctor_str(o, "gp_table")) != NULL) {
+		fprintf(out, "nrpt: group-policy table %s, %d rules\n", s,
+		    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o,
+		    "rules")));
+		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(o,
+		    "rules")) {
+			const cJSON	*it;
+
+			fprintf(out, "  %-5s %-9s %s:", doctor_str(f, "table"),
+			    doctor_str(f, "owner"), doctor_str(f, "id"));
+			cJSON_ArrayForEach(it,
+			    cJSON_GetObjectItemCaseSensitive(f, "namespaces"))
+				if (cJSON_IsString(it))
+					fprintf(out, " %s", it->valuestring);
+			fputs(" ->", out);
+			cJSON_ArrayForEach(it,
+			    cJSON_GetObjectItemCaseSensitive(f, "servers"))
+				if (cJSON_IsString(it))
+					fprintf(out, " %s", it->valuestring);
+			fputc('\n', out);
+		}
+	}
+	o = cJSON_GetObjectItemCaseSensitive(r, "hosts");
+	if ((s = doctor_str(o, "path")) != NULL) {
+		const cJSON	*e = cJSON_GetObjectItemCaseSensitive(o,
+		    "entries");
+
+		fprintf(out, "hosts: %s: section %s, %.0f entries\n", s,
+		    doctor_str(o, "section") != NULL ? doctor_str(o,
+		    "section") : "unknown", cJSON_IsNumber(e) ?
+		    e->valuedouble : 0);
+	}
+}

@@ -1,0 +1,82 @@
+/*
+ * verify: that what was written works, seen through the system's resolver.
+ *
+ * A written rule or hosts line is not a name that resolves. verify_run
+ * checks the effect of the desired state per artifact:
+ *  - hosts: every managed name (up to VERIFY_HOSTS_CAP per run, rotating
+ *    through the rest on later runs) resolved with the system resolver and
+ *    compared with the desired addresses;
+ *  - NRPT (Windows): the rules read back, each parsable by Windows and
+ *    placed where it takes effect (a GP table, even empty, hides the local
+ *    one), and each rule's probe names resolved, saying which server
+ *    answered.
+ * The first failure of each artifact is classified (enum verify_class).
+ * verify_run blocks on the resolver: the daemon runs it on a worker
+ * thread, never on the loop thread.
+ */
+#ifndef VERIFY_H
+#define VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "config.h"
+#include "desired.h"
+#include "trace.h"
+
+#define VERIFY_HOSTS_CAP	64u	/* names resolved per run */
+
+enum verify_class {
+	VERIFY_OK,
+	VERIFY_RULE_MISSING,		/* a desired rule is not in the table */
+	VERIFY_RULE_IGNORED_GP,		/* local rule hidden by a GP table */
+	VERIFY_RULE_SHADOWED,		/* someone else's rule wins the name */
+	VERIFY_SERVER_UNREACHABLE,	/* no server of the rule answered */
+	VERIFY_NAME_ABSENT,		/* the resolver does not know the name */
+	VERIFY_ADDRESS_MISMATCH,	/* it answers other addresses */
+	VERIFY_RESOLVER_SKIPS_HOSTS,	/* the resolver reads no hosts file */
+	VERIFY_NOT_SYSTEM_FILE,		/* not the file the resolver reads */
+	VERIFY_RULE_UNPARSABLE		/* Windows cannot parse a value */
+};
+
+/* One artifact's verification. */
+struct verify_result {
+	bool			ran;		/* false: nothing to verify */
+	bool			skipped;	/* not verified (class says why) */
+	unsigned		checked;	/* names or rules checked */
+	unsigned		failed;
+	char			first_failure[256]; /* a name or rule ID */
+	enum verify_class	cls;		/* of the first failure */
+	char			detail[512];	/* a sentence, "" when ok */
+	uint64_t		duration_us;
+};
+
+struct verify_report {
+	struct verify_result	hosts;
+	struct verify_result	nrpt;
+};
+
+/* "rule-missing", "address-mismatch", ... ("ok" for VERIFY_OK). */
+const char	*verify_class_name(enum verify_class c);
+
+/* Verifies ds as cfg manages it; blocks. *cursor is where the hosts
+ * names' rotation stands (0 at first; the run moves it on). Returns 0, or
+ * -1 when memory ran out. */
+int		 verify_run(const struct config *cfg,
+		    const struct desired_state *ds, size_t *cursor,
+		    struct verify_report *rep);
+
+/* True when an artifact that ran failed (skipped is not failed). */
+bool		 verify_failed(const struct verify_report *rep);
+
+/* One VerifyResult event per artifact that ran. */
+void		 verify_trace(struct trace *t, const struct verify_report *rep);
+
+/* The report as JSON: { "hosts": {...}, "nrpt": {...} } (artifacts that
+ * did not run are left out). NULL without memory. */
+cJSON		*verify_report_json(const struct verify_report *rep);
+
+#endif
