@@ -497,7 +497,7 @@ nrptcheck_findings(const struct nrptcheck_scan *s,
 		if (!nrptcheck_parsable(r, why, sizeof(why)) &&
 		    nrptcheck_add(&v, &n, &cap, true, "nrpt-unparsable",
 		    "%s's rule %s in %s cannot be parsed by Windows: %s; "
-		    "Windows then ignores it, or the whole table",
+		    "names under it may not resolve",
 		    nrptcheck_owner_name(r->owner), r->id, nrptcheck_where(r),
 		    why) != 0)
 			goto nomem;
@@ -505,7 +505,7 @@ nrptcheck_findings(const struct nrptcheck_scan *s,
 		    nrptcheck_has_name(r, NRPTCHECK_CATCH_ALL) &&
 		    nrptcheck_add(&v, &n, &cap, false, "nrpt-catch-all",
 		    "%s's rule %s in %s routes \".\" (every name) to \"%s\": "
-		    "it takes every name that no longer rule matches",
+		    "it takes every name that no more specific rule matches",
 		    nrptcheck_owner_name(r->owner), r->id, nrptcheck_where(r),
 		    r->servers != NULL ? r->servers : "") != 0)
 			goto nomem;
