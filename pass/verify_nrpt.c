@@ -141,9 +141,9 @@ verify_nrpt_namespace(const struct nrptcheck_scan *s,
 	}
 	if (eff == NULL && local != NULL && s->gp != NRPTCHECK_GP_ABSENT) {
 		verify_nrpt_fail(res, VERIFY_RULE_IGNORED_GP, ns,
-		    "%s is routed by our rule %s in the local table only, which "
-		    "Windows ignores while the group-policy table exists", ns,
-		    local->id);
+		    "%s is routed by our rule %s in the local table only, "
+		    "which Windows ignores while the group-policy table exists",
+		    ns, local->id);
 		return;
 	}
 	if (eff == NULL) {

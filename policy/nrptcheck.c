@@ -20,6 +20,8 @@ static void	 nrptcheck_rule_clear(struct nrptcheck_rule *);
 static bool	 nrptcheck_listed(char *const *, size_t, const char *);
 static bool	 nrptcheck_prefix(const char *, const char *);
 static size_t	 nrptcheck_match(const char *, const char *, bool);
+static bool	 nrptcheck_same_rule_servers(const struct nrptcheck_rule *,
+		    const struct nrptcheck_rule *);
 static bool	 nrptcheck_has_name(const struct nrptcheck_rule *,
 		    const char *);
 static const char *nrptcheck_where(const struct nrptcheck_rule *);
@@ -250,6 +252,9 @@ nrptcheck_parsable(const struct nrptcheck_rule *r, char *why, size_t whylen)
 	if (r->raw & NRPTCHECK_RAW_SERVERS_TYPE)
 		return nrptcheck_why(why, whylen,
 		    "its GenericDNSServers value is not a REG_SZ");
+	if (r->raw & NRPTCHECK_RAW_CONFIG_TYPE)
+		return nrptcheck_why(why, whylen,
+		    "its ConfigOptions value is not a REG_DWORD");
 	if (r->servers == NULL) {
 		if (r->has_config_options &&
 		    (r->config_options & 0x8u) != 0)
@@ -261,17 +266,19 @@ nrptcheck_parsable(const struct nrptcheck_rule *r, char *why, size_t whylen)
 		q = strchr(p, ';');
 		len = q != NULL ? (size_t)(q - p) : strlen(p);
 		if (len == 0 || len >= sizeof(buf))
-			return nrptcheck_why(why, whylen, "its GenericDNSServers "
-			    "\"%s\" has an empty or overlong server", r->servers);
+			return nrptcheck_why(why, whylen, "its "
+			    "GenericDNSServers \"%s\" has an empty or overlong "
+			    "server", r->servers);
 		memcpy(buf, p, len);
 		buf[len] = '\0';
 		if (strpbrk(buf, " \t\r\n") != NULL)
-			return nrptcheck_why(why, whylen, "its GenericDNSServers "
-			    "\"%s\" has a space; servers must be joined with "
-			    "\";\" alone", r->servers);
+			return nrptcheck_why(why, whylen, "its "
+			    "GenericDNSServers \"%s\" has a space; servers "
+			    "must be joined with \";\" alone", r->servers);
 		if (ipaddr_canon(buf, ip, &reason) < 0)
-			return nrptcheck_why(why, whylen, "its GenericDNSServers "
-			    "\"%s\": server \"%s\" %s", r->servers, buf, reason);
+			return nrptcheck_why(why, whylen, "its "
+			    "GenericDNSServers \"%s\": server \"%s\" %s",
+			    r->servers, buf, reason);
 		if (q == NULL)
 			break;
 	}
@@ -368,6 +375,36 @@ nrptcheck_same_servers(const struct nrptcheck_rule *r, char *const *servers,
 	return same;
 }
 
+/* True when both rules name the same servers: the same text, or the same
+ * set of addresses. */
+static bool
+nrptcheck_same_rule_servers(const struct nrptcheck_rule *r,
+    const struct nrptcheck_rule *o)
+{
+	char		**v, ip[IPADDR_STR_BYTES];
+	const char	 *why;
+	size_t		  n, i;
+	bool		  same = true;
+
+	if (r->servers == NULL || o->servers == NULL)
+		return r->servers == o->servers;
+	if (dwstr_casecmp(r->servers, o->servers) == 0)
+		return true;
+	if (nrptcheck_split(o->servers, &v, &n) != 0)
+		return false;
+	for (i = 0; same && i < n; i++) {
+		if (ipaddr_canon(v[i], ip, &why) < 0)
+			same = false;
+		else {
+			free(v[i]);
+			same = (v[i] = dwstr_dup(ip)) != NULL;
+		}
+	}
+	same = same && nrptcheck_same_servers(r, v, n);
+	nrptcheck_strings_free(v, n);
+	return same;
+}
+
 static bool
 nrptcheck_has_name(const struct nrptcheck_rule *r, const char *ns)
 {
@@ -418,8 +455,7 @@ nrptcheck_overlap(const struct nrptcheck_rule *r,
 {
 	size_t	 j;
 
-	if (r->servers != NULL && o->servers != NULL &&
-	    dwstr_casecmp(r->servers, o->servers) == 0)
+	if (nrptcheck_same_rule_servers(r, o))
 		return 0;
 	for (j = 0; j < r->nnames; j++) {
 		if (!nrptcheck_has_name(o, r->names[j]))

@@ -244,6 +244,9 @@ nrptcheck_parses_what_windows_parses(void **state)
 	r->raw = NRPTCHECK_RAW_SERVERS_TYPE;
 	assert_false(nrptcheck_parsable(r, why, sizeof(why)));
 	assert_non_null(strstr(why, "GenericDNSServers value is not a REG_SZ"));
+	r->raw = NRPTCHECK_RAW_CONFIG_TYPE;
+	assert_false(nrptcheck_parsable(r, why, sizeof(why)));
+	assert_non_null(strstr(why, "ConfigOptions value is not a REG_DWORD"));
 	r->raw = 0;
 	free(r->servers);
 	r->servers = NULL;
@@ -338,7 +341,9 @@ nrptcheck_compares_servers_as_sets_of_addresses(void **state)
 	struct tctx		*t = *state;
 	struct nrptcheck_rule	*r;
 	size_t			 n;
-	char			**want = words("fd60:627a:a42b::53 10.0.0.1", &n);
+	char			**want;
+
+	want = words("fd60:627a:a42b::53 10.0.0.1", &n);
 
 	r = rule(t, NRPTCHECK_LOCAL, ID_OURS, ".coder",
 	    "10.0.0.1;FD60:627A:A42B:0:0:0:0:53");
@@ -356,9 +361,12 @@ nrptcheck_finds_nothing_when_all_is_well(void **state)
 	struct tctx	*t = *state;
 
 	rule(t, NRPTCHECK_LOCAL, ID_OURS, ".corp", "10.0.0.1;10.0.0.2");
-	rule(t, NRPTCHECK_LOCAL, ID_CODER, ".coder", "fd60:627a:a42b::53");
-	/* Two owners, one namespace, the same servers: no conflict. */
-	rule(t, NRPTCHECK_LOCAL, ID_TS, ".coder", "fd60:627a:a42b::53");
+	/* Two owners, one namespace, the same servers (in another order
+	 * and form): no conflict. */
+	rule(t, NRPTCHECK_LOCAL, ID_CODER, ".coder",
+	    "fd60:627a:a42b::53;10.0.0.9");
+	rule(t, NRPTCHECK_LOCAL, ID_TS, ".coder",
+	    "10.0.0.9;FD60:627A:A42B::53");
 	t->s.ours = words(ID_OURS, &t->s.nours);
 	t->s.coder = words(ID_CODER, &t->s.ncoder);
 	t->s.tailscale = words(ID_TS, &t->s.ntailscale);

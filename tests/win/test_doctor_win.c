@@ -134,7 +134,8 @@ fx_setup(void **state)
 	snprintf(fx->out, sizeof(fx->out), "%s\\out.txt", fx->dir);
 	snprintf(cfg, sizeof(cfg), "{\"desired_state\":\"desired.json\","
 	    "\"hosts\":{\"path\":\"hosts\"},"
-	    "\"nrpt\":{\"record_key\":\"%s\"}}", "SOFTWARE\\\\DwTest Doctor Ours");
+	    "\"nrpt\":{\"record_key\":\"%s\"}}",
+	    "SOFTWARE\\\\DwTest Doctor Ours");
 	tu_put(fx->config, cfg, strlen(cfg));
 	tu_put(fx->desired, "{\"version\":1}", 13);
 	reg_clean();
@@ -181,7 +182,9 @@ doctor(struct fx *fx)
 static const cJSON *
 nrpt(struct fx *fx)
 {
-	const cJSON	*o = cJSON_GetObjectItemCaseSensitive(fx->report, "nrpt");
+	const cJSON	*o;
+
+	o = cJSON_GetObjectItemCaseSensitive(fx->report, "nrpt");
 
 	assert_non_null(o);
 	return o;
@@ -510,13 +513,14 @@ verify(struct vfx *v, const char *desired)
 		fail_msg("%s", err.msg);
 	v->asked = v->asked_at = 0;
 	verify_nrpt(v->cfg, v->ds, &v->res);
-	print_message("  %u/%u class %d %s: %s\n", v->res.failed, v->res.checked,
-	    (int)v->res.cls, v->res.first_failure,
+	print_message("  %u/%u class %d %s: %s\n", v->res.failed,
+	    v->res.checked, (int)v->res.cls, v->res.first_failure,
 	    v->res.detail);
 }
 
-#define WANT_CORP	"{\"version\":1,\"nrpt\":[{\"domains\":[\"corp.example\"]," \
-	"\"servers\":[\"10.0.0.1\",\"10.0.0.2\"],\"probe\":%s}]}"
+#define WANT_CORP	"{\"version\":1,\"nrpt\":[{\"domains\":" \
+	"[\"corp.example\"],\"servers\":[\"10.0.0.1\",\"10.0.0.2\"]," \
+	"\"probe\":%s}]}"
 
 static void
 verify_with_probe(struct vfx *v, const char *probe)
