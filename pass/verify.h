@@ -75,6 +75,15 @@ bool		 verify_failed(const struct verify_report *rep);
 /* One VerifyResult event per artifact that ran. */
 void		 verify_trace(struct trace *t, const struct verify_report *rep);
 
+/* the NRPT part, verify_nrpt.c */
+/* Verifies the NRPT rules of ds (NULL: only the rules of ours) into res:
+ * every rule of ours parsable and effective, every desired namespace
+ * routed by one, every probe name answered (res->detail says by which
+ * server). res->ran is false where there is no NRPT or nothing to
+ * verify. Blocks on the resolver. */
+void		 verify_nrpt(const struct config *cfg,
+		    const struct desired_state *ds, struct verify_result *res);
+
 /* The report as JSON: { "hosts": {...}, "nrpt": {...} } (artifacts that
  * did not run are left out). NULL without memory. */
 cJSON		*verify_report_json(const struct verify_report *rep);
