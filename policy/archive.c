@@ -54,7 +54,7 @@ struct archive {
 	uint8_t			*buf;
 	size_t			 len, cap;
 	struct archive_member	*members;	/* ZIP only */
-	size_t			 nmembers;
+	size_t			 nmembers;	/* a tar's are only counted */
 	bool			 finished;
 };
 
@@ -167,8 +167,9 @@ archive_free(struct archive *a)
 
 	if (a == NULL)
 		return;
-	for (i = 0; i < a->nmembers; i++)
-		free(a->members[i].name);
+	if (a->kind == ARCHIVE_ZIP)
+		for (i = 0; i < a->nmembers; i++)
+			free(a->members[i].name);
 	free(a->members);
 	free(a->buf);
 	free(a);
