@@ -81,3 +81,20 @@ target_compile_definitions(test_winsys_win PRIVATE
 	DW_BINARY="$<TARGET_FILE:dnswatchdog>"
 	DW_PLANT_DLL="$<TARGET_FILE:dw_plant_dnsapi>")
 add_dependencies(test_winsys_win dnswatchdog dw_plant_dnsapi)
+
+# doctor: the hosts part, the adapters, the Restart Manager and a ZIP
+# bundle; the bundle it leaves is then checked by the native unzip.
+dw_unit_test(test_doctor_win dw_runtime ${WT}/test_doctor_win.c
+	${WT}/winrun.c ${TESTUTIL})
+set(DW_WIN_BUNDLE "${CMAKE_CURRENT_BINARY_DIR}/doctor_win_bundle.zip")
+target_compile_definitions(test_doctor_win PRIVATE
+	DW_BINARY="$<TARGET_FILE:dnswatchdog>" DW_WIN_BUNDLE="${DW_WIN_BUNDLE}")
+add_dependencies(test_doctor_win dnswatchdog)
+set_tests_properties(test_doctor_win PROPERTIES FIXTURES_SETUP doctor_win)
+find_program(DW_UNZIP unzip)
+if(DW_UNZIP)
+	add_test(NAME test_doctor_win_unzip COMMAND ${DW_UNZIP} -tq
+		${DW_WIN_BUNDLE})
+	set_tests_properties(test_doctor_win_unzip PROPERTIES
+		FIXTURES_REQUIRED doctor_win)
+endif()
