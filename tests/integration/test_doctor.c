@@ -476,6 +476,39 @@ doctor_bad_config_exits_2(void **state)
 	assert_string_equal(fx->out, "");
 }
 
+static void
+doctor_follow_mode_misses_the_learned_section(void **state)
+{
+	struct fx	*fx = *state;
+	char		 cfg[512];
+	const cJSON	*f;
+
+	/* Follow mode: what `once` learned from the tunnel's section is what
+	 * doctor expects to find. */
+	snprintf(cfg, sizeof(cfg), "{\"follow\":{\"tunnel\":\"coder\","
+	    "\"state\":\"learned.json\",\"require_adapter\":false},"
+	    "\"hosts\":{\"path\":\"hosts\"},\"control\":{\"socket\":"
+	    "\"%s\"}}", fx->sock);
+	tu_put(fx->config, cfg, strlen(cfg));
+	/* Nothing learned yet: no guess. */
+	put_hosts(fx, FOREIGN);
+	doctor(fx);
+	no_hosts_findings(fx);
+	put_hosts(fx, FOREIGN "# CoderHostsSectionStart\n"
+	    "100.64.0.9 ws.coder\n# CoderHostsSectionEnd\n");
+	doctor(fx);
+	assert_string_equal(hstr(fx, "section"), "complete");
+	assert_int_equal(hnum(fx, "entries"), 1);
+	no_hosts_findings(fx);
+	assert_int_equal(run(fx, "once", NULL), 0);
+	put_hosts(fx, FOREIGN);
+	doctor(fx);
+	assert_string_equal(hstr(fx, "section"), "absent");
+	f = finding(fx, "hosts-section-missing", NULL);
+	assert_string_equal(fstr(f, "severity"), "error");
+	assert_non_null(strstr(fstr(f, "message"), "learned"));
+}
+
 /* Forks a child that opens the hosts file, says so on a pipe, and holds
  * it until its other pipe closes. */
 static void
@@ -826,6 +859,7 @@ main(void)
 		T(doctor_unmanaged_hosts_file_has_no_findings),
 		T(doctor_unreadable_hosts_file_is_an_error),
 		T(doctor_bad_config_exits_2),
+		T(doctor_follow_mode_misses_the_learned_section),
 		T(doctor_names_the_process_that_holds_the_file),
 		T(doctor_ok_exits_0_and_a_held_file_degrades_it),
 		T(doctor_bundle_tar_gz_and_zip_hold_the_report_and_the_last_events),
