@@ -9,6 +9,7 @@
 
 #include "dwstr.h"
 #include "log.h"
+#include "vpn.h"
 
 int
 sources_copy_config(struct sources_common *sc,
@@ -79,20 +80,9 @@ sources_emit(struct sources_common *sc, enum source_kind kind,
 int
 sources_is_vpn(const struct sources_config *cfg, const char *name)
 {
-	size_t	 i, n;
-
-	if (cfg == NULL || name == NULL || cfg->vpn_prefixes == NULL)
+	if (cfg == NULL)
 		return 0;
-	for (i = 0; i < cfg->nvpn; i++) {
-		const char *prefix = cfg->vpn_prefixes[i];
-
-		/* An empty prefix would call every adapter a VPN. */
-		if (prefix == NULL || (n = strlen(prefix)) == 0)
-			continue;
-		if (strncmp(name, prefix, n) == 0)
-			return 1;
-	}
-	return 0;
+	return vpn_prefix_match(cfg->vpn_prefixes, cfg->nvpn, name) ? 1 : 0;
 }
 
 const char *

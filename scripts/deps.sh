@@ -5,7 +5,7 @@ set -eu
 
 # Extra package names on the command line are installed too (the memory
 # and static checks add valgrind and cppcheck).
-pkgs="build-essential cmake pkg-config libevent-dev libcjson-dev libcmocka-dev $*"
+pkgs="build-essential cmake pkg-config libevent-dev libcjson-dev libcmocka-dev unzip $*"
 
 missing=""
 for p in $pkgs; do

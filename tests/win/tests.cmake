@@ -91,3 +91,21 @@ target_compile_definitions(test_doctor_win PRIVATE
 	DW_BINARY="$<TARGET_FILE:dnswatchdog>")
 add_dependencies(test_doctor_win dnswatchdog)
 set_tests_properties(test_doctor_win PROPERTIES RESOURCE_LOCK wine_registry)
+
+# doctor: the hosts part, the adapters, the Restart Manager and a ZIP
+# bundle; the bundle it leaves is then checked by the native unzip.
+dw_unit_test(test_doctor_hosts_win dw_runtime ${WT}/test_doctor_hosts_win.c
+	${WT}/winrun.c ${TESTUTIL})
+set(DW_WIN_BUNDLE "${CMAKE_CURRENT_BINARY_DIR}/doctor_win_bundle.zip")
+target_compile_definitions(test_doctor_hosts_win PRIVATE
+	DW_BINARY="$<TARGET_FILE:dnswatchdog>" DW_WIN_BUNDLE="${DW_WIN_BUNDLE}")
+add_dependencies(test_doctor_hosts_win dnswatchdog)
+set_tests_properties(test_doctor_hosts_win PROPERTIES FIXTURES_SETUP doctor_hosts_win
+	RESOURCE_LOCK wine_registry)
+find_program(DW_UNZIP unzip)
+if(DW_UNZIP)
+	add_test(NAME test_doctor_hosts_win_unzip COMMAND ${DW_UNZIP} -tq
+		${DW_WIN_BUNDLE})
+	set_tests_properties(test_doctor_hosts_win_unzip PROPERTIES
+		FIXTURES_REQUIRED doctor_hosts_win)
+endif()
