@@ -100,7 +100,8 @@ set(DW_WIN_BUNDLE "${CMAKE_CURRENT_BINARY_DIR}/doctor_win_bundle.zip")
 target_compile_definitions(test_doctor_hosts_win PRIVATE
 	DW_BINARY="$<TARGET_FILE:dnswatchdog>" DW_WIN_BUNDLE="${DW_WIN_BUNDLE}")
 add_dependencies(test_doctor_hosts_win dnswatchdog)
-set_tests_properties(test_doctor_hosts_win PROPERTIES FIXTURES_SETUP doctor_hosts_win
+set_tests_properties(test_doctor_hosts_win PROPERTIES
+	FIXTURES_SETUP doctor_hosts_win
 	RESOURCE_LOCK wine_registry)
 find_program(DW_UNZIP unzip)
 if(DW_UNZIP)
