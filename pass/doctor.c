@@ -7,10 +7,6 @@
 
 #include "reconcile.h"
 
-#ifndef DW_VERSION
-#define DW_VERSION "0.0.0"
-#endif
-
 void
 doctor_add(struct doctor *d, cJSON *obj, const char *name, cJSON *item)
 {
@@ -142,7 +138,8 @@ doctor_run(const struct config *cfg, const struct doctor_opts *opts,
 		return -1;
 	/* The verdict first, for a reader; its value comes last. */
 	v = cJSON_AddStringToObject(d.root, "verdict", "ok");
-	cJSON_AddStringToObject(d.root, "version", DW_VERSION);
+	cJSON_AddStringToObject(d.root, "version", opts->version != NULL ?
+	    opts->version : "unknown");
 	cJSON_AddStringToObject(d.root, "config", cfg->path != NULL ?
 	    cfg->path : "(defaults)");
 	if ((d.findings = cJSON_CreateArray()) == NULL || v == NULL) {

@@ -40,6 +40,7 @@ struct doctor_opts {
 	bool		 daemon_running;
 	const char	*daemon_error;		/* why it did not answer */
 	bool		 verify;		/* resolve names (blocks) */
+	const char	*version;		/* of the program */
 };
 
 struct doctor {

@@ -557,6 +557,7 @@ main_doctor(const char *config_path, int argc, char **argv)
 	}
 	memset(&dopts, 0, sizeof(dopts));
 	dopts.verify = true;
+	dopts.version = DW_VERSION;
 	dopts.daemon_checked = true;
 	dopts.daemon_running = control_call(cfg->control_socket, "status",
 	    CONTROL_TIMEOUT_MS, &reply, &err) == 0;
