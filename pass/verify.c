@@ -277,6 +277,34 @@ verify_trace(struct trace *t, const struct verify_report *rep)
 	verify_trace_one(t, "nrpt", &rep->nrpt);
 }
 
+static void
+verify_print_one(const char *artifact, const char *what,
+    const struct verify_result *r, FILE *out)
+{
+	if (!r->ran)
+		return;
+	if (r->skipped)
+		fprintf(out, "not verified: %s: %s: %s\n", artifact,
+		    verify_class_name(r->cls), r->detail);
+	else if (r->failed == 0)
+		fprintf(out, "verified: %s: %u %s%s %s as desired\n", artifact,
+		    r->checked, what, r->checked == 1 ? "" : "s",
+		    strcmp(what, "name") == 0 ? (r->checked == 1 ?
+		    "resolves" : "resolve") : (r->checked == 1 ? "works" :
+		    "work"));
+	else
+		fprintf(out, "NOT verified: %s: %s: %s (%u of %u %ss failed)\n",
+		    artifact, verify_class_name(r->cls), r->detail, r->failed,
+		    r->checked, what);
+}
+
+void
+verify_print(const struct verify_report *rep, FILE *out)
+{
+	verify_print_one("hosts", "name", &rep->hosts, out);
+	verify_print_one("nrpt", "rule", &rep->nrpt, out);
+}
+
 static cJSON *
 verify_result_json(const struct verify_result *r)
 {

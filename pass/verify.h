@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
@@ -88,6 +89,10 @@ bool		 verify_failed(const struct verify_report *rep);
 
 /* One VerifyResult event per artifact that ran. */
 void		 verify_trace(struct trace *t, const struct verify_report *rep);
+
+/* One line per artifact that ran, for a person: "verified: hosts: 3
+ * names resolve as desired", "NOT verified: hosts: name-absent: ...". */
+void		 verify_print(const struct verify_report *rep, FILE *out);
 
 /* The report as JSON: { "hosts": {...}, "nrpt": {...} } (artifacts that
  * did not run are left out). NULL without memory. */

@@ -36,6 +36,7 @@
 #include "service.h"
 #include "trace.h"
 #include "trace_etw.h"
+#include "verify.h"
 
 #define EXIT_NOT_CONVERGED	1
 #define EXIT_INVALID		2
@@ -243,12 +244,32 @@ main_validate(int argc, char **argv)
 	return 0;
 }
 
+/* After once: verifies what the pass left (traced under its activity)
+ * and prints a line per artifact. */
+static void
+main_verify(const struct config *cfg, struct trace *t,
+    const struct desired_state *ds, const uint8_t activity[16])
+{
+	struct verify_report	 rep;
+	size_t			 cursor = 0;
+
+	if (verify_run(cfg, ds, &cursor, &rep) != 0) {
+		log_error("verification: out of memory");
+		return;
+	}
+	trace_activity_begin(t, activity);
+	verify_trace(t, &rep);
+	trace_activity_end(t);
+	verify_print(&rep, stdout);
+}
+
 static int
 main_reconcile(const char *config_path, int argc, char **argv,
     enum reconcile_mode mode)
 {
 	struct reconcile_opts	 opts = { mode, "once", stdout };
 	struct reconcile_summary sum;
+	struct desired_state	*ds;
 	struct config		*cfg;
 	struct trace		*t;
 	struct dwerr		 err;
@@ -281,7 +302,12 @@ main_reconcile(const char *config_path, int argc, char **argv,
 	if (opts.mode == RECONCILE_APPLY && trace_add_etw(t, &err) != 0 &&
 	    err.code != ENOTSUP)
 		log_error("ETW tracing off: %s", err.msg);
-	reconcile_once(cfg, t, &opts, &sum);
+	reconcile_once_keep(cfg, t, &opts, &sum, &ds);
+	/* Applied: whether it works, seen through the system's resolver
+	 * (always, written or not: the exit code stays the pass's). */
+	if (opts.mode == RECONCILE_APPLY && ds != NULL)
+		main_verify(cfg, t, ds, sum.activity);
+	desired_free(ds);
 	trace_free(t);
 	config_free(cfg);
 	if (sum.input_invalid)
