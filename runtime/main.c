@@ -408,6 +408,50 @@ main_print_follow(const cJSON *o)
 		printf("  %s\n", s);
 }
 
+/* The last verification, from the status reply. */
+static void
+main_print_verify(const cJSON *o)
+{
+	static const char *const arts[] = { "hosts", "nrpt" };
+	const cJSON	*a;
+	const char	*s;
+	size_t		 i;
+	bool		 checked = false;
+
+	for (i = 0; i < sizeof(arts) / sizeof(arts[0]); i++)
+		if ((a = cJSON_GetObjectItemCaseSensitive(o, arts[i])) !=
+		    NULL && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a,
+		    "skipped")))
+			checked = true;
+	if (cJSON_GetObjectItemCaseSensitive(o, "verified") == NULL)
+		printf("verification   running, none done yet\n");
+	else
+		printf("verification   %s, %.0f ms ago%s\n",
+		    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+		    "verified")) ? "FAILED" : checked ? "as desired" :
+		    "nothing checked",
+		    main_num(o, "ended_ms_ago"),
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+		    "running")) ? " (another running)" : "");
+	for (i = 0; i < sizeof(arts) / sizeof(arts[0]); i++) {
+		if ((a = cJSON_GetObjectItemCaseSensitive(o, arts[i])) == NULL)
+			continue;
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a,
+		    "skipped")))
+			printf("  %-5s not verified: %s\n", arts[i],
+			    main_str(a, "class"));
+		else if (main_num(a, "failed") == 0)
+			printf("  %-5s %.0f checked, all as desired\n", arts[i],
+			    main_num(a, "checked"));
+		else
+			printf("  %-5s %.0f of %.0f failed: %s\n", arts[i],
+			    main_num(a, "failed"), main_num(a, "checked"),
+			    main_str(a, "class"));
+		if ((s = main_str(a, "detail")) != NULL)
+			printf("        %s\n", s);
+	}
+}
+
 /* Prints the daemon's status reply for a person. */
 static void
 main_print_status(const cJSON *r)
@@ -462,6 +506,8 @@ main_print_status(const cJSON *r)
 		if ((s = main_str(o, "last_error")) != NULL)
 			printf("  %s\n", s);
 	}
+	if ((o = cJSON_GetObjectItemCaseSensitive(r, "verify")) != NULL)
+		main_print_verify(o);
 	o = cJSON_GetObjectItemCaseSensitive(r, "last_pass");
 	if ((s = main_str(o, "trigger")) != NULL)
 		printf("last pass      %s (%s), %.0f us, %.0f ms ago\n",
