@@ -1,0 +1,243 @@
+/*
+ * Integration tests: `once` verifying the hosts file through the real
+ * system resolver (getaddrinfo), on Linux. Each run happens in private
+ * mount and network namespaces the test makes: a scratch file is
+ * bind-mounted over /etc/hosts and a scratch nsswitch.conf over
+ * /etc/nsswitch.conf, so the real files are never touched, and no DNS
+ * server is reachable (a lookup that leaves the hosts file fails fast).
+ * Where namespaces are not allowed, the tests are skipped.
+ */
+#define _GNU_SOURCE
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+#define SKIP_EXIT	77	/* ctest's SKIP_RETURN_CODE */
+#define CHILD_SETUP	78	/* the child could not set up: a failure */
+
+#define DESIRED \
+	"{\"version\":1,\"hosts\":[" \
+	"{\"address\":\"100.64.0.7\",\"names\":[\"dev.coder\",\"db.coder\"]}," \
+	"{\"address\":\"fd60:627a:a42b::10\",\"names\":[\"web.coder\"]}]}"
+
+static int skipped;
+
+struct fx {
+	char	 dir[64];
+	char	 config[128];
+	char	 desired[128];
+	char	 hosts[128];
+	char	 nsswitch[128];
+	char	 nscd[128];
+	char	 trace[128];
+	char	 out[128];
+};
+
+static int
+fx_setup(void **state)
+{
+	struct fx	*fx = calloc(1, sizeof(*fx));
+	char		 cfg[512];
+
+	assert_non_null(fx);
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/dw-verify-XXXXXX");
+	tu_mkdtemp(fx->dir);
+	snprintf(fx->config, sizeof(fx->config), "%s/config.json", fx->dir);
+	snprintf(fx->desired, sizeof(fx->desired), "%s/desired.json", fx->dir);
+	snprintf(fx->hosts, sizeof(fx->hosts), "%s/hosts", fx->dir);
+	snprintf(fx->nsswitch, sizeof(fx->nsswitch), "%s/nsswitch.conf",
+	    fx->dir);
+	snprintf(fx->nscd, sizeof(fx->nscd), "%s/nscd", fx->dir);
+	snprintf(fx->trace, sizeof(fx->trace), "%s/trace.jsonl", fx->dir);
+	snprintf(fx->out, sizeof(fx->out), "%s/out", fx->dir);
+	/* The system's hosts file, as the resolver reads it. */
+	snprintf(cfg, sizeof(cfg), "{\"desired_state\":\"%s\","
+	    "\"hosts\":{\"path\":\"/etc/hosts\"},\"trace\":{\"jsonl\":\"%s\"},"
+	    "\"backoff\":{\"deadline_ms\":2000}}", fx->desired, fx->trace);
+	tu_put(fx->config, cfg, strlen(cfg));
+	tu_put(fx->desired, DESIRED, strlen(DESIRED));
+	tu_put(fx->hosts, "127.0.0.1 localhost\n", 20);
+	assert_int_equal(mkdir(fx->nscd, 0700), 0);
+	*state = fx;
+	return 0;
+}
+
+static int
+fx_teardown(void **state)
+{
+	struct fx	*fx = *state;
+
+	tu_rmtree(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static int
+ns_bind(const char *from, const char *to)
+{
+	return mount(from, to, NULL, MS_BIND, NULL);
+}
+
+/* The child: its own namespaces, the scratch files over the system's,
+ * then the program. Never returns. */
+static void
+child_run(const struct fx *fx)
+{
+	int	 fd;
+
+	if ((fd = open(fx->out, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
+	    dup2(fd, 1) < 0)
+		_exit(CHILD_SETUP);
+	close(fd);
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET) != 0)
+		_exit(errno == EPERM || errno == EINVAL || errno == ENOSYS ?
+		    SKIP_EXIT : CHILD_SETUP);
+	/* Nothing mounted here may reach the parent's namespace. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    ns_bind(fx->hosts, "/etc/hosts") != 0 ||
+	    ns_bind(fx->nsswitch, "/etc/nsswitch.conf") != 0)
+		_exit(errno == EPERM || errno == EACCES ? SKIP_EXIT :
+		    CHILD_SETUP);
+	/* A caching daemon would answer from the real hosts file. */
+	if (access("/var/run/nscd", F_OK) == 0 &&
+	    ns_bind(fx->nscd, "/var/run/nscd") != 0)
+		_exit(CHILD_SETUP);
+	execl(DW_BINARY, "dnswatchdog", "--config", fx->config, "once",
+	    (char *)NULL);
+	_exit(CHILD_SETUP);
+}
+
+/* Runs `once` in the namespaces with nsswitch as /etc/nsswitch.conf;
+ * returns its exit code, or -1 when the namespaces are not allowed. */
+static int
+run_once(const struct fx *fx, const char *nsswitch)
+{
+	pid_t	 pid;
+	int	 status;
+
+	tu_put(fx->nsswitch, nsswitch, strlen(nsswitch));
+	assert_true((pid = fork()) >= 0);
+	if (pid == 0)
+		child_run(fx);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == SKIP_EXIT)
+		return -1;
+	assert_int_not_equal(WEXITSTATUS(status), CHILD_SETUP);
+	return WEXITSTATUS(status);
+}
+
+/* The last VerifyResult line of the trace (the caller's). */
+static char *
+verify_line(const struct fx *fx)
+{
+	char	*t, *p, *line = NULL, *nl;
+	size_t	 len;
+
+	t = tu_slurp(fx->trace, &len);
+	assert_non_null(t);
+	for (p = t; (p = strstr(p, "\"event\":\"VerifyResult\"")) != NULL;
+	    p++)
+		line = p;
+	assert_non_null(line);
+	if ((nl = strchr(line, '\n')) != NULL)
+		*nl = '\0';
+	line = strdup(line);
+	free(t);
+	return line;
+}
+
+static void
+verify_ns_names_resolve_through_the_system_resolver(void **state)
+{
+	struct fx	*fx = *state;
+	char		*before, *after, *out, *line, *h;
+	size_t		 len;
+	int		 rc;
+
+	before = tu_slurp("/etc/hosts", &len);
+	rc = run_once(fx, "passwd: files\nhosts: files dns\n");
+	if (rc < 0) {
+		free(before);
+		skipped = 1;
+		skip();
+	}
+	assert_int_equal(rc, 0);
+	/* The pass wrote the scratch file, seen as /etc/hosts... */
+	h = tu_slurp(fx->hosts, &len);
+	assert_non_null(strstr(h, "100.64.0.7 dev.coder db.coder"));
+	free(h);
+	/* ...and the real one is as it was. */
+	after = tu_slurp("/etc/hosts", &len);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	out = tu_slurp(fx->out, &len);
+	assert_non_null(strstr(out,
+	    "verified: hosts: 3 names resolve as desired\n"));
+	free(out);
+	line = verify_line(fx);
+	assert_non_null(strstr(line, "\"level\":\"info\""));
+	assert_non_null(strstr(line, "\"artifact\":\"hosts\",\"checked\":3,"
+	    "\"failed\":0,\"first_failure\":\"\",\"class\":\"ok\""));
+	free(line);
+}
+
+static void
+verify_ns_resolver_without_files_is_resolver_skips_hosts(void **state)
+{
+	struct fx	*fx = *state;
+	char		*out, *line;
+	size_t		 len;
+	int		 rc;
+
+	rc = run_once(fx, "hosts: dns\n");
+	if (rc < 0) {
+		skipped = 1;
+		skip();
+	}
+	/* Written as asked: converged, whatever the verification says. */
+	assert_int_equal(rc, 0);
+	out = tu_slurp(fx->out, &len);
+	assert_non_null(strstr(out, "NOT verified: hosts: "
+	    "resolver-skips-hosts: dev.coder: /etc/nsswitch.conf"));
+	free(out);
+	line = verify_line(fx);
+	assert_non_null(strstr(line, "\"level\":\"warning\""));
+	assert_non_null(strstr(line, "\"artifact\":\"hosts\",\"checked\":3,"
+	    "\"failed\":3,\"first_failure\":\"dev.coder\","
+	    "\"class\":\"resolver-skips-hosts\""));
+	free(line);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+		T(verify_ns_names_resolve_through_the_system_resolver),
+		T(verify_ns_resolver_without_files_is_resolver_skips_hosts),
+#undef T
+	};
+	int	 rc;
+
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	return rc == 0 && skipped ? SKIP_EXIT : rc;
+}
