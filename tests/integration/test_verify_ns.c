@@ -23,6 +23,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -31,6 +33,8 @@
 
 #define SKIP_EXIT	77	/* ctest's SKIP_RETURN_CODE */
 #define CHILD_SETUP	78	/* the child could not set up: a failure */
+#define DEADLINE_MS	8000u	/* for what should take moments */
+#define STOP_MAX_MS	4000u	/* the daemon waits 2 s for a verification */
 
 #define DESIRED \
 	"{\"version\":1,\"hosts\":[" \
@@ -48,13 +52,16 @@ struct fx {
 	char	 nscd[128];
 	char	 trace[128];
 	char	 out[128];
+	char	 hang[128];	/* while it exists, getaddrinfo hangs */
+	char	 run_config[128];
+	char	 sock[128];
 };
 
 static int
 fx_setup(void **state)
 {
 	struct fx	*fx = calloc(1, sizeof(*fx));
-	char		 cfg[512];
+	char		 cfg[1024];
 
 	assert_non_null(fx);
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/dw-verify-XXXXXX");
@@ -67,11 +74,21 @@ fx_setup(void **state)
 	snprintf(fx->nscd, sizeof(fx->nscd), "%s/nscd", fx->dir);
 	snprintf(fx->trace, sizeof(fx->trace), "%s/trace.jsonl", fx->dir);
 	snprintf(fx->out, sizeof(fx->out), "%s/out", fx->dir);
+	snprintf(fx->hang, sizeof(fx->hang), "%s/hang", fx->dir);
+	snprintf(fx->run_config, sizeof(fx->run_config), "%s/run.json",
+	    fx->dir);
+	snprintf(fx->sock, sizeof(fx->sock), "%s/ctl.sock", fx->dir);
 	/* The system's hosts file, as the resolver reads it. */
 	snprintf(cfg, sizeof(cfg), "{\"desired_state\":\"%s\","
 	    "\"hosts\":{\"path\":\"/etc/hosts\"},\"trace\":{\"jsonl\":\"%s\"},"
 	    "\"backoff\":{\"deadline_ms\":2000}}", fx->desired, fx->trace);
 	tu_put(fx->config, cfg, strlen(cfg));
+	snprintf(cfg, sizeof(cfg), "{\"desired_state\":\"%s\","
+	    "\"hosts\":{\"path\":\"/etc/hosts\"},\"trace\":{\"jsonl\":\"%s\"},"
+	    "\"control\":{\"socket\":\"%s\"},"
+	    "\"daemon\":{\"quiet_ms\":100,\"max_delay_ms\":500}}",
+	    fx->desired, fx->trace, fx->sock);
+	tu_put(fx->run_config, cfg, strlen(cfg));
 	tu_put(fx->desired, DESIRED, strlen(DESIRED));
 	tu_put(fx->hosts, "127.0.0.1 localhost\n", 20);
 	assert_int_equal(mkdir(fx->nscd, 0700), 0);
@@ -96,10 +113,12 @@ ns_bind(const char *from, const char *to)
 }
 
 /* The child: its own namespaces, the scratch files over the system's,
- * then the program. Never returns. */
+ * then the program (`run` with a resolver that hangs when daemon is
+ * true, else `once`). Never returns. */
 static void
-child_run(const struct fx *fx)
+child_run(const struct fx *fx, bool daemon)
 {
+	char	 env[2][256];
 	int	 fd;
 
 	if ((fd = open(fx->out, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
@@ -119,8 +138,17 @@ child_run(const struct fx *fx)
 	if (access("/var/run/nscd", F_OK) == 0 &&
 	    ns_bind(fx->nscd, "/var/run/nscd") != 0)
 		_exit(CHILD_SETUP);
-	execl(DW_BINARY, "dnswatchdog", "--config", fx->config, "once",
-	    (char *)NULL);
+	if (daemon) {
+		snprintf(env[0], sizeof(env[0]), "LD_PRELOAD=%s", DW_HANGSHIM);
+		snprintf(env[1], sizeof(env[1]), "DW_HANG_WHILE=%s", fx->hang);
+		if (putenv(env[0]) != 0 || putenv(env[1]) != 0 ||
+		    dup2(1, 2) < 0)
+			_exit(CHILD_SETUP);
+		execl(DW_BINARY, "dnswatchdog", "--config", fx->run_config,
+		    "run", (char *)NULL);
+	} else
+		execl(DW_BINARY, "dnswatchdog", "--config", fx->config, "once",
+		    (char *)NULL);
 	_exit(CHILD_SETUP);
 }
 
@@ -135,7 +163,7 @@ run_once(const struct fx *fx, const char *nsswitch)
 	tu_put(fx->nsswitch, nsswitch, strlen(nsswitch));
 	assert_true((pid = fork()) >= 0);
 	if (pid == 0)
-		child_run(fx);
+		child_run(fx, false);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	if (WEXITSTATUS(status) == SKIP_EXIT)
@@ -227,6 +255,109 @@ verify_ns_resolver_without_files_is_resolver_skips_hosts(void **state)
 	free(line);
 }
 
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void
+pause_ms(unsigned ms)
+{
+	struct timespec	 ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Lines of the trace with event (and also, when not NULL). */
+static size_t
+trace_count(const struct fx *fx, const char *event, const char *also)
+{
+	char	 needle[96], *t, *line, *save = NULL;
+	size_t	 n = 0;
+
+	if ((t = tu_slurp(fx->trace, NULL)) == NULL)
+		return 0;
+	snprintf(needle, sizeof(needle), "\"event\":\"%s\"", event);
+	for (line = strtok_r(t, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, needle) != NULL &&
+		    (also == NULL || strstr(line, also) != NULL))
+			n++;
+	free(t);
+	return n;
+}
+
+/* Waits until the trace has n lines of event; false past the deadline. */
+static bool
+wait_trace(const struct fx *fx, const char *event, size_t n)
+{
+	uint64_t	 end = now_ms() + DEADLINE_MS;
+
+	while (now_ms() < end) {
+		if (trace_count(fx, event, NULL) >= n)
+			return true;
+		pause_ms(20);
+	}
+	return false;
+}
+
+/* The daemon verifies on a worker thread: with the resolver hung, a
+ * drift is still repaired at once, and a stop does not wait for the
+ * resolver longer than its bound. */
+static void
+verify_ns_daemon_neither_repair_nor_stop_waits_for_the_resolver(void **state)
+{
+	struct fx	*fx = *state;
+	const char	*drift = "127.0.0.1 localhost\n10.9.9.9 other\n";
+	pid_t		 pid;
+	uint64_t	 t0, stop_ms;
+	int		 status;
+	FILE		*f;
+	char		*out;
+
+	tu_put(fx->hang, "", 0);
+	tu_put(fx->nsswitch, "hosts: files\n", 13);
+	assert_true((pid = fork()) >= 0);
+	if (pid == 0)
+		child_run(fx, true);
+	/* The start pass writes, and its verification hangs. */
+	if (!wait_trace(fx, "ReconcileEnd", 1)) {
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == SKIP_EXIT) {
+			skipped = 1;
+			skip();
+		}
+		fail_msg("the daemon never ended its start pass");
+	}
+	assert_int_equal(trace_count(fx, "HostsWriteSucceeded", NULL), 1);
+	/* Another program drops the section (in place: the bind mount
+	 * follows the inode). */
+	assert_non_null(f = fopen(fx->hosts, "w"));
+	fputs(drift, f);
+	fclose(f);
+	assert_true(wait_trace(fx, "HostsWriteSucceeded", 2));
+	assert_int_equal(trace_count(fx, "VerifyResult", NULL), 0);
+	t0 = now_ms();
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	stop_ms = now_ms() - t0;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(stop_ms < STOP_MAX_MS);
+	assert_int_equal(trace_count(fx, "DaemonStopped", NULL), 1);
+	assert_int_equal(trace_count(fx, "VerifyResult", NULL), 0);
+	assert_non_null(out = tu_slurp(fx->out, NULL));
+	assert_non_null(strstr(out, "stopping without waiting for the "
+	    "verification"));
+	free(out);
+	unlink(fx->hang);
+}
+
 int
 main(void)
 {
@@ -234,6 +365,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 		T(verify_ns_names_resolve_through_the_system_resolver),
 		T(verify_ns_resolver_without_files_is_resolver_skips_hosts),
+		T(verify_ns_daemon_neither_repair_nor_stop_waits_for_the_resolver),
 #undef T
 	};
 	int	 rc;
