@@ -358,6 +358,48 @@ verify_ns_daemon_neither_repair_nor_stop_waits_for_the_resolver(void **state)
 	unlink(fx->hang);
 }
 
+/* A request while a verification runs is remembered and runs after it:
+ * two writes, two verifications, in turn, once the resolver answers. */
+static void
+verify_ns_daemon_runs_a_request_made_meanwhile_after(void **state)
+{
+	struct fx	*fx = *state;
+	pid_t		 pid;
+	int		 status;
+	FILE		*f;
+
+	tu_put(fx->hang, "", 0);
+	tu_put(fx->nsswitch, "hosts: files\n", 13);
+	assert_true((pid = fork()) >= 0);
+	if (pid == 0)
+		child_run(fx, true);
+	if (!wait_trace(fx, "ReconcileEnd", 1)) {
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == SKIP_EXIT) {
+			skipped = 1;
+			skip();
+		}
+		fail_msg("the daemon never ended its start pass");
+	}
+	assert_non_null(f = fopen(fx->hosts, "w"));
+	fputs("127.0.0.1 localhost\n", f);
+	fclose(f);
+	assert_true(wait_trace(fx, "HostsWriteSucceeded", 2));
+	pause_ms(100);
+	assert_int_equal(trace_count(fx, "VerifyResult", NULL), 0);
+	unlink(fx->hang);	/* the resolver answers again */
+	assert_true(wait_trace(fx, "VerifyResult", 2));
+	pause_ms(300);
+	assert_int_equal(trace_count(fx, "VerifyResult",
+	    "\"checked\":3,\"failed\":0,\"first_failure\":\"\","
+	    "\"class\":\"ok\""), 2);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int
 main(void)
 {
@@ -366,6 +408,7 @@ main(void)
 		T(verify_ns_names_resolve_through_the_system_resolver),
 		T(verify_ns_resolver_without_files_is_resolver_skips_hosts),
 		T(verify_ns_daemon_neither_repair_nor_stop_waits_for_the_resolver),
+		T(verify_ns_daemon_runs_a_request_made_meanwhile_after),
 #undef T
 	};
 	int	 rc;
