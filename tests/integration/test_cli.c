@@ -311,6 +311,21 @@ cli_once_verifies_and_skips_a_file_the_resolver_does_not_read(void **state)
 	assert_null(strstr(fx->out, "verified"));
 }
 
+/* doctor resolves the names too: the report has "verify", and a file
+ * the resolver does not read is an info finding, not an error. */
+static void
+cli_doctor_reports_the_verification(void **state)
+{
+	struct fx	*fx = *state;
+
+	run(fx, "--config", fx->config, "doctor", "--json", NULL);
+	assert_non_null(strstr(fx->out, "\"verify\":{\"hosts\":{"));
+	assert_non_null(strstr(fx->out, "{\"severity\":\"info\","
+	    "\"code\":\"verify-skipped\",\"message\":\"hosts: not verified "
+	    "(not-system-file): "));
+	assert_null(strstr(fx->out, "verify-failed"));
+}
+
 static void
 cli_empty_desired_state_removes_the_section(void **state)
 {
@@ -787,6 +802,7 @@ main(void)
 		T(cli_once_adds_one_section_and_keeps_foreign_bytes),
 		T(cli_second_once_changes_nothing),
 		T(cli_once_verifies_and_skips_a_file_the_resolver_does_not_read),
+		T(cli_doctor_reports_the_verification),
 		T(cli_empty_desired_state_removes_the_section),
 		T(cli_plan_shows_the_change_without_making_it),
 		T(cli_invalid_desired_states_exit_2_and_change_nothing),
