@@ -113,10 +113,12 @@ ns_bind(const char *from, const char *to)
 }
 
 /* The child: its own namespaces, the scratch files over the system's,
- * then the program (`run` with a resolver that hangs when daemon is
- * true, else `once`). Never returns. */
+ * then the program (`run` with a resolver that hangs, `once` or
+ * `doctor`). Never returns. */
+enum child_cmd { CHILD_ONCE, CHILD_RUN, CHILD_DOCTOR };
+
 static void
-child_run(const struct fx *fx, bool daemon)
+child_run(const struct fx *fx, enum child_cmd cmd)
 {
 	char	 env[2][256];
 	int	 fd;
@@ -138,7 +140,7 @@ child_run(const struct fx *fx, bool daemon)
 	if (access("/var/run/nscd", F_OK) == 0 &&
 	    ns_bind(fx->nscd, "/var/run/nscd") != 0)
 		_exit(CHILD_SETUP);
-	if (daemon) {
+	if (cmd == CHILD_RUN) {
 		snprintf(env[0], sizeof(env[0]), "LD_PRELOAD=%s", DW_HANGSHIM);
 		snprintf(env[1], sizeof(env[1]), "DW_HANG_WHILE=%s", fx->hang);
 		if (putenv(env[0]) != 0 || putenv(env[1]) != 0 ||
@@ -147,7 +149,9 @@ child_run(const struct fx *fx, bool daemon)
 		execl(DW_BINARY, "dnswatchdog", "--config", fx->run_config,
 		    "run", (char *)NULL);
 	} else
-		execl(DW_BINARY, "dnswatchdog", "--config", fx->config, "once",
+		execl(DW_BINARY, "dnswatchdog", "--config", fx->config,
+		    cmd == CHILD_DOCTOR ? "doctor" : "once",
+		    cmd == CHILD_DOCTOR ? "--json" : (char *)NULL,
 		    (char *)NULL);
 	_exit(CHILD_SETUP);
 }
@@ -155,7 +159,7 @@ child_run(const struct fx *fx, bool daemon)
 /* Runs `once` in the namespaces with nsswitch as /etc/nsswitch.conf;
  * returns its exit code, or -1 when the namespaces are not allowed. */
 static int
-run_once(const struct fx *fx, const char *nsswitch)
+run_cmd(const struct fx *fx, const char *nsswitch, enum child_cmd cmd)
 {
 	pid_t	 pid;
 	int	 status;
@@ -163,7 +167,7 @@ run_once(const struct fx *fx, const char *nsswitch)
 	tu_put(fx->nsswitch, nsswitch, strlen(nsswitch));
 	assert_true((pid = fork()) >= 0);
 	if (pid == 0)
-		child_run(fx, false);
+		child_run(fx, cmd);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	if (WEXITSTATUS(status) == SKIP_EXIT)
@@ -201,7 +205,8 @@ verify_ns_names_resolve_through_the_system_resolver(void **state)
 	int		 rc;
 
 	before = tu_slurp("/etc/hosts", &len);
-	rc = run_once(fx, "passwd: files\nhosts: files dns\n");
+	rc = run_cmd(fx, "passwd: files\nhosts: files dns\n",
+	    CHILD_ONCE);
 	if (rc < 0) {
 		free(before);
 		skipped = 1;
@@ -236,7 +241,7 @@ verify_ns_resolver_without_files_is_resolver_skips_hosts(void **state)
 	size_t		 len;
 	int		 rc;
 
-	rc = run_once(fx, "hosts: dns\n");
+	rc = run_cmd(fx, "hosts: dns\n", CHILD_ONCE);
 	if (rc < 0) {
 		skipped = 1;
 		skip();
@@ -253,6 +258,13 @@ verify_ns_resolver_without_files_is_resolver_skips_hosts(void **state)
 	    "\"failed\":3,\"first_failure\":\"dev.coder\","
 	    "\"class\":\"resolver-skips-hosts\""));
 	free(line);
+	/* doctor says so, as an error. */
+	assert_int_equal(run_cmd(fx, "hosts: dns\n", CHILD_DOCTOR), 1);
+	out = tu_slurp(fx->out, &len);
+	assert_non_null(strstr(out, "{\"severity\":\"error\","
+	    "\"code\":\"verify-failed\",\"message\":\"hosts: "
+	    "resolver-skips-hosts: dev.coder fails (3 of 3 checked)"));
+	free(out);
 }
 
 static uint64_t
@@ -323,7 +335,7 @@ verify_ns_daemon_neither_repair_nor_stop_waits_for_the_resolver(void **state)
 	tu_put(fx->nsswitch, "hosts: files\n", 13);
 	assert_true((pid = fork()) >= 0);
 	if (pid == 0)
-		child_run(fx, true);
+		child_run(fx, CHILD_RUN);
 	/* The start pass writes, and its verification hangs. */
 	if (!wait_trace(fx, "ReconcileEnd", 1)) {
 		kill(pid, SIGKILL);
@@ -372,7 +384,7 @@ verify_ns_daemon_runs_a_request_made_meanwhile_after(void **state)
 	tu_put(fx->nsswitch, "hosts: files\n", 13);
 	assert_true((pid = fork()) >= 0);
 	if (pid == 0)
-		child_run(fx, true);
+		child_run(fx, CHILD_RUN);
 	if (!wait_trace(fx, "ReconcileEnd", 1)) {
 		kill(pid, SIGKILL);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
