@@ -156,7 +156,7 @@ child_run(const struct fx *fx, enum child_cmd cmd)
 	_exit(CHILD_SETUP);
 }
 
-/* Runs `once` in the namespaces with nsswitch as /etc/nsswitch.conf;
+/* Runs cmd in the namespaces with nsswitch as /etc/nsswitch.conf;
  * returns its exit code, or -1 when the namespaces are not allowed. */
 static int
 run_cmd(const struct fx *fx, const char *nsswitch, enum child_cmd cmd)
