@@ -143,7 +143,11 @@ child_run(const struct fx *fx, enum child_cmd cmd)
 	if (cmd == CHILD_RUN) {
 		snprintf(env[0], sizeof(env[0]), "LD_PRELOAD=%s", DW_HANGSHIM);
 		snprintf(env[1], sizeof(env[1]), "DW_HANG_WHILE=%s", fx->hang);
+		/* A sanitizer build wants its runtime first; the shim is
+		 * tiny. */
 		if (putenv(env[0]) != 0 || putenv(env[1]) != 0 ||
+		    putenv((char *)"ASAN_OPTIONS=verify_asan_link_order=0:"
+		    "detect_leaks=1") != 0 ||
 		    dup2(1, 2) < 0)
 			_exit(CHILD_SETUP);
 		execl(DW_BINARY, "dnswatchdog", "--config", fx->run_config,
