@@ -369,3 +369,26 @@ ipaddr_canon(const char *in, char *out, const char **why)
 	ipaddr_format6(g, out);
 	return 6;
 }
+
+int
+ipaddr_bytes(const char *in, unsigned char out[16])
+{
+	char		 canon[IPADDR_STR_BYTES];
+	const char	*why;
+	unsigned short	 g[8];
+	int		 fam, i;
+	size_t		 len;
+
+	if ((fam = ipaddr_canon(in, canon, &why)) < 0)
+		return -1;
+	len = strlen(canon);
+	if (fam == 4)
+		return ipaddr_parse4(canon, len, out) == 0 ? 4 : -1;
+	if (ipaddr_parse6(canon, len, g) != 0)
+		return -1;
+	for (i = 0; i < 8; i++) {
+		out[2 * i] = (unsigned char)(g[i] >> 8);
+		out[2 * i + 1] = (unsigned char)(g[i] & 0xff);
+	}
+	return 6;
+}

@@ -29,4 +29,8 @@ int	dnsname_domain(const char *in, char *out, const char **why);
  * Returns 4 or 6 for the family, or -1 with a reason in *why. */
 int	ipaddr_canon(const char *in, char *out, const char **why);
 
+/* Parses in like ipaddr_canon into its bytes (4 or 16 of out, network
+ * order). Returns 4 or 6, or -1 when in is not an address. */
+int	ipaddr_bytes(const char *in, unsigned char out[16]);
+
 #endif
