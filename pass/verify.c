@@ -432,6 +432,12 @@ verify_desired_dup(const struct desired_state *ds)
 		    ds->nrpt[i].nservers)) == NULL)
 			goto fail;
 		c->nrpt[i].nservers = ds->nrpt[i].nservers;
+		if (ds->nrpt[i].probes != NULL) {
+			if ((c->nrpt[i].probes = verify_strv_dup(
+			    ds->nrpt[i].probes, ds->nrpt[i].nprobes)) == NULL)
+				goto fail;
+			c->nrpt[i].nprobes = ds->nrpt[i].nprobes;
+		}
 	}
 	if (ds->nhosts > 0 &&
 	    (c->hosts = calloc(ds->nhosts, sizeof(*c->hosts))) == NULL)

@@ -74,11 +74,6 @@ int		 verify_run(const struct config *cfg,
 		    const struct desired_state *ds, size_t *cursor,
 		    struct verify_report *rep);
 
-/* The NRPT part of verify_run (pass/verify_nrpt.c): res->ran false
- * where there is nothing to verify. */
-void		 verify_nrpt(const struct config *cfg,
-		    const struct desired_state *ds, struct verify_result *res);
-
 /* The nsswitch.conf that tells whether the resolver reads the hosts
  * file (resolve_reads_hosts); NULL, the default, is the system's. path is
  * borrowed until the next call; set it before any verify_run. */
@@ -93,6 +88,15 @@ void		 verify_trace(struct trace *t, const struct verify_report *rep);
 /* One line per artifact that ran, for a person: "verified: hosts: 3
  * names resolve as desired", "NOT verified: hosts: name-absent: ...". */
 void		 verify_print(const struct verify_report *rep, FILE *out);
+
+/* the NRPT part, verify_nrpt.c */
+/* Verifies the NRPT rules of ds (NULL: only the rules of ours) into res:
+ * every rule of ours parsable and effective, every desired namespace
+ * routed by one, every probe name answered (res->detail says by which
+ * server). res->ran is false where there is no NRPT or nothing to
+ * verify. Blocks on the resolver. */
+void		 verify_nrpt(const struct config *cfg,
+		    const struct desired_state *ds, struct verify_result *res);
 
 /* The report as JSON: { "hosts": {...}, "nrpt": {...} } (artifacts that
  * did not run are left out). NULL without memory. */

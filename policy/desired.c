@@ -323,11 +323,50 @@ desired_same_domain(const void *arg, const struct desired_slot *sl,
 	return strcmp(ds->nrpt[sl->entry - 1].domains[sl->index], a) == 0;
 }
 
+/* "probe": one host name, or an array of at most DESIRED_MAX_PROBES. */
+static void
+desired_probes(struct jsonv *ctx, struct desired_mem *m, const cJSON *v,
+    const struct desired_at *rule, struct desired_nrpt *dn)
+{
+	struct desired_at	 at = *rule;
+	size_t			 n = 0;
+
+	at.field = "probe";
+	if (v == NULL)
+		return;
+	if (cJSON_IsString(v)) {
+		if ((dn->probes = desired_mem_zalloc(m,
+		    sizeof(*dn->probes))) == NULL)
+			return;
+		if ((dn->probes[0] = desired_value(ctx, m, v->valuestring, &at,
+		    DESIRED_NO_INDEX, "name", dnsname_host)) != NULL)
+			dn->nprobes = 1;
+		return;
+	}
+	if (cJSON_IsArray(v) &&
+	    cJSON_GetArraySize(v) > (int)DESIRED_MAX_PROBES) {
+		desired_fail(ctx, &at, DESIRED_NO_INDEX,
+		    "has %d names; at most %u are allowed",
+		    cJSON_GetArraySize(v), DESIRED_MAX_PROBES);
+		return;
+	}
+	if (!cJSON_IsArray(v)) {
+		desired_fail(ctx, &at, DESIRED_NO_INDEX, "must be a name or an "
+		    "array of names, not %s", jsonv_type(v));
+		return;
+	}
+	if (desired_string_array(ctx, v, &at, &n) != 0)
+		return;
+	dn->probes = desired_strings(ctx, m, v, &at, n, "name", dnsname_host);
+	dn->nprobes = dn->probes != NULL ? n : 0;
+}
+
 static void
 desired_nrpt_section(struct jsonv *ctx, struct desired_mem *m,
     const cJSON *arr, struct desired_state *ds)
 {
-	static const char *const keys[] = { "domains", "servers", NULL };
+	static const char *const keys[] = { "domains", "servers", "probe",
+	    NULL };
 	struct desired_set	 seen;
 	const cJSON		*r;
 	size_t			 n = 0, i, total = 0;
@@ -346,7 +385,7 @@ desired_nrpt_section(struct jsonv *ctx, struct desired_mem *m,
 	cJSON_ArrayForEach(r, arr) {
 		struct desired_nrpt	*dn = &ds->nrpt[ds->nnrpt++];
 		struct desired_at	 at = { "nrpt", ds->nnrpt - 1, NULL, 0 };
-		const cJSON		*doms, *srvs, *item[2];
+		const cJSON		*doms, *srvs, *probe, *item[3];
 		size_t			 nd = 0, nsv = 0;
 
 		if (!cJSON_IsObject(r)) {
@@ -357,11 +396,14 @@ desired_nrpt_section(struct jsonv *ctx, struct desired_mem *m,
 		if (jsonv_keys_get(r, keys, item)) {
 			doms = item[0];
 			srvs = item[1];
+			probe = item[2];
 		} else {
 			jsonv_keys(ctx, r, desired_at_fmt(&at, p, sizeof(p)), keys);
 			doms = cJSON_GetObjectItemCaseSensitive(r, "domains");
 			srvs = cJSON_GetObjectItemCaseSensitive(r, "servers");
+			probe = cJSON_GetObjectItemCaseSensitive(r, "probe");
 		}
+		desired_probes(ctx, m, probe, &at, dn);
 		at.field = "domains";
 		if (desired_string_array(ctx, doms, &at, &nd) == 0) {
 			dn->domains = desired_strings(ctx, m, doms, &at, nd,
@@ -549,6 +591,7 @@ desired_free(struct desired_state *ds)
 	for (i = 0; i < ds->nnrpt; i++) {
 		desired_free_strings(ds->nrpt[i].domains, ds->nrpt[i].ndomains);
 		desired_free_strings(ds->nrpt[i].servers, ds->nrpt[i].nservers);
+		desired_free_strings(ds->nrpt[i].probes, ds->nrpt[i].nprobes);
 	}
 	free(ds->nrpt);
 	for (i = 0; i < ds->nhosts; i++) {

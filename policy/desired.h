@@ -19,6 +19,7 @@
 #define DESIRED_MAX_DEPTH	16u		/* deepest JSON nesting accepted */
 #define DESIRED_VERSION		1
 #define DESIRED_MAX_SERVERS	16u		/* per NRPT rule */
+#define DESIRED_MAX_PROBES	8u		/* probe names per NRPT rule */
 
 /* One NRPT rule as the user wrote it (the planner splits it into chunks). */
 struct desired_nrpt {
@@ -26,6 +27,8 @@ struct desired_nrpt {
 	size_t	  ndomains;
 	char	**servers;	/* canonical IP literals, in the given order */
 	size_t	  nservers;
+	char	**probes;	/* host names verification resolves, or NULL */
+	size_t	  nprobes;
 };
 
 /* One hosts entry: an address and the names that resolve to it. */

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "desired.h"
+#include "dwstr.h"
 
 #ifndef DW_FIXTURES_DIR
 #error "DW_FIXTURES_DIR must name the tests/fixtures directory"
@@ -1119,6 +1120,72 @@ desired_fixture_trailing_comma_gives_line_and_column(void **state)
 	expect_problem(t, "$", "invalid JSON near line 4, column 51");
 }
 
+static void
+desired_reads_probe_as_a_name_or_names(void **state)
+{
+	struct tctx	*t = *state;
+
+	expect_ok(t, "{'version':1,'nrpt':[{'domains':['coder'],"
+	    "'servers':['10.0.0.1'],'probe':'Alice-WS.Coder'}]}");
+	assert_int_equal(t->ds->nrpt[0].nprobes, 1);
+	assert_string_equal(t->ds->nrpt[0].probes[0], "alice-ws.coder");
+	expect_ok(t, "{'version':1,'nrpt':[{'domains':['coder'],"
+	    "'servers':['10.0.0.1'],'probe':['a.coder','b.coder']},"
+	    "{'domains':['corp'],'servers':['10.0.0.2']}]}");
+	assert_int_equal(t->ds->nrpt[0].nprobes, 2);
+	assert_string_equal(t->ds->nrpt[0].probes[0], "a.coder");
+	assert_string_equal(t->ds->nrpt[0].probes[1], "b.coder");
+	/* Without "probe" a rule has none. */
+	assert_int_equal(t->ds->nrpt[1].nprobes, 0);
+	assert_null(t->ds->nrpt[1].probes);
+}
+
+static void
+desired_rejects_bad_probes(void **state)
+{
+	struct tctx	*t = *state;
+
+	expect_refused(t, "{'version':1,'nrpt':[{'domains':['coder'],"
+	    "'servers':['10.0.0.1'],'probe':'bad name.coder'}]}", 1);
+	expect_problem(t, "$.nrpt[0].probe", "name \"bad name.coder\"");
+	expect_refused(t, "{'version':1,'nrpt':[{'domains':['coder'],"
+	    "'servers':['10.0.0.1'],'probe':['a.coder','x_y']}]}", 1);
+	expect_problem(t, "$.nrpt[0].probe[1]", "name \"x_y\"");
+	expect_refused(t, "{'version':1,'nrpt':[{'domains':['coder'],"
+	    "'servers':['10.0.0.1'],'probe':7}]}", 1);
+	expect_problem(t, "$.nrpt[0].probe",
+	    "must be a name or an array of names, not a number");
+	expect_refused(t, "{'version':1,'nrpt':[{'domains':['coder'],"
+	    "'servers':['10.0.0.1'],'probe':[]}]}", 1);
+	expect_problem(t, "$.nrpt[0].probe", "must not be empty");
+	expect_refused(t, "{'version':1,'nrpt':[{'domains':['coder'],"
+	    "'servers':['10.0.0.1'],'probe':['a','b','c','d','e','f','g',"
+	    "'h','i']}]}", 1);
+	expect_problem(t, "$.nrpt[0].probe",
+	    "has 9 names; at most 8 are allowed");
+	expect_refused(t, "{'version':1,'nrpt':[{'domains':['coder'],"
+	    "'servers':['10.0.0.1'],'probe':['a',1]}]}", 1);
+	expect_problem(t, "$.nrpt[0].probe[1]", "must be a string, not a number");
+}
+
+static void
+desired_free_frees_probes_of_a_state_built_by_hand(void **state)
+{
+	struct desired_state	*ds;
+	struct desired_nrpt	*dn;
+
+	(void)state;
+	assert_non_null(ds = desired_new());
+	assert_non_null(ds->nrpt = dn = calloc(1, sizeof(*dn)));
+	ds->nnrpt = 1;
+	assert_non_null(dn->probes = calloc(2, sizeof(*dn->probes)));
+	dn->nprobes = 2;
+	assert_non_null(dn->probes[0] = dwstr_dup("a.coder"));
+	assert_non_null(dn->probes[1] = dwstr_dup("b.coder"));
+	/* The sanitizer build fails on a leak here. */
+	desired_free(ds);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, tctx_setup, tctx_teardown)
 
 int
@@ -1126,6 +1193,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(desired_parses_the_spec_example),
+		T(desired_reads_probe_as_a_name_or_names),
+		T(desired_rejects_bad_probes),
+		T(desired_free_frees_probes_of_a_state_built_by_hand),
 		T(desired_normalises_every_value),
 		T(desired_keeps_the_order_of_rules_entries_and_names),
 		T(desired_accepts_a_document_with_only_a_version),

@@ -81,3 +81,13 @@ target_compile_definitions(test_winsys_win PRIVATE
 	DW_BINARY="$<TARGET_FILE:dnswatchdog>"
 	DW_PLANT_DLL="$<TARGET_FILE:dw_plant_dnsapi>")
 add_dependencies(test_winsys_win dnswatchdog dw_plant_dnsapi)
+
+# The NRPT part of doctor (the real dnswatchdog.exe on rules staged with
+# reg.exe) and of verification (in this process, through the resolver's
+# seam).
+dw_unit_test(test_doctor_win dw_runtime ${WT}/test_doctor_win.c
+	${WT}/winrun.c ${TESTUTIL})
+target_compile_definitions(test_doctor_win PRIVATE
+	DW_BINARY="$<TARGET_FILE:dnswatchdog>")
+add_dependencies(test_doctor_win dnswatchdog)
+set_tests_properties(test_doctor_win PROPERTIES RESOURCE_LOCK wine_registry)
