@@ -435,6 +435,24 @@ trace_follow_state_invalid(struct trace *t, const char *file,
 }
 
 void
+trace_verify_result(struct trace *t, const char *artifact, uint32_t checked,
+    uint32_t failed, const char *first_failure, const char *cls,
+    uint64_t duration_us, bool warn)
+{
+	const struct trace_field f[] = {
+		F_STR("artifact", artifact),
+		F_U32("checked", checked),
+		F_U32("failed", failed),
+		F_STR("first_failure", first_failure),
+		F_STR("class", cls),
+		F_U64("duration_us", duration_us)
+	};
+
+	trace_emit(t, "VerifyResult", warn ? TRACE_LVL_WARNING :
+	    TRACE_LVL_INFO, TRACE_KW_VERIFY, TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
 trace_daemon_started(struct trace *t, const char *config, const char *version)
 {
 	const struct trace_field f[] = {

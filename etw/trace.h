@@ -45,7 +45,8 @@ enum trace_keyword {
 	TRACE_KW_HOSTS = 0x4,
 	TRACE_KW_EVENTS = 0x8,
 	TRACE_KW_SERVICE = 0x10,
-	TRACE_KW_FOLLOW = 0x20
+	TRACE_KW_FOLLOW = 0x20,
+	TRACE_KW_VERIFY = 0x40
 };
 
 /* ETW opcodes: a pass is a Start/Stop pair. */
@@ -195,6 +196,11 @@ void	trace_follow_stood_down(struct trace *t, const char *tunnel,
 	    const char *reason);
 void	trace_follow_state_invalid(struct trace *t, const char *file,
 	    const char *error);
+/* One artifact's verification through the system's resolver (verify.h):
+ * cls is "ok", "name-absent", ...; failed true makes it a Warning. */
+void	trace_verify_result(struct trace *t, const char *artifact,
+	    uint32_t checked, uint32_t failed, const char *first_failure,
+	    const char *cls, uint64_t duration_us, bool warn);
 void	trace_daemon_started(struct trace *t, const char *config,
 	    const char *version);
 void	trace_daemon_stopped(struct trace *t, const char *reason);

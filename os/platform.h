@@ -70,6 +70,12 @@ void		platform_harden(void);
 int		platform_fd_limit_raise(uint64_t want, uint64_t *soft,
 		    struct dwerr *err);
 
+/* Runs fn(arg) on a new thread of its own, detached: nobody joins it,
+ * and what it shares with others it hands over itself (the daemon's
+ * verification). Returns 0, or -1 with err (fn not called). */
+int		platform_thread_start(void (*fn)(void *), void *arg,
+		    struct dwerr *err);
+
 /* Reads a whole file into a malloc'd, NUL-terminated buffer, refusing one
  * larger than max bytes before reading it. A missing file fails with its
  * errno (ENOENT) so callers can tell. Returns 0 or -1 with err. */

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -388,4 +389,42 @@ int
 platform_path_is_absolute(const char *path)
 {
 	return path[0] == '/';
+}
+
+/* What a new thread runs, until it starts. */
+struct platform_thread {
+	void	(*fn)(void *);
+	void	 *arg;
+};
+
+static void *
+platform_thread_main(void *p)
+{
+	struct platform_thread	 th = *(struct platform_thread *)p;
+
+	free(p);
+	th.fn(th.arg);
+	return NULL;
+}
+
+int
+platform_thread_start(void (*fn)(void *), void *arg, struct dwerr *err)
+{
+	struct platform_thread	*th;
+	pthread_t		 tid;
+	int			 e;
+
+	if ((th = malloc(sizeof(*th))) == NULL) {
+		dwerr_set(err, ENOMEM, "out of memory");
+		return -1;
+	}
+	th->fn = fn;
+	th->arg = arg;
+	if ((e = pthread_create(&tid, NULL, platform_thread_main, th)) != 0) {
+		free(th);
+		dwerr_set(err, e, "cannot start a thread: %s", strerror(e));
+		return -1;
+	}
+	pthread_detach(tid);
+	return 0;
 }

@@ -5,6 +5,7 @@
 #include <bcrypt.h>
 
 #include <errno.h>
+#include <process.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -458,4 +459,45 @@ platform_path_is_absolute(const char *path)
 	    (path[2] == '\\' || path[2] == '/'))
 		return 1;
 	return path[0] == '\\' || path[0] == '/';
+}
+
+/* What a new thread runs, until it starts. */
+struct platform_thread {
+	void	(*fn)(void *);
+	void	 *arg;
+};
+
+static unsigned __stdcall
+platform_thread_main(void *p)
+{
+	struct platform_thread	 th = *(struct platform_thread *)p;
+
+	free(p);
+	th.fn(th.arg);
+	return 0;
+}
+
+int
+platform_thread_start(void (*fn)(void *), void *arg, struct dwerr *err)
+{
+	struct platform_thread	*th;
+	uintptr_t		 h;
+
+	if ((th = malloc(sizeof(*th))) == NULL) {
+		dwerr_set(err, ERROR_NOT_ENOUGH_MEMORY, "out of memory");
+		return -1;
+	}
+	th->fn = fn;
+	th->arg = arg;
+	/* _beginthreadex, not CreateThread: the C runtime's per-thread
+	 * state is set up and freed with the thread. */
+	if ((h = _beginthreadex(NULL, 0, platform_thread_main, th, 0,
+	    NULL)) == 0) {
+		free(th);
+		dwerr_set(err, errno, "cannot start a thread: %s",
+		    strerror(errno));
+		return -1;
+	}
+	CloseHandle((HANDLE)h);	/* detached */
+	return 0;
 }

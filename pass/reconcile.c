@@ -479,12 +479,22 @@ int
 reconcile_once(const struct config *cfg, struct trace *t,
     const struct reconcile_opts *opts, struct reconcile_summary *sum)
 {
+	return reconcile_once_keep(cfg, t, opts, sum, NULL);
+}
+
+int
+reconcile_once_keep(const struct config *cfg, struct trace *t,
+    const struct reconcile_opts *opts, struct reconcile_summary *sum,
+    struct desired_state **keep)
+{
 	struct reconcile_pass_opts	 po;
 	struct reconcile_pass		*p;
 	struct desired_state		*ds;
 	uint32_t			 delay;
 
 	memset(sum, 0, sizeof(*sum));
+	if (keep != NULL)
+		*keep = NULL;
 	memset(&po, 0, sizeof(po));
 	po.mode = opts->mode;
 	po.trigger = opts->trigger;
@@ -507,8 +517,12 @@ reconcile_once(const struct config *cfg, struct trace *t,
 	sum->writes = p->writes;
 	sum->input_invalid = ds == NULL ||
 	    (p->follow_ran && p->follow.state_invalid);
+	memcpy(sum->activity, p->activity, sizeof(sum->activity));
 	reconcile_pass_free(p);
-	desired_free(ds);
+	if (keep != NULL)
+		*keep = ds;
+	else
+		desired_free(ds);
 	return (sum->result == RECONCILE_NOOP ||
 	    sum->result == RECONCILE_CONVERGED) ? 0 : -1;
 }

@@ -42,6 +42,7 @@ struct reconcile_summary {
 	enum reconcile_result	 result;
 	unsigned		 writes;	/* files replaced or values set */
 	bool			 input_invalid;	/* the desired state was rejected */
+	uint8_t			 activity[16];	/* the pass's activity ID */
 };
 
 /* How an artifact stands after (or during) a pass. */
@@ -121,6 +122,11 @@ const struct followpass *reconcile_pass_follow(const struct reconcile_pass *p);
  * when the pass converged or was a no-op, -1 otherwise; *sum says more. */
 int		 reconcile_once(const struct config *cfg, struct trace *t,
 		    const struct reconcile_opts *opts, struct reconcile_summary *sum);
+/* The same, handing the pass's desired state back in *ds (the caller's:
+ * free with desired_free; NULL when there was none). */
+int		 reconcile_once_keep(const struct config *cfg, struct trace *t,
+		    const struct reconcile_opts *opts,
+		    struct reconcile_summary *sum, struct desired_state **ds);
 
 /* Reads and validates a desired-state file (refusing one over
  * DESIRED_MAX_BYTES unread). *out is the caller's. Returns 0 or -1 with

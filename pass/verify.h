@@ -12,7 +12,11 @@
  *    answered.
  * The first failure of each artifact is classified (enum verify_class).
  * verify_run blocks on the resolver: the daemon runs it on a worker
- * thread, never on the loop thread.
+ * thread, never on the loop thread, on a private copy of what it reads
+ * (struct verify_job).
+ *
+ * Follow mode is not verified: its desired state is the tunnel's section
+ * as bytes, not entries (the hosts part does not run).
  */
 #ifndef VERIFY_H
 #define VERIFY_H
@@ -20,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
@@ -69,11 +74,20 @@ int		 verify_run(const struct config *cfg,
 		    const struct desired_state *ds, size_t *cursor,
 		    struct verify_report *rep);
 
+/* The nsswitch.conf that tells whether the resolver reads the hosts
+ * file (resolve_reads_hosts); NULL, the default, is the system's. path is
+ * borrowed until the next call; set it before any verify_run. */
+void		 verify_set_nsswitch(const char *path);
+
 /* True when an artifact that ran failed (skipped is not failed). */
 bool		 verify_failed(const struct verify_report *rep);
 
 /* One VerifyResult event per artifact that ran. */
 void		 verify_trace(struct trace *t, const struct verify_report *rep);
+
+/* One line per artifact that ran, for a person: "verified: hosts: 3
+ * names resolve as desired", "NOT verified: hosts: name-absent: ...". */
+void		 verify_print(const struct verify_report *rep, FILE *out);
 
 /* the NRPT part, verify_nrpt.c */
 /* Verifies the NRPT rules of ds (NULL: only the rules of ours) into res:
@@ -87,5 +101,25 @@ void		 verify_nrpt(const struct config *cfg,
 /* The report as JSON: { "hosts": {...}, "nrpt": {...} } (artifacts that
  * did not run are left out). NULL without memory. */
 cJSON		*verify_report_json(const struct verify_report *rep);
+
+/*
+ * A verification to run on another thread: private copies of the config
+ * fields and the desired state that verify_run reads, so that nothing the
+ * loop frees (on a reload, a new desired state) is shared.
+ */
+struct verify_job;
+
+/* Copies what verify_run needs of cfg and ds; cursor as for verify_run.
+ * NULL without memory. */
+struct verify_job *verify_job_new(const struct config *cfg,
+		    const struct desired_state *ds, size_t cursor);
+/* Runs it (blocks); then the report and the cursor are final. */
+void		 verify_job_run(struct verify_job *j);
+/* The report, the rotation's next cursor, and verify_run's return. */
+const struct verify_report *verify_job_report(const struct verify_job *j);
+size_t		 verify_job_cursor(const struct verify_job *j);
+int		 verify_job_rc(const struct verify_job *j);
+/* Frees the job; NULL is a no-op. */
+void		 verify_job_free(struct verify_job *j);
 
 #endif

@@ -27,6 +27,7 @@
 #include "sources.h"
 #include "trace.h"
 #include "trace_etw.h"
+#include "verify.h"
 
 #ifndef DW_VERSION
 #define DW_VERSION "0.0.0"
@@ -38,6 +39,11 @@
 #define DAEMON_PERMANENT_HOLDOFF_MS 30000u /* no retry of a permanent error */
 #define DAEMON_POLICY_NEAR_MS	30000u	/* an NRPT repair this soon after a
 					 * policy refresh is blamed on it */
+#define DAEMON_VERIFY_FAILS	3u	/* failed verifications in a row
+					 * before the Event Log hears of it */
+#define DAEMON_VERIFY_STOP_MS	2000u	/* a stop waits this long for a
+					 * running verification, then leaves
+					 * it to finish alone */
 #define DAEMON_FD_LIMIT		8192u	/* open files wanted: the control
 					 * channel's clients and the writer's
 					 * files, with room to spare */
@@ -55,6 +61,25 @@ enum daemon_art {
 };
 
 
+/* A verification on its worker thread. The loop and the worker share
+ * only this, through state: the worker runs the job (its own copies),
+ * then either posts it back (RUNNING -> POSTING -> DONE, waking the loop)
+ * or, when a stop gave up on it (ABANDONED), frees it all itself. */
+enum daemon_vstate {
+	DAEMON_V_RUNNING,
+	DAEMON_V_POSTING,	/* waking the loop */
+	DAEMON_V_DONE,		/* the loop's again */
+	DAEMON_V_ABANDONED	/* the worker's alone */
+};
+
+struct daemon_vrun {
+	atomic_int		 state;		/* enum daemon_vstate */
+	struct verify_job	*job;
+	struct loop_timer	*waker;		/* the loop's verify_waker */
+	uint8_t			 activity[16];	/* the pass it verifies */
+	uint64_t		 pass_no;
+};
+
 struct daemon {
 	struct config		*cfg;
 	char			*config_path;	/* as given, NULL: default */
@@ -70,6 +95,7 @@ struct daemon {
 	struct loop_timer	*slow_timer;	/* after giving up */
 	struct loop_timer	*resync_timer;
 	struct loop_timer	*waker;		/* daemon_request from other threads */
+	struct loop_timer	*verify_waker;	/* a verification is done */
 	const struct daemon_hooks *hooks;	/* may be NULL */
 	const char		*stop_reason;
 
@@ -123,6 +149,23 @@ struct daemon {
 	} last;
 
 
+	/* Verification through the system's resolver (verify.h), after a
+	 * pass that wrote and after every resync; one at a time. */
+	struct {
+		struct daemon_vrun	*run;		/* in flight, or NULL */
+		bool			 posted;	/* done during a pass */
+		bool			 again;		/* asked meanwhile */
+		uint8_t			 again_activity[16];
+		uint64_t		 again_pass_no;
+		bool			 have;		/* rep holds one */
+		struct verify_report	 rep;
+		uint64_t		 ended_ms;
+		uint64_t		 pass_no;	/* of the pass verified */
+		size_t			 cursor;	/* the names' rotation */
+		unsigned		 fails;		/* failed in a row */
+		bool			 reported;	/* the error is logged */
+	} v;
+
 	/* Control clients waiting for a pass: the next to start, the one
 	 * running. */
 	struct control_client	*wait_next[DAEMON_MAX_WAITING];
@@ -142,6 +185,8 @@ static void	daemon_schedule(struct daemon *);
 static int	daemon_reload(struct daemon *, struct dwerr *);
 static void	daemon_stop_now(struct daemon *);
 static void	daemon_trace_check(struct daemon *);
+static void	daemon_verify_done(struct daemon *);
+static void	daemon_verify_request(struct daemon *, const uint8_t *);
 
 static const char *
 daemon_art_name(enum daemon_art a)
@@ -484,6 +529,8 @@ daemon_pass_end(struct daemon *d)
 	enum reconcile_result	 result = reconcile_pass_result(d->pass);
 	unsigned		 writes = reconcile_pass_writes(d->pass);
 	uint64_t		 dur = platform_mono_us() - d->pass_start_us;
+	uint8_t			 activity[16];
+	bool			 verify;
 
 	daemon_trace_check(d);
 	d->in_pass = false;
@@ -503,10 +550,17 @@ daemon_pass_end(struct daemon *d)
 	    result <= RECONCILE_CONVERGED ? "true" : "false", d->trigger,
 	    d->last.result, writes, (unsigned long long)dur);
 	daemon_reply_all(d->wait_run, &d->nwait_run, json);
+	/* What was written is verified off the loop (resync: all of it). */
+	verify = writes > 0 || strcmp(d->trigger, "resync") == 0;
+	memcpy(activity, reconcile_pass_activity(d->pass), sizeof(activity));
 	/* It borrows the config and the desired state, which a reload may
 	 * replace now. */
 	reconcile_pass_free(d->pass);
 	d->pass = NULL;
+	if (d->v.posted)
+		daemon_verify_done(d);
+	if (verify && d->stop_reason == NULL)
+		daemon_verify_request(d, activity);
 	/* What arrived meanwhile makes one more pass. */
 	coalesce_end(d->co, loop_now_ms(d->loop));
 	if (d->reload_pending && d->stop_reason == NULL) {
@@ -519,6 +573,197 @@ daemon_pass_end(struct daemon *d)
 		loop_stop(d->loop);
 	else
 		daemon_schedule(d);
+}
+
+/* The worker thread: runs the job, then hands it back to the loop, or
+ * frees it when a stop has given up on it. */
+static void
+daemon_verify_worker(void *arg)
+{
+	struct daemon_vrun	*vr = arg;
+	int			 expect = DAEMON_V_RUNNING;
+
+	verify_job_run(vr->job);
+	if (atomic_compare_exchange_strong(&vr->state, &expect,
+	    DAEMON_V_POSTING)) {
+		loop_wake(vr->waker);
+		atomic_store(&vr->state, DAEMON_V_DONE);	/* last touch */
+		return;
+	}
+	verify_job_free(vr->job);
+	free(vr);
+}
+
+static void
+daemon_verify_start(struct daemon *d, const uint8_t *activity,
+    uint64_t pass_no)
+{
+	struct daemon_vrun	*vr;
+	struct dwerr		 err;
+
+	if (d->ds == NULL)
+		return;		/* no desired state in force */
+	if ((vr = calloc(1, sizeof(*vr))) == NULL ||
+	    (vr->job = verify_job_new(d->cfg, d->ds, d->v.cursor)) == NULL) {
+		free(vr);
+		log_error("out of memory: no verification");
+		return;
+	}
+	atomic_init(&vr->state, DAEMON_V_RUNNING);
+	vr->waker = d->verify_waker;
+	memcpy(vr->activity, activity, sizeof(vr->activity));
+	vr->pass_no = pass_no;
+	if (platform_thread_start(daemon_verify_worker, vr, &err) != 0) {
+		log_error("verification: %s", err.msg);
+		verify_job_free(vr->job);
+		free(vr);
+		return;
+	}
+	d->v.run = vr;
+}
+
+/* After a pass that wrote, or a resync: verify what the pass left. One
+ * at a time; asked while one runs, it runs next. A pass never waits. */
+static void
+daemon_verify_request(struct daemon *d, const uint8_t *activity)
+{
+	if (d->v.run != NULL) {
+		d->v.again = true;
+		memcpy(d->v.again_activity, activity,
+		    sizeof(d->v.again_activity));
+		d->v.again_pass_no = d->n.passes;
+		return;
+	}
+	daemon_verify_start(d, activity, d->n.passes);
+}
+
+/* Waits until the worker is out of its hand-over (a few instructions). */
+static void
+daemon_verify_settle(struct daemon_vrun *vr)
+{
+	while (atomic_load(&vr->state) == DAEMON_V_POSTING)
+		platform_sleep_ms(1);
+}
+
+/* In the loop: a verification is done. Traced under the activity of the
+ * pass it verified (after the running pass, if one runs now). */
+static void
+daemon_verify_done(struct daemon *d)
+{
+	struct daemon_vrun		*vr = d->v.run;
+	const struct verify_report	*rep;
+	char				 msg[1024];
+
+	d->v.posted = false;
+	if (vr == NULL)
+		return;
+	daemon_verify_settle(vr);
+	if (atomic_load(&vr->state) != DAEMON_V_DONE)
+		return;		/* a wake-up from an earlier run */
+	d->v.run = NULL;
+	rep = verify_job_report(vr->job);
+	if (verify_job_rc(vr->job) != 0)
+		log_error("verification: out of memory");
+	else {
+		d->v.rep = *rep;
+		d->v.have = true;
+		d->v.ended_ms = loop_now_ms(d->loop);
+		d->v.pass_no = vr->pass_no;
+		d->v.cursor = verify_job_cursor(vr->job);
+		trace_activity_begin(d->trace, vr->activity);
+		verify_trace(d->trace, rep);
+		trace_activity_end(d->trace);
+		if (!verify_failed(rep)) {
+			if (d->v.reported)
+				log_notice("verification: all as desired "
+				    "again");
+			d->v.fails = 0;
+			d->v.reported = false;
+		} else {
+			const struct verify_result *r = rep->hosts.ran &&
+			    !rep->hosts.skipped && rep->hosts.failed > 0 ?
+			    &rep->hosts : &rep->nrpt;
+
+			snprintf(msg, sizeof(msg), "%s: %s: %s (%u of %u "
+			    "failed); what was written does not work as "
+			    "desired", r == &rep->hosts ? "hosts" : "NRPT",
+			    verify_class_name(r->cls), r->detail, r->failed,
+			    r->checked);
+			if (++d->v.fails >= DAEMON_VERIFY_FAILS &&
+			    !d->v.reported) {
+				d->v.reported = true;
+				log_error("verification failed %u times in a "
+				    "row: %s", d->v.fails, msg);
+				service_report(SERVICE_EV_VERIFY_FAILED, msg);
+			} else
+				log_notice("verification failed: %s", msg);
+		}
+	}
+	verify_job_free(vr->job);
+	free(vr);
+	if (d->v.again && d->stop_reason == NULL) {
+		d->v.again = false;
+		daemon_verify_start(d, d->v.again_activity,
+		    d->v.again_pass_no);
+	}
+}
+
+static void
+daemon_verify_cb(void *arg)
+{
+	struct daemon	*d = arg;
+
+	/* Events traced now would take the running pass's activity. */
+	if (d->in_pass)
+		d->v.posted = true;
+	else
+		daemon_verify_done(d);
+}
+
+/* At the stop: a running verification gets a little time to finish;
+ * a resolver that hangs is left to finish alone (it frees its job). */
+static void
+daemon_verify_stop(struct daemon *d)
+{
+	struct daemon_vrun	*vr = d->v.run;
+	uint64_t		 until = platform_mono_ms() + DAEMON_VERIFY_STOP_MS;
+	int			 expect = DAEMON_V_RUNNING;
+
+	if (vr == NULL)
+		return;
+	d->v.run = NULL;
+	while (atomic_load(&vr->state) == DAEMON_V_RUNNING &&
+	    platform_mono_ms() < until)
+		platform_sleep_ms(10);
+	if (atomic_compare_exchange_strong(&vr->state, &expect,
+	    DAEMON_V_ABANDONED)) {
+		log_notice("stopping without waiting for the verification");
+		return;
+	}
+	daemon_verify_settle(vr);
+	verify_job_free(vr->job);
+	free(vr);
+}
+
+/* "verify" in the status: the last verification. */
+static void
+daemon_status_verify(struct daemon *d, cJSON *r, uint64_t now)
+{
+	cJSON	*o;
+
+	if (!d->v.have && d->v.run == NULL)
+		return;
+	if (d->v.have) {
+		if ((o = verify_report_json(&d->v.rep)) == NULL)
+			return;
+		cJSON_AddItemToObject(r, "verify", o);
+		cJSON_AddBoolToObject(o, "verified", !verify_failed(&d->v.rep));
+		cJSON_AddNumberToObject(o, "ended_ms_ago",
+		    (double)(now - d->v.ended_ms));
+		cJSON_AddNumberToObject(o, "failed_in_a_row", d->v.fails);
+	} else
+		o = cJSON_AddObjectToObject(r, "verify");
+	cJSON_AddBoolToObject(o, "running", d->v.run != NULL);
 }
 
 /* Keeps the pass timer at the coalescer's next moment. */
@@ -750,6 +995,8 @@ daemon_status_json(struct daemon *d)
 	if (d->tj != NULL)
 		daemon_status_trace(d, r);
 
+	daemon_status_verify(d, r, now);
+
 	o = cJSON_AddObjectToObject(r, "last_pass");
 	if (d->last.trigger != NULL) {
 		cJSON_AddStringToObject(o, "trigger", d->last.trigger);
@@ -758,6 +1005,10 @@ daemon_status_json(struct daemon *d)
 		    (double)d->last.duration_us);
 		cJSON_AddNumberToObject(o, "ended_ms_ago",
 		    (double)(now - d->last.ended_ms));
+		/* Once the verification of this very pass is in. */
+		if (d->v.have && d->v.pass_no == d->n.passes)
+			cJSON_AddBoolToObject(o, "verified",
+			    !verify_failed(&d->v.rep));
 	}
 
 	o = cJSON_AddObjectToObject(r, "counters");
@@ -1040,6 +1291,7 @@ daemon_free(struct daemon *d)
 	    "{\"ok\":false,\"error\":\"the daemon is stopping\"}");
 	control_free(d->ctl);
 	sources_free(d->src);
+	daemon_verify_stop(d);
 	for (i = 0; i < 3; i++)
 		loop_io_free(d->sig[i]);
 	loop_timer_free(d->pass_timer);
@@ -1049,6 +1301,7 @@ daemon_free(struct daemon *d)
 	coalesce_free(d->co);
 	atomic_store(&daemon_waker, NULL);
 	loop_timer_free(d->waker);
+	loop_timer_free(d->verify_waker);
 	reconcile_pass_free(d->pass);
 	desired_free(d->ds);
 	free(d->desired_error);
@@ -1108,7 +1361,9 @@ daemon_run(const char *config_path, const struct daemon_hooks *hooks,
 	    (d->slow_timer = loop_timer_new(d->loop, daemon_slow_cb, d)) == NULL ||
 	    (d->resync_timer = loop_timer_new(d->loop, daemon_resync_cb, d)) == NULL ||
 	    (d->co = daemon_coalesce_new(d->cfg)) == NULL ||
-	    (d->waker = loop_waker_new(d->loop, daemon_waker_cb, d)) == NULL) {
+	    (d->waker = loop_waker_new(d->loop, daemon_waker_cb, d)) == NULL ||
+	    (d->verify_waker = loop_waker_new(d->loop, daemon_verify_cb,
+	    d)) == NULL) {
 		dwerr_set(err, ENOMEM, "out of memory");
 		daemon_free(d);
 		return -1;

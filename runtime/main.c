@@ -36,6 +36,7 @@
 #include "service.h"
 #include "trace.h"
 #include "trace_etw.h"
+#include "verify.h"
 
 #define EXIT_NOT_CONVERGED	1
 #define EXIT_INVALID		2
@@ -126,7 +127,10 @@ static const char once_usage[] =
 "learns the tunnel's, or puts it back), brings the managed\n"
 "artifacts in line (on Linux: the hosts file), retrying a failed write\n"
 "with backoff until the deadline, then exits. A pass that finds\n"
-"everything right writes nothing.\n"
+"everything right writes nothing. Then, written or not, checks that\n"
+"the managed names resolve as desired through the system's resolver\n"
+"and prints a line per artifact ('verified: ...', 'NOT verified: ...');\n"
+"a failed check does not change the exit code.\n"
 "\n"
 "  -n, --dry-run  only print what would change (same as 'plan')\n"
 "\n"
@@ -243,12 +247,32 @@ main_validate(int argc, char **argv)
 	return 0;
 }
 
+/* After once: verifies what the pass left (traced under its activity)
+ * and prints a line per artifact. */
+static void
+main_verify(const struct config *cfg, struct trace *t,
+    const struct desired_state *ds, const uint8_t activity[16])
+{
+	struct verify_report	 rep;
+	size_t			 cursor = 0;
+
+	if (verify_run(cfg, ds, &cursor, &rep) != 0) {
+		log_error("verification: out of memory");
+		return;
+	}
+	trace_activity_begin(t, activity);
+	verify_trace(t, &rep);
+	trace_activity_end(t);
+	verify_print(&rep, stdout);
+}
+
 static int
 main_reconcile(const char *config_path, int argc, char **argv,
     enum reconcile_mode mode)
 {
 	struct reconcile_opts	 opts = { mode, "once", stdout };
 	struct reconcile_summary sum;
+	struct desired_state	*ds;
 	struct config		*cfg;
 	struct trace		*t;
 	struct dwerr		 err;
@@ -281,7 +305,12 @@ main_reconcile(const char *config_path, int argc, char **argv,
 	if (opts.mode == RECONCILE_APPLY && trace_add_etw(t, &err) != 0 &&
 	    err.code != ENOTSUP)
 		log_error("ETW tracing off: %s", err.msg);
-	reconcile_once(cfg, t, &opts, &sum);
+	reconcile_once_keep(cfg, t, &opts, &sum, &ds);
+	/* Applied: whether it works, seen through the system's resolver
+	 * (always, written or not: the exit code stays the pass's). */
+	if (opts.mode == RECONCILE_APPLY && ds != NULL)
+		main_verify(cfg, t, ds, sum.activity);
+	desired_free(ds);
 	trace_free(t);
 	config_free(cfg);
 	if (sum.input_invalid)
@@ -382,6 +411,50 @@ main_print_follow(const cJSON *o)
 		printf("  %s\n", s);
 }
 
+/* The last verification, from the status reply. */
+static void
+main_print_verify(const cJSON *o)
+{
+	static const char *const arts[] = { "hosts", "nrpt" };
+	const cJSON	*a;
+	const char	*s;
+	size_t		 i;
+	bool		 checked = false;
+
+	for (i = 0; i < sizeof(arts) / sizeof(arts[0]); i++)
+		if ((a = cJSON_GetObjectItemCaseSensitive(o, arts[i])) !=
+		    NULL && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a,
+		    "skipped")))
+			checked = true;
+	if (cJSON_GetObjectItemCaseSensitive(o, "verified") == NULL)
+		printf("verification   running, none done yet\n");
+	else
+		printf("verification   %s, %.0f ms ago%s\n",
+		    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+		    "verified")) ? "FAILED" : checked ? "as desired" :
+		    "nothing checked",
+		    main_num(o, "ended_ms_ago"),
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+		    "running")) ? " (another running)" : "");
+	for (i = 0; i < sizeof(arts) / sizeof(arts[0]); i++) {
+		if ((a = cJSON_GetObjectItemCaseSensitive(o, arts[i])) == NULL)
+			continue;
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a,
+		    "skipped")))
+			printf("  %-5s not verified: %s\n", arts[i],
+			    main_str(a, "class"));
+		else if (main_num(a, "failed") == 0)
+			printf("  %-5s %.0f checked, all as desired\n", arts[i],
+			    main_num(a, "checked"));
+		else
+			printf("  %-5s %.0f of %.0f failed: %s\n", arts[i],
+			    main_num(a, "failed"), main_num(a, "checked"),
+			    main_str(a, "class"));
+		if ((s = main_str(a, "detail")) != NULL)
+			printf("        %s\n", s);
+	}
+}
+
 /* Prints the daemon's status reply for a person. */
 static void
 main_print_status(const cJSON *r)
@@ -436,6 +509,8 @@ main_print_status(const cJSON *r)
 		if ((s = main_str(o, "last_error")) != NULL)
 			printf("  %s\n", s);
 	}
+	if ((o = cJSON_GetObjectItemCaseSensitive(r, "verify")) != NULL)
+		main_print_verify(o);
 	o = cJSON_GetObjectItemCaseSensitive(r, "last_pass");
 	if ((s = main_str(o, "trigger")) != NULL)
 		printf("last pass      %s (%s), %.0f us, %.0f ms ago\n",

@@ -41,7 +41,8 @@ enum service_event {
 	SERVICE_EV_FAILED = 4,		/* error: it stopped after a failure */
 	SERVICE_EV_DESIRED_INVALID = 5,	/* error: the desired state */
 	SERVICE_EV_FIGHT = 6,		/* warning: another program fights */
-	SERVICE_EV_HOSTS_FAILED = 7	/* error: the hosts file is not written */
+	SERVICE_EV_HOSTS_FAILED = 7,	/* error: the hosts file is not written */
+	SERVICE_EV_VERIFY_FAILED = 8	/* error: written, but does not work */
 };
 
 /* Reports a persistent failure (gave up, invalid desired state, a fight)

@@ -282,6 +282,50 @@ cli_second_once_changes_nothing(void **state)
 	free(line);
 }
 
+/* once verifies after its pass, written or not; a scratch hosts file is
+ * not the one the resolver reads: skipped, traced under the pass's
+ * activity, and the exit code stays the pass's. A plan verifies nothing. */
+static void
+cli_once_verifies_and_skips_a_file_the_resolver_does_not_read(void **state)
+{
+	struct fx	*fx = *state;
+	char		*line, *end;
+
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	assert_non_null(strstr(fx->out, "not verified: hosts: "
+	    "not-system-file: "));
+	line = trace_last(fx, "VerifyResult");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"level\":\"info\""));
+	assert_non_null(strstr(line, "\"artifact\":\"hosts\",\"checked\":0,"
+	    "\"failed\":0,\"first_failure\":\"\",\"class\":\"not-system-file\""));
+	end = trace_last(fx, "ReconcileEnd");
+	assert_memory_equal(strstr(end, "\"activity\""),
+	    strstr(line, "\"activity\""), 50);
+	free(end);
+	free(line);
+	/* A no-op pass is verified too. */
+	assert_int_equal(run(fx, "--config", fx->config, "once", NULL), 0);
+	assert_non_null(strstr(fx->out, "not verified: hosts: "));
+	assert_int_equal(run(fx, "--config", fx->config, "plan", NULL), 0);
+	assert_null(strstr(fx->out, "verified"));
+}
+
+/* doctor resolves the names too: the report has "verify", and a file
+ * the resolver does not read is an info finding, not an error. */
+static void
+cli_doctor_reports_the_verification(void **state)
+{
+	struct fx	*fx = *state;
+
+	run(fx, "--config", fx->config, "doctor", "--json", NULL);
+	assert_non_null(strstr(fx->out, "\"verify\":{\"hosts\":{"));
+	assert_non_null(strstr(fx->out, "{\"severity\":\"info\","
+	    "\"code\":\"verify-skipped\",\"message\":\"hosts: not verified "
+	    "(not-system-file): "));
+	assert_null(strstr(fx->out, "verify-failed"));
+}
+
 static void
 cli_empty_desired_state_removes_the_section(void **state)
 {
@@ -757,6 +801,8 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 		T(cli_once_adds_one_section_and_keeps_foreign_bytes),
 		T(cli_second_once_changes_nothing),
+		T(cli_once_verifies_and_skips_a_file_the_resolver_does_not_read),
+		T(cli_doctor_reports_the_verification),
 		T(cli_empty_desired_state_removes_the_section),
 		T(cli_plan_shows_the_change_without_making_it),
 		T(cli_invalid_desired_states_exit_2_and_change_nothing),

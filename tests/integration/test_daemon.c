@@ -765,6 +765,68 @@ status_text(struct fx *fx)
 	return s;
 }
 
+static bool
+verify_in(const cJSON *r)
+{
+	return cJSON_GetObjectItemCaseSensitive(r, "verify") != NULL &&
+	    !jtrue(r, "verify", "running");
+}
+
+static bool
+two_verified(const cJSON *r)
+{
+	return verify_in(r) && jnum(r, "counters", "passes") >= 3;
+}
+
+/* A write is verified off the loop: the scratch file is not the one the
+ * resolver reads, so the hosts part is skipped, not failed; a resync,
+ * which writes nothing, is verified too. */
+static void
+daemon_verifies_after_a_write_and_after_a_resync(void **state)
+{
+	struct fx	*fx = *state;
+	const cJSON	*h;
+	cJSON		*r;
+	char		*text;
+
+	start(fx, false);
+	wait_ready(fx);
+	r = wait_status(fx, verify_in, "a verification");
+	h = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r,
+	    "verify"), "hosts");
+	assert_non_null(h);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h,
+	    "skipped")));
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(h,
+	    "class")->valuestring, "not-system-file");
+	assert_true(jtrue(r, "verify", "verified"));
+	assert_true(jnum(r, "verify", "ended_ms_ago") >= 0);
+	assert_true(jtrue(r, "last_pass", "verified"));
+	assert_string_equal(jstr(r, "last_pass", "result"), "converged");
+	cJSON_Delete(r);
+	assert_int_equal(trace_count(fx, "VerifyResult",
+	    "\"class\":\"not-system-file\""), 1);
+	text = status_text(fx);
+	assert_non_null(strstr(text, "verification   nothing checked"));
+	assert_non_null(strstr(text, "hosts not verified: not-system-file"));
+	free(text);
+
+	/* Nothing else written: no other verification. */
+	r = wait_idle(fx);
+	cJSON_Delete(r);
+	assert_int_equal(stop(fx), 0);
+	assert_int_equal(trace_count(fx, "VerifyResult", NULL), 1);
+
+	/* Resyncs every 300 ms: each no-op pass is verified. */
+	write_config(fx, "desired.json", ",\"resync_ms\":300", "");
+	start(fx, false);
+	wait_ready(fx);
+	r = wait_status(fx, two_verified, "resyncs verified");
+	cJSON_Delete(r);
+	assert_int_equal(stop(fx), 0);
+	assert_true(trace_count(fx, "VerifyResult", NULL) >= 3);
+}
+
 static void
 daemon_fifo_trace_path_is_refused_and_the_socket_comes_up(void **state)
 {
@@ -1354,6 +1416,7 @@ main(void)
 		T(daemon_slow_retry_names_the_pass_that_gave_up),
 		T(daemon_reconcile_command_waits_for_the_pass),
 		T(daemon_sighup_reloads_the_config),
+		T(daemon_verifies_after_a_write_and_after_a_resync),
 		T(daemon_fifo_trace_path_is_refused_and_the_socket_comes_up),
 		T(daemon_sighup_reopens_a_moved_trace_file),
 		T(daemon_reload_reopens_a_removed_trace_file),

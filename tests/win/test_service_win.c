@@ -711,6 +711,7 @@ service_events_have_their_text_in_the_program(void **state)
 		{ SERVICE_EV_DESIRED_INVALID, "desired DNS state is invalid" },
 		{ SERVICE_EV_FIGHT, "keeps changing" },
 		{ SERVICE_EV_HOSTS_FAILED, "could not write the hosts file" },
+		{ SERVICE_EV_VERIFY_FAILED, "does not work as desired" },
 	};
 	wchar_t		 exe[MAX_PATH], out[2048];
 	char		 got[4096], path[MAX_PATH];
@@ -737,7 +738,7 @@ service_events_have_their_text_in_the_program(void **state)
 	}
 	/* No text past the last event: the table and the enum agree. */
 	assert_int_equal(FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE |
-	    FORMAT_MESSAGE_IGNORE_INSERTS, m, SERVICE_EV_HOSTS_FAILED + 1, 0x409,
+	    FORMAT_MESSAGE_IGNORE_INSERTS, m, SERVICE_EV_VERIFY_FAILED + 1, 0x409,
 	    out, 2048, NULL), 0);
 	FreeLibrary(m);
 }
