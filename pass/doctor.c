@@ -172,6 +172,48 @@ doctor_str(const cJSON *o, const char *key)
 	return cJSON_IsString(it) ? it->valuestring : NULL;
 }
 
+/* The strings of an array, each after a space. */
+static void
+doctor_print_strings(const cJSON *arr, FILE *out)
+{
+	const cJSON	*it;
+
+	for (it = arr != NULL ? arr->child : NULL; it != NULL; it = it->next)
+		if (cJSON_IsString(it))
+			fprintf(out, " %s", it->valuestring);
+}
+
+/* The verification, one line per artifact. */
+static void
+doctor_print_verify(const cJSON *v, FILE *out)
+{
+	static const char *const arts[] = { "hosts", "nrpt" };
+	const cJSON	*a;
+	size_t		 i;
+	double		 checked, failed;
+
+	for (i = 0; i < sizeof(arts) / sizeof(arts[0]); i++) {
+		if ((a = cJSON_GetObjectItemCaseSensitive(v, arts[i])) == NULL)
+			continue;
+		checked = cJSON_GetNumberValue(
+		    cJSON_GetObjectItemCaseSensitive(a, "checked"));
+		failed = cJSON_GetNumberValue(
+		    cJSON_GetObjectItemCaseSensitive(a, "failed"));
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a,
+		    "skipped")))
+			fprintf(out, "verify %s: skipped (%s)\n", arts[i],
+			    doctor_str(a, "class"));
+		else if (failed > 0)
+			fprintf(out, "verify %s: %.0f of %.0f failed, first %s "
+			    "(%s)\n", arts[i], failed, checked,
+			    doctor_str(a, "first_failure"),
+			    doctor_str(a, "class"));
+		else
+			fprintf(out, "verify %s: %.0f checked, all resolve as "
+			    "desired\n", arts[i], checked);
+	}
+}
+
 void
 doctor_print(const cJSON *r, FILE *out)
 {
@@ -187,32 +229,30 @@ doctor_print(const cJSON *r, FILE *out)
 	else
 		fputs("verdict: broken: names will not resolve as they should "
 		    "(errors below)\n", out);
-	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(r, "findings"))
+	f = cJSON_GetObjectItemCaseSensitive(r, "findings");
+	for (f = f != NULL ? f->child : NULL; f != NULL; f = f->next)
 		fprintf(out, "  %-7s %s: %s\n", doctor_str(f, "severity"),
 		    doctor_str(f, "code"), doctor_str(f, "message"));
 	o = cJSON_GetObjectItemCaseSensitive(r, "nrpt");
-	if ((s = doctor_str(o, "gp_table")) != NULL) {
+	if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "supported")))
+		fputs("nrpt: none on this platform\n", out);
+	else if ((s = doctor_str(o, "gp_table")) != NULL) {
+		f = cJSON_GetObjectItemCaseSensitive(o, "rules");
 		fprintf(out, "nrpt: group-policy table %s, %d rules\n", s,
-		    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o,
-		    "rules")));
-		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(o,
-		    "rules")) {
-			const cJSON	*it;
-
-			fprintf(out, "  %-5s %-9s %s:", doctor_str(f, "table"),
+		    cJSON_GetArraySize(f));
+		for (f = f != NULL ? f->child : NULL; f != NULL; f = f->next) {
+			fprintf(out, "  %-5s %-11s %s:", doctor_str(f, "table"),
 			    doctor_str(f, "owner"), doctor_str(f, "id"));
-			cJSON_ArrayForEach(it,
-			    cJSON_GetObjectItemCaseSensitive(f, "namespaces"))
-				if (cJSON_IsString(it))
-					fprintf(out, " %s", it->valuestring);
+			doctor_print_strings(cJSON_GetObjectItemCaseSensitive(f,
+			    "namespaces"), out);
 			fputs(" ->", out);
-			cJSON_ArrayForEach(it,
-			    cJSON_GetObjectItemCaseSensitive(f, "servers"))
-				if (cJSON_IsString(it))
-					fprintf(out, " %s", it->valuestring);
+			doctor_print_strings(cJSON_GetObjectItemCaseSensitive(f,
+			    "servers"), out);
 			fputc('\n', out);
 		}
 	}
+	doctor_print_verify(cJSON_GetObjectItemCaseSensitive(r, "verify"),
+	    out);
 	o = cJSON_GetObjectItemCaseSensitive(r, "hosts");
 	if ((s = doctor_str(o, "path")) != NULL) {
 		const cJSON	*e = cJSON_GetObjectItemCaseSensitive(o,
