@@ -22,19 +22,17 @@
 #include <string.h>
 
 #include "nrpt_store.h"
+#include "winsys.h"
 #include "winutf.h"
 
 #define SCAN_WIDE(s)	L"" s
 #define SCAN_KEY_CHARS	256u	/* longest key name (255) + NUL */
-#define SCAN_QUERY_TRIES 8u	/* re-reads of a value that keeps growing */
-#define SCAN_PAD_BYTES	(2u * sizeof(wchar_t))	/* NULs after read data */
 #define SCAN_MSG_BYTES	320u
 #define SCAN_VIEW	(KEY_READ | KEY_WOW64_64KEY)
 
 static int	 scan_fail(struct dwerr *, LONG, const char *, const char *,
 		    const char *);
 static int	 scan_nomem(struct dwerr *);
-static LONG	 scan_query(HKEY, const wchar_t *, DWORD *, BYTE **, DWORD *);
 static int	 scan_multi(const BYTE *, DWORD, char ***, size_t *);
 static int	 scan_rule(HKEY, const char *, const wchar_t *,
 		    enum nrptcheck_table, struct nrptcheck_rule *, bool *,
@@ -63,46 +61,6 @@ scan_nomem(struct dwerr *err)
 {
 	dwerr_set(err, ENOMEM, "out of memory reading the NRPT tables");
 	return -1;
-}
-
-/* Reads value name of key into *data (malloc'd, padded with NULs so
- * string parsing stops inside it); *len is the stored size. Returns a
- * Win32 code: ERROR_FILE_NOT_FOUND when the value is absent. */
-static LONG
-scan_query(HKEY key, const wchar_t *name, DWORD *type, BYTE **data,
-    DWORD *len)
-{
-	BYTE		*buf = NULL, *p;
-	DWORD		 cap = 0, n;
-	LONG		 rc;
-	unsigned	 tries;
-
-	*data = NULL;
-	*len = 0;
-	for (tries = 0; tries < SCAN_QUERY_TRIES; tries++) {
-		n = cap;
-		rc = RegQueryValueExW(key, name, NULL, type, buf, &n);
-		if (rc == ERROR_SUCCESS && buf != NULL) {
-			memset(buf + n / sizeof(wchar_t) * sizeof(wchar_t), 0,
-			    SCAN_PAD_BYTES + n % sizeof(wchar_t));
-			*data = buf;
-			*len = n;
-			return ERROR_SUCCESS;
-		}
-		if (rc != ERROR_SUCCESS && rc != ERROR_MORE_DATA)
-			break;
-		if (n > MAXDWORD - SCAN_PAD_BYTES - 1 || (p = realloc(buf,
-		    (size_t)n + SCAN_PAD_BYTES + 1)) == NULL) {
-			rc = ERROR_NOT_ENOUGH_MEMORY;
-			break;
-		}
-		buf = p;
-		cap = n;
-	}
-	if (tries == SCAN_QUERY_TRIES)
-		rc = ERROR_MORE_DATA;
-	free(buf);
-	return rc;
 }
 
 /* Splits REG_MULTI_SZ data into a malloc'd array of UTF-8 strings. */
@@ -168,7 +126,7 @@ scan_rule(HKEY table, const char *path, const wchar_t *name,
 		return -1;
 	}
 	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
-		rc = scan_query(key, vals[i], &type, &data, &len);
+		rc = winsys_reg_query(key, vals[i], &type, &data, &len);
 		if (rc == ERROR_FILE_NOT_FOUND) {
 			if (i == 0)
 				r->raw |= NRPTCHECK_RAW_NAME_MISSING;
@@ -327,7 +285,7 @@ scan_list(const char *key, const char *value, char ***ids, size_t *nids,
 		RegCloseKey(k);
 		return scan_nomem(err);
 	}
-	rc = scan_query(k, wvalue, &type, &data, &len);
+	rc = winsys_reg_query(k, wvalue, &type, &data, &len);
 	free(wvalue);
 	RegCloseKey(k);
 	if (rc == ERROR_FILE_NOT_FOUND)

@@ -35,12 +35,11 @@
 
 #include "dnsnotify.h"
 #include "dwstr.h"
+#include "winsys.h"
 #include "winutf.h"
 
 #define NRPT_WIDE(s)	L"" s
 #define NRPT_KEY_CHARS	256u	/* longest key name (255) + NUL */
-#define NRPT_QUERY_TRIES 8u	/* re-reads of a value that keeps growing */
-#define NRPT_PAD_BYTES	(2u * sizeof(wchar_t))	/* NULs after read data */
 #define NRPT_MSG_BYTES	320u
 #define NRPT_VIEW	KEY_WOW64_64KEY
 
@@ -80,8 +79,6 @@ static int	 nrpt_store_fail(struct dwerr *, LONG, const char *,
 		    const char *, const char *);
 static int	 nrpt_store_nomem(struct dwerr *);
 static bool	 nrpt_store_id_ok(const char *);
-static LONG	 nrpt_reg_query(HKEY, const wchar_t *, DWORD *, BYTE **,
-		    DWORD *);
 static char	*nrpt_reg_sz(const BYTE *);
 static int	 nrpt_reg_multi(const BYTE *, DWORD, char ***, size_t *);
 static wchar_t	*nrpt_multi_make(char *const *, size_t, DWORD *);
@@ -148,49 +145,7 @@ nrpt_store_id_ok(const char *id)
 	    strlen(id) < NRPT_KEY_CHARS;
 }
 
-/* Reads value name of key into *data (malloc'd, followed by NRPT_PAD_BYTES
- * NUL bytes from the last whole UTF-16 unit on, so string parsing always
- * stops inside the buffer); *len is the stored size. Returns a Win32 code:
- * ERROR_FILE_NOT_FOUND when the value is absent. */
-static LONG
-nrpt_reg_query(HKEY key, const wchar_t *name, DWORD *type, BYTE **data,
-    DWORD *len)
-{
-	BYTE		*buf = NULL, *p;
-	DWORD		 cap = 0, n;
-	LONG		 rc;
-	unsigned	 tries;
-
-	*data = NULL;
-	*len = 0;
-	for (tries = 0; tries < NRPT_QUERY_TRIES; tries++) {
-		n = cap;
-		rc = RegQueryValueExW(key, name, NULL, type, buf, &n);
-		if (rc == ERROR_SUCCESS && buf != NULL) {
-			memset(buf + n / sizeof(wchar_t) * sizeof(wchar_t), 0,
-			    NRPT_PAD_BYTES + n % sizeof(wchar_t));
-			*data = buf;
-			*len = n;
-			return ERROR_SUCCESS;
-		}
-		if (rc != ERROR_SUCCESS && rc != ERROR_MORE_DATA)
-			break;
-		/* A size query, or the value grew since: make room. */
-		if (n > MAXDWORD - NRPT_PAD_BYTES - 1 || (p = realloc(buf,
-		    (size_t)n + NRPT_PAD_BYTES + 1)) == NULL) {
-			rc = ERROR_NOT_ENOUGH_MEMORY;
-			break;
-		}
-		buf = p;
-		cap = n;
-	}
-	if (tries == NRPT_QUERY_TRIES)
-		rc = ERROR_MORE_DATA;
-	free(buf);
-	return rc;
-}
-
-/* A UTF-8 copy of the string data read by nrpt_reg_query, up to its first
+/* A UTF-8 copy of the string data read by winsys_reg_query, up to its first
  * NUL. NULL without memory. */
 static char *
 nrpt_reg_sz(const BYTE *data)
@@ -198,7 +153,7 @@ nrpt_reg_sz(const BYTE *data)
 	return winutf_narrow((const wchar_t *)(const void *)data);
 }
 
-/* Splits REG_MULTI_SZ data read by nrpt_reg_query (see the decisions at the
+/* Splits REG_MULTI_SZ data read by winsys_reg_query (see the decisions at the
  * top). *out gets a malloc'd array of UTF-8 strings. */
 static int
 nrpt_reg_multi(const BYTE *data, DWORD len, char ***out, size_t *nout)
@@ -307,7 +262,7 @@ nrpt_rule_read(HKEY table, const struct nrpt_table *t, const wchar_t *name,
 		return -1;
 	}
 	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
-		rc = nrpt_reg_query(key, vals[i].name, &type, &data, &len);
+		rc = winsys_reg_query(key, vals[i].name, &type, &data, &len);
 		if (rc == ERROR_FILE_NOT_FOUND)
 			continue;
 		if (rc == ERROR_NOT_ENOUGH_MEMORY) {
@@ -540,7 +495,7 @@ nrpt_record_read(struct nrpt_store *st, struct nrpt_live *live,
 		return 0;
 	if (rc != ERROR_SUCCESS)
 		return nrpt_store_fail(err, rc, "open", st->record_key, NULL);
-	rc = nrpt_reg_query(key, st->wrecord_value, &type, &data, &len);
+	rc = winsys_reg_query(key, st->wrecord_value, &type, &data, &len);
 	RegCloseKey(key);
 	if (rc == ERROR_FILE_NOT_FOUND)
 		return 0;

@@ -1,7 +1,10 @@
 /* winsys: system DLLs from System32 only (see winsys.h). */
 #include "winsys.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#define WINSYS_REG_QUERY_TRIES	8u	/* re-reads of a value that keeps growing */
 
 DWORD
 winsys_harden(void)
@@ -72,4 +75,43 @@ if_nametoindex(const char *name)
 	if ((p = winsys_proc(L"iphlpapi.dll", "if_nametoindex", &e)) == NULL)
 		return 0;
 	return ((winsys_nametoindex_fn)(void (*)(void))p)(name);
+}
+
+/* See winsys.h. */
+LONG
+winsys_reg_query(HKEY key, const wchar_t *name, DWORD *type, BYTE **data,
+    DWORD *len)
+{
+	BYTE		*buf = NULL, *p;
+	DWORD		 cap = 0, n;
+	LONG		 rc;
+	unsigned	 tries;
+
+	*data = NULL;
+	*len = 0;
+	for (tries = 0; tries < WINSYS_REG_QUERY_TRIES; tries++) {
+		n = cap;
+		rc = RegQueryValueExW(key, name, NULL, type, buf, &n);
+		if (rc == ERROR_SUCCESS && buf != NULL) {
+			memset(buf + n / sizeof(wchar_t) * sizeof(wchar_t), 0,
+			    WINSYS_REG_PAD_BYTES + n % sizeof(wchar_t));
+			*data = buf;
+			*len = n;
+			return ERROR_SUCCESS;
+		}
+		if (rc != ERROR_SUCCESS && rc != ERROR_MORE_DATA)
+			break;
+		/* A size query, or the value grew since: make room. */
+		if (n > MAXDWORD - WINSYS_REG_PAD_BYTES - 1 || (p = realloc(buf,
+		    (size_t)n + WINSYS_REG_PAD_BYTES + 1)) == NULL) {
+			rc = ERROR_NOT_ENOUGH_MEMORY;
+			break;
+		}
+		buf = p;
+		cap = n;
+	}
+	if (tries == WINSYS_REG_QUERY_TRIES)
+		rc = ERROR_MORE_DATA;
+	free(buf);
+	return rc;
 }

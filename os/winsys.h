@@ -35,4 +35,13 @@ FARPROC	winsys_proc(const wchar_t *dll, const char *fn, DWORD *err);
  * cannot say. */
 bool	winsys_file_id(HANDLE h, struct platform_file_id *id);
 
+#define WINSYS_REG_PAD_BYTES	(2u * sizeof(wchar_t))	/* NULs after read data */
+
+/* Reads value name of key into *data (malloc'd, followed by
+ * WINSYS_REG_PAD_BYTES NUL bytes from the last whole UTF-16 unit on, so
+ * string parsing always stops inside the buffer); *len is the stored size.
+ * Returns a Win32 code: ERROR_FILE_NOT_FOUND when the value is absent. */
+LONG	winsys_reg_query(HKEY key, const wchar_t *name, DWORD *type,
+	    BYTE **data, DWORD *len);
+
 #endif
