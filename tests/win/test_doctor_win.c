@@ -179,6 +179,23 @@ doctor(struct fx *fx)
 	free(text);
 }
 
+/* The report in the test's output, for a reader of the log. */
+static void
+show(const struct fx *fx)
+{
+	char	*text, *line, *nl;
+
+	if ((text = cJSON_Print(fx->report)) == NULL)
+		return;
+	print_message("doctor --json:\n");
+	for (line = text; line != NULL; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		print_message("%s\n", line);
+	}
+	cJSON_free(text);
+}
+
 static const cJSON *
 nrpt(struct fx *fx)
 {
@@ -302,6 +319,7 @@ doctor_names_every_owner_and_finding(void **state)
 	stage_every_product(fx);
 	tu_put(fx->desired, want, strlen(want));
 	doctor(fx);
+	show(fx);
 	assert_string_equal(str(nrpt(fx), "gp_table"), "absent");
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(nrpt(fx),
 	    "supported")));
