@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,10 +59,32 @@ holders_comm(unsigned long pid, char *name, size_t size)
 	name[strcspn(name, "\n")] = '\0';
 }
 
+/* True when a descriptor's link (what readlink says it points to) may be
+ * the file named base: a path whose last part is base. Only those are
+ * looked at with stat, which would follow the link into the file's file
+ * system: one that hangs (a dead NFS server, a stuck FUSE daemon) must
+ * not hang doctor for a socket or a file of no interest. */
+static bool
+holders_may_be(const char *p, const char *base)
+{
+	char		 link[PATH_MAX];
+	const char	*slash;
+	ssize_t		 n;
+	size_t		 blen = strlen(base);
+
+	if ((n = readlink(p, link, sizeof(link) - 1)) <= 0 || link[0] != '/')
+		return false;	/* gone, or a socket, pipe or anon inode */
+	link[n] = '\0';
+	slash = strrchr(link, '/');
+	return strncmp(slash + 1, base, blen) == 0 &&
+	    (slash[1 + blen] == '\0' || strcmp(slash + 1 + blen,
+	    " (deleted)") == 0);
+}
+
 /* 1 when process pid holds the file (dev, ino) open, 0 when not, -1 when
  * its descriptors cannot be read (EACCES), and 0 when it has gone. */
 static int
-holders_scan(unsigned long pid, dev_t dev, ino_t ino)
+holders_scan(unsigned long pid, const char *base, dev_t dev, ino_t ino)
 {
 	char		 p[HOLDERS_PATH_BYTES];
 	struct dirent	*e;
@@ -77,7 +100,8 @@ holders_scan(unsigned long pid, dev_t dev, ino_t ino)
 		if (!holders_number(e->d_name, &fd))
 			continue;
 		snprintf(p, sizeof(p), HOLDERS_PROC "/%lu/fd/%lu", pid, fd);
-		if (stat(p, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+		if (holders_may_be(p, base) && stat(p, &st) == 0 &&
+		    st.st_dev == dev && st.st_ino == ino)
 			found = 1;
 	}
 	closedir(d);
@@ -99,6 +123,8 @@ holders_list(const char *path, struct holders_proc **out, size_t *n,
 	struct holders_proc	*v = NULL, *nv;
 	struct dirent		*e;
 	struct stat		 st;
+	char			 real[PATH_MAX];
+	const char		*base;
 	unsigned long		 pid, self = (unsigned long)getpid();
 	size_t			 hidden = 0;
 	DIR			*d;
@@ -112,6 +138,11 @@ holders_list(const char *path, struct holders_proc **out, size_t *n,
 		dwerr_set(err, errno, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	/* The name a descriptor's link ends in: the file's own, past any
+	 * symbolic link on the way. */
+	if (realpath(path, real) == NULL)
+		snprintf(real, sizeof(real), "%s", path);
+	base = strrchr(real, '/') != NULL ? strrchr(real, '/') + 1 : real;
 	if ((d = opendir(HOLDERS_PROC)) == NULL) {
 		dwerr_set(err, errno, "%s: %s: cannot list processes",
 		    HOLDERS_PROC, strerror(errno));
@@ -120,7 +151,7 @@ holders_list(const char *path, struct holders_proc **out, size_t *n,
 	while ((e = readdir(d)) != NULL && *n < HOLDERS_MAX) {
 		if (!holders_number(e->d_name, &pid) || pid == self)
 			continue;
-		if ((r = holders_scan(pid, st.st_dev, st.st_ino)) < 0)
+		if ((r = holders_scan(pid, base, st.st_dev, st.st_ino)) < 0)
 			hidden++;
 		if (r <= 0)
 			continue;

@@ -158,7 +158,8 @@ doctor_hosts_section(struct doctor *d, cJSON *o, const char *buf,
 
 	if (hosts_parse(buf, len, &m, platform_default_eol(), &doc,
 	    &err) != 0) {
-		cJSON_AddNullToObject(o, "section");
+		/* Not a file the watchdog can manage as it stands. */
+		cJSON_AddStringToObject(o, "section", "broken");
 		cJSON_AddNumberToObject(o, "entries", 0);
 		cJSON_AddStringToObject(o, "error", err.msg);
 		doctor_finding(d, DOCTOR_ERROR, "hosts-unreadable", "%s: %s",
@@ -220,12 +221,18 @@ doctor_hosts(struct doctor *d)
 	doctor_add(d, d->root, "hosts", o);
 	cJSON_AddStringToObject(o, "path", cfg->hosts_path);
 	cJSON_AddBoolToObject(o, "managed", cfg->hosts_enabled);
-	if (!cfg->hosts_enabled)
+	if (!cfg->hosts_enabled) {
+		/* The fixed fields, for a reader that expects them. */
+		cJSON_AddStringToObject(o, "section", "absent");
+		cJSON_AddNumberToObject(o, "entries", 0);
+		cJSON_AddNullToObject(o, "locked_by");
 		return;
+	}
 	if (hostsfile_read(cfg->hosts_path, HOSTS_MAX_BYTES, &buf, &len,
 	    &exists, &err) != 0) {
 		cJSON_AddBoolToObject(o, "readable", false);
-		cJSON_AddNullToObject(o, "section");
+		/* Nothing read: no section seen (readable says why). */
+		cJSON_AddStringToObject(o, "section", "absent");
 		cJSON_AddNumberToObject(o, "entries", 0);
 		cJSON_AddStringToObject(o, "error", err.msg);
 		doctor_finding(d, DOCTOR_ERROR, "hosts-unreadable", "%s",

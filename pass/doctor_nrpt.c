@@ -115,7 +115,9 @@ doctor_nrpt(struct doctor *d)
 		if (!cJSON_AddItemToArray(rules, doctor_nrpt_rule(&s,
 		    &s.rules[i])))
 			d->oom = true;
-	if (nrptcheck_findings(&s, d->ds, &f, &nf) != 0) {
+	/* Desired rules are missing only where the NRPT is managed. */
+	if (nrptcheck_findings(&s, d->cfg->nrpt_enabled ? d->ds : NULL, &f,
+	    &nf) != 0) {
 		d->oom = true;
 		goto done;
 	}

@@ -1,6 +1,7 @@
 /* verify: what was written, seen through the system's resolver (verify.h). */
 #include "verify.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,8 +66,10 @@ verify_is_system_hosts(const char *path)
 		return false;
 	if (strcmp(path, sys) == 0)
 		return true;
+	/* The file, not its state: a write between the two looks changes
+	 * the size and time, not the volume and the inode. */
 	return platform_file_id(path, &a) && platform_file_id(sys, &b) &&
-	    memcmp(&a, &b, sizeof(a)) == 0;
+	    a.volume == b.volume && a.inode == b.inode;
 }
 
 /* The names, flattened: entry by entry, name by name. */
@@ -191,8 +194,16 @@ verify_hosts(const struct config *cfg, const struct desired_state *ds,
 			continue;
 		name = verify_name(&vn, i);
 		dwerr_reset(&err);
-		if (resolve_name(name, &ans, &err) != 0)
-			return -1;
+		if (resolve_name(name, &ans, &err) != 0) {
+			if (err.code == ENOMEM)
+				return -1;
+			/* The resolver could not be asked at all. */
+			res->checked++;
+			snprintf(what, sizeof(what), "the resolver could not be "
+			    "asked: %.300s", err.msg);
+			verify_hosts_fail(res, name, VERIFY_NAME_ABSENT, what);
+			continue;
+		}
 		res->checked++;
 		switch (ans.status) {
 		case RESOLVE_OK:

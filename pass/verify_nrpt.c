@@ -273,6 +273,8 @@ verify_nrpt(const struct config *cfg, const struct desired_state *ds,
 	size_t			 nrecs = 0, i, j, nours = 0;
 
 	memset(res, 0, sizeof(*res));
+	if (!cfg->nrpt_enabled)
+		return;		/* not managed: nothing of ours to verify */
 	recs[nrecs].key = cfg->nrpt_record_key;
 	recs[nrecs++].value = cfg->nrpt_record_value;
 	if (cfg->follow_enabled) {
@@ -282,7 +284,7 @@ verify_nrpt(const struct config *cfg, const struct desired_state *ds,
 	if (nrpt_scan_read(recs, nrecs, &s, &err) != 0) {
 		if (err.code != ENOTSUP) {
 			res->ran = true;
-			verify_nrpt_fail(res, VERIFY_RULE_MISSING, "NRPT",
+			verify_nrpt_fail(res, VERIFY_RULE_UNPARSABLE, "NRPT",
 			    "the NRPT tables could not be read: %s", err.msg);
 		}
 		res->duration_us = platform_mono_us() - start;

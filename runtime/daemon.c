@@ -111,6 +111,8 @@ struct daemon {
 
 	/* The running pass. */
 	bool			 in_pass;
+	bool			 resync_due;	/* a resync is among the triggers */
+	bool			 resync_pass;	/* ...of the pass running */
 	const char		*trigger;
 	bool			 drift_pass;	/* repairs a hosts drift */
 	bool			 desired_pass;	/* writes a new desired state */
@@ -503,6 +505,10 @@ daemon_pass_start(struct daemon *d, const char *trigger, bool drift,
 	}
 	d->in_pass = true;
 	d->trigger = trigger;
+	/* A resync coalesced with another trigger takes that one's name;
+	 * it is still verified. */
+	d->resync_pass = d->resync_due;
+	d->resync_due = false;
 	/* The coalescer's drift covers every trigger that may be a fight
 	 * (hosts drift, NRPT changes, policy refreshes); only a hosts drift
 	 * makes a hosts write a repair. */
@@ -551,7 +557,7 @@ daemon_pass_end(struct daemon *d)
 	    d->last.result, writes, (unsigned long long)dur);
 	daemon_reply_all(d->wait_run, &d->nwait_run, json);
 	/* What was written is verified off the loop (resync: all of it). */
-	verify = writes > 0 || strcmp(d->trigger, "resync") == 0;
+	verify = writes > 0 || d->resync_pass;
 	memcpy(activity, reconcile_pass_activity(d->pass), sizeof(activity));
 	/* It borrows the config and the desired state, which a reload may
 	 * replace now. */
@@ -828,6 +834,7 @@ daemon_resync_cb(void *arg)
 	struct daemon	*d = arg;
 
 	daemon_check_resume(d);
+	d->resync_due = true;
 	daemon_trigger(d, "resync", false);
 	daemon_resync_arm(d);
 }
@@ -1355,6 +1362,9 @@ daemon_run(const char *config_path, const struct daemon_hooks *hooks,
 		daemon_free(d);
 		return -1;
 	}
+	/* Filled once here, on this thread, before any verification worker
+	 * reads it. */
+	(void)platform_default_hosts();
 	if ((d->trace = trace_new(daemon_clock_us, NULL)) == NULL ||
 	    (d->pass_timer = loop_timer_new(d->loop, daemon_pass_cb, d)) == NULL ||
 	    (d->retry_timer = loop_timer_new(d->loop, daemon_retry_cb, d)) == NULL ||

@@ -25,6 +25,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "archive.h"
 #include "config.h"
 #include "control_client.h"
 #include "daemon.h"
@@ -155,7 +156,9 @@ static const char doctor_usage[] =
 "  -j, --json         print the report as one JSON object\n"
 "  -b, --bundle FILE  also write a support bundle (.zip, or .tar.gz)\n"
 "\n"
-"exit: 0 ok, 1 degraded or broken, 2 invalid config, 64 usage.\n";
+"exit: 0 ok, 1 degraded or broken (or the bundle could not be written),\n"
+"2 invalid config, 64 usage (a bundle name that is neither .zip nor\n"
+".tar.gz).\n";
 
 static const char validate_usage[] =
 "usage: dnswatchdog validate FILE\n"
@@ -599,6 +602,7 @@ main_doctor(const char *config_path, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct doctor_opts	 dopts;
+	enum archive_kind	 kind;
 	struct config		*cfg;
 	struct dwerr		 err;
 	cJSON			*report;
@@ -626,6 +630,10 @@ main_doctor(const char *config_path, int argc, char **argv)
 	}
 	if (main_no_operands(argc, doctor_usage) != 0)
 		return EXIT_USAGE;
+	if (bundle != NULL && archive_kind_of(bundle, &kind, &err) != 0) {
+		log_error("%s", err.msg);
+		return EXIT_USAGE;
+	}
 	if (config_load(config_path, &cfg, &err) != 0) {
 		log_error("%s", err.msg);
 		return EXIT_INVALID;

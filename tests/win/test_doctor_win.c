@@ -403,6 +403,30 @@ doctor_finds_the_empty_gp_table(void **state)
 }
 
 static void
+doctor_leaves_unmanaged_rules_alone(void **state)
+{
+	struct fx	*fx = *state;
+	const char	*want = "{\"version\":1,\"nrpt\":[{\"domains\":"
+	    "[\"ours.example\"],\"servers\":[\"10.0.0.53\"]}]}";
+	const char	*cfg = "{\"desired_state\":\"desired.json\","
+	    "\"hosts\":{\"path\":\"hosts\"},\"nrpt\":{\"enabled\":false,"
+	    "\"record_key\":\"SOFTWARE\\\\DwTest Doctor Ours\"}}";
+
+	/* nrpt.enabled false: the rules are read and shown, but a desired
+	 * rule that is absent is nobody's error, nor is it verified. */
+	tu_put(fx->config, cfg, strlen(cfg));
+	tu_put(fx->desired, want, strlen(want));
+	rule(fx, LOCAL_TABLE, ID_UNKNOWN, ".unknown.example", "10.9.9.9");
+	doctor(fx);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+	    nrpt(fx), "rules")), 1);
+	assert_int_equal(findings(fx, "nrpt-missing", NULL), 0);
+	assert_int_equal(findings(fx, "verify-failed", NULL), 0);
+	assert_null(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(fx->report, "verify"), "nrpt"));
+}
+
+static void
 doctor_finds_nothing_when_all_is_well(void **state)
 {
 	struct fx	*fx = *state;
@@ -705,6 +729,7 @@ main(void)
 		D(doctor_names_every_owner_and_finding),
 		D(doctor_finds_the_firezone_display_name),
 		D(doctor_finds_the_empty_gp_table),
+		D(doctor_leaves_unmanaged_rules_alone),
 		D(doctor_finds_nothing_when_all_is_well),
 		V(verify_says_which_server_answered),
 		V(verify_finds_the_rule_ignored_for_the_gp_table),
