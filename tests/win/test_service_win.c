@@ -639,8 +639,8 @@ static void
 service_command_refuses_an_unknown_verb(void **state)
 {
 	(void)state;
-	assert_int_equal(service_command("restart", NULL, false), 64);
-	assert_int_equal(service_command(NULL, NULL, false), 64);
+	assert_int_equal(service_command("restart", NULL, NULL), 64);
+	assert_int_equal(service_command(NULL, NULL, NULL), 64);
 }
 
 /* The newest Application event from DnsWatchdog, or "" (UTF-8). */
