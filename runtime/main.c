@@ -111,6 +111,17 @@ static const char service_usage[] =
 "\n"
 "  -k, --keep  uninstall only: leave the rules and the section in place\n"
 "\n"
+"The MSI runs two more, as SYSTEM (docs/install.md):\n"
+"  service [--config-from FILE] [--follow TUNNEL] setup\n"
+"              after it registered the service: the recovery actions and\n"
+"              the rest of install's settings, the protected folder of\n"
+"              the config, and the config copied from FILE (it must be a\n"
+"              valid config) or, with no config yet, one that follows\n"
+"              TUNNEL (docs/follow.md)\n"
+"  service cleanup\n"
+"              on uninstall: removes the rules and the section, as\n"
+"              uninstall does, and leaves the service to the MSI\n"
+"\n"
 "exit: 0 done, 1 failed, 64 usage.\n";
 
 static const char reconcile_usage[] =
@@ -676,15 +687,41 @@ main_doctor(const char *config_path, int argc, char **argv)
 static int
 main_service(const char *config_path, int argc, char **argv)
 {
-	bool	 keep = false;
+	static const struct option	 opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "config-from", required_argument, NULL, 'C' },
+		{ "follow", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct service_opts		 so = { false, NULL, NULL };
+	int				 ch;
 
-	if (main_command_opts(argc, argv, service_usage, "keep", &keep) != 0)
-		return EXIT_USAGE;
+	optind = 0;	/* restart scanning for the command's own argv */
+	while ((ch = getopt_long(argc, argv, "+hk", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			fputs(service_usage, stdout);
+			return 0;
+		case 'k':
+			so.keep = true;
+			break;
+		case 'C':
+			so.config_from = optarg;
+			break;
+		case 'F':
+			so.follow = optarg;
+			break;
+		default:
+			fputs(service_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
 	if (argc - optind != 1) {
 		fputs(service_usage, stderr);
 		return EXIT_USAGE;
 	}
-	return service_command(argv[optind], config_path, keep);
+	return service_command(argv[optind], config_path, &so);
 }
 
 static int

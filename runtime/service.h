@@ -3,6 +3,8 @@
  *
  * Windows: the service "DnsWatchdog" under the SCM (service_win.c):
  *   dnswatchdog service install|uninstall|start|stop
+ * and, for the MSI's custom actions, setup and cleanup (docs/decisions/
+ * 0011-msi-actions.md),
  * and `run` under the SCM reports START_PENDING, RUNNING and
  * STOP_PENDING, and turns STOP, PRESHUTDOWN, POWEREVENT (resume) and
  * PARAMCHANGE into daemon_request calls. Elsewhere (service_none.c) the
@@ -21,11 +23,22 @@
 	"and a managed section of the hosts file) in line with its desired " \
 	"state, across VPN reconnects and network changes."
 
-/* `dnswatchdog service <verb>`: install, uninstall, start, stop. keep
- * (uninstall only) leaves the NRPT rules and the hosts section in place.
+/* The options of `dnswatchdog service`; NULL or "" is an option not
+ * given (the MSI passes an unset property as ""). */
+struct service_opts {
+	bool		 keep;		/* uninstall: leave rules and section */
+	const char	*config_from;	/* setup: the config file to copy in */
+	const char	*follow;	/* setup: a tunnel, for a new config */
+};
+
+/* `dnswatchdog service <verb>`: install, uninstall, start, stop; setup
+ * (the MSI registered the service: its folder, recovery actions and
+ * config) and cleanup (removes the NRPT rules and the hosts section, as
+ * uninstall does, and leaves the service to the MSI). opts may be NULL.
  * Returns a process exit code (0 on success) after printing what it did
  * or why it failed. */
-int	service_command(const char *verb, const char *config_path, bool keep);
+int	service_command(const char *verb, const char *config_path,
+	    const struct service_opts *opts);
 
 /* `run`: under the service manager, runs the daemon as the service and
  * returns 0 with *handled true; in a console, returns with *handled

@@ -13,7 +13,8 @@
 #define SERVICE_EXIT_USAGE	64
 
 int
-service_command(const char *verb, const char *config_path, bool keep)
+service_command(const char *verb, const char *config_path,
+    const struct service_opts *opts)
 {
 	static const struct {
 		const char	*verb;
@@ -23,11 +24,13 @@ service_command(const char *verb, const char *config_path, bool keep)
 		{ "uninstall", "systemctl disable --now dnswatchdog" },
 		{ "start", "systemctl start dnswatchdog" },
 		{ "stop", "systemctl stop dnswatchdog" },
+		{ "setup", "systemctl enable --now dnswatchdog" },
+		{ "cleanup", "systemctl disable --now dnswatchdog" },
 	};
 	size_t	 i;
 
 	(void)config_path;
-	(void)keep;
+	(void)opts;
 	for (i = 0; verb != NULL && i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (strcmp(verb, verbs[i].verb) != 0)
 			continue;

@@ -17,6 +17,7 @@
 
 #include "service.h"
 
+#include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -983,13 +984,208 @@ done:
 	return rc;
 }
 
-int
-service_command(const char *verb, const char *config_path, bool keep)
+/* The config that setup and cleanup work on, absolute, malloc'd UTF-8:
+ * the one given, or the default the MSI's service runs with. */
+static char *
+service_target_config(const char *config_path)
 {
+	const char	*config = config_path != NULL ? config_path :
+			    platform_default_config();
+	wchar_t		*w;
+	char		*u = NULL;
+
+	if ((w = service_full_path(config)) != NULL)
+		u = winutf_narrow(w);
+	free(w);
+	if (u == NULL)
+		fprintf(stderr, "dnswatchdog: %s: not a valid path\n", config);
+	return u;
+}
+
+/* 0 when text (len bytes) parses as a config at config (relative paths
+ * resolve against its folder); what names where the text comes from. */
+static int
+service_check_config(const char *config, const char *text, size_t len,
+    const char *what)
+{
+	struct config	*cfg = NULL;
+	struct dwerr	 err;
+
+	if (config_parse(text, len, config, &cfg, &err) != 0) {
+		fprintf(stderr, "dnswatchdog: %s is not a valid config; nothing "
+		    "was changed:\n%s\n", what, err.msg);
+		return -1;
+	}
+	config_free(cfg);
+	return 0;
+}
+
+/* The text of a config that follows tunnel, malloc'd; NULL when out of
+ * memory. */
+static char *
+service_follow_text(const char *tunnel)
+{
+	cJSON	*root, *follow;
+	char	*json = NULL, *text;
+
+	if ((root = cJSON_CreateObject()) != NULL &&
+	    (follow = cJSON_AddObjectToObject(root, "follow")) != NULL &&
+	    cJSON_AddStringToObject(follow, "tunnel", tunnel) != NULL)
+		json = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	/* Handed to free() like platform_read_file's buffer. */
+	text = json != NULL ? dwstr_dup(json) : NULL;
+	cJSON_free(json);
+	return text;
+}
+
+/*
+ * `service setup`: what the MSI cannot do itself, run as SYSTEM after it
+ * registered the service and before it starts it. The service gets the
+ * settings of `service install` that CreateServiceW lacks (recovery,
+ * pre-shutdown, service SID, privileges), the config's folder the
+ * protected DACL, and the config a copy of config_from or, with follow
+ * and no config yet, a config that follows that tunnel (an upgrade keeps
+ * the config it finds). The new config is checked before anything
+ * changes. A failure exits non-zero: the MSI rolls back.
+ */
+static int
+service_setup(const char *config_path, const char *config_from,
+    const char *follow)
+{
+	SC_HANDLE	 scm = NULL, svc = NULL;
+	struct dwerr	 err;
+	wchar_t		*wconfig = NULL;
+	char		*config = NULL, *folder = NULL, *text = NULL;
+	char		 what[128];
+	size_t		 len = 0;
+	DWORD		 e;
+	bool		 on_error = false, sid = false, privs = false;
+	bool		 exists;
+	int		 rc = SERVICE_EXIT_FAILED;
+
+	if ((config = service_target_config(config_path)) == NULL ||
+	    (wconfig = winutf_wide(config)) == NULL)
+		goto done;
+	exists = GetFileAttributesW(wconfig) != INVALID_FILE_ATTRIBUTES;
+	if (config_from != NULL) {
+		if (platform_read_file(config_from, CONFIG_MAX_BYTES, &text,
+		    &len, &err) != 0) {
+			fprintf(stderr, "dnswatchdog: %s\nnothing was changed\n",
+			    err.msg);
+			goto done;
+		}
+		snprintf(what, sizeof(what), "%.120s", config_from);
+	} else if (follow != NULL && !exists) {
+		if ((text = service_follow_text(follow)) == NULL) {
+			service_fail(ERROR_NOT_ENOUGH_MEMORY, "cannot set up");
+			goto done;
+		}
+		len = strlen(text);
+		snprintf(what, sizeof(what), "follow tunnel '%.64s'", follow);
+	}
+	if (text != NULL && service_check_config(config, text, len, what) != 0)
+		goto done;
+
+	if ((scm = service_open_scm(SC_MANAGER_CONNECT)) == NULL)
+		goto done;
+	if ((svc = service_open(scm, SERVICE_CHANGE_CONFIG, &e)) == NULL) {
+		service_fail(e, "cannot open the service (setup configures "
+		    "the service an installer registered)");
+		goto done;
+	}
+	if (service_configure(svc, &on_error, &sid, &privs) != SERVICE_EXIT_OK)
+		goto done;
+	printf("service %s: recovery restart after 1 s, 5 s, then 30 s%s; "
+	    "preshutdown %u ms%s%s\n", SERVICE_NAME, on_error ? " (also after "
+	    "a stop with an error)" : "", SERVICE_PRESHUTDOWN_MS, sid ?
+	    "; service SID" : "", privs ? "; privileges: "
+	    SERVICE_PRIVILEGES_TEXT " only" : "");
+	if ((folder = service_dirname(config)) == NULL ||
+	    acl_private_dir_create(folder, &err) != 0) {
+		fprintf(stderr, "dnswatchdog: %s\n", folder != NULL ? err.msg :
+		    "the config has no folder");
+		goto done;
+	}
+	printf("folder %s: SYSTEM, Administrators and NT SERVICE\\%s only\n",
+	    folder, SERVICE_NAME);
+	if (text != NULL) {
+		if (platform_write_file_atomic(config, text, len, &err) != 0) {
+			fprintf(stderr, "dnswatchdog: %s\n", err.msg);
+			goto done;
+		}
+		printf("config %s written from %s\n", config, what);
+	} else if (exists)
+		printf("config %s kept\n", config);
+	else
+		printf("note: no config at %s yet\n", config);
+	rc = SERVICE_EXIT_OK;
+done:
+	if (svc != NULL)
+		CloseServiceHandle(svc);
+	if (scm != NULL)
+		CloseServiceHandle(scm);
+	free(text);
+	free(folder);
+	free(wconfig);
+	free(config);
+	return rc;
+}
+
+/*
+ * `service cleanup`: the MSI's uninstall, after it stopped the service:
+ * removes the NRPT rules and the hosts section of the config, as
+ * `service uninstall` does, and leaves the service to the installer. No
+ * config file is the built-in defaults; nothing to remove is success.
+ */
+static int
+service_cleanup(const char *config_path)
+{
+	struct config	*cfg = NULL;
+	struct dwerr	 err;
+	int		 rc;
+
+	if (config_load(config_path, &cfg, &err) != 0) {
+		fprintf(stderr, "dnswatchdog: %s\nnothing was removed\n",
+		    err.msg);
+		return SERVICE_EXIT_FAILED;
+	}
+	printf("removing the NRPT rules and the hosts section it manages "
+	    "(config %s):\n", cfg->path != NULL ? cfg->path :
+	    "built-in defaults");
+	rc = service_remove_managed(cfg) == 0 ? SERVICE_EXIT_OK :
+	    SERVICE_EXIT_FAILED;
+	if (rc != SERVICE_EXIT_OK)
+		fprintf(stderr, "dnswatchdog: not everything could be removed; "
+		    "run 'dnswatchdog service cleanup' again\n");
+	config_free(cfg);
+	return rc;
+}
+
+/* An option the MSI passes from an unset property is "": not given. */
+static const char *
+service_opt(const char *s)
+{
+	return s != NULL && *s != '\0' ? s : NULL;
+}
+
+int
+service_command(const char *verb, const char *config_path,
+    const struct service_opts *opts)
+{
+	struct service_opts	 none = { false, NULL, NULL };
+
+	if (opts == NULL)
+		opts = &none;
 	if (verb != NULL && strcmp(verb, "install") == 0)
 		return service_install(config_path);
 	if (verb != NULL && strcmp(verb, "uninstall") == 0)
-		return service_uninstall(config_path, keep);
+		return service_uninstall(config_path, opts->keep);
+	if (verb != NULL && strcmp(verb, "setup") == 0)
+		return service_setup(config_path,
+		    service_opt(opts->config_from), service_opt(opts->follow));
+	if (verb != NULL && strcmp(verb, "cleanup") == 0)
+		return service_cleanup(config_path);
 	if (verb != NULL && strcmp(verb, "start") == 0)
 		return service_start_cmd();
 	if (verb != NULL && strcmp(verb, "stop") == 0)

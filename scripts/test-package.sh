@@ -5,7 +5,11 @@
 #  - under Wine, in a throwaway prefix: msiexec /i /qn, the service's
 #    registry entry, `dnswatchdog.exe version` from the install folder,
 #    a major upgrade over an older build keeps the config, msiexec /x
-#    removes the service and the program;
+#    removes the service and the program; the custom actions: a CONFIG
+#    that is not a config fails the install and leaves nothing, a good
+#    one is copied in, FOLLOW writes a follow config, KEEPDNS=1 keeps
+#    the NRPT rule and hosts section `once` wrote, an upgrade keeps
+#    them, a plain uninstall removes them;
 #  - the .deb: contents, conffiles, control; installed with dpkg --root
 #    into a throwaway root (maintainer scripts run with DPKG_ROOT and
 #    logging stand-ins for deb-systemd-helper/-invoke and systemctl:
@@ -44,7 +48,8 @@ for b in build/release/dnswatchdog build/mingw-release/dnswatchdog.exe; do
 done
 
 # The MSI's tables.
-for t in File Component ServiceInstall ServiceControl Upgrade Property Registry; do
+for t in File Component ServiceInstall ServiceControl Upgrade Property Registry \
+    CustomAction InstallExecuteSequence; do
 	msiinfo export "$msi" $t >"$work/$t.idt"
 done
 tab=$(printf '\t')
@@ -59,6 +64,31 @@ expect "MSI Upgrade: older versions replaced" "$work/Upgrade.idt" "^\{6B0F3C52-8
 expect "MSI Upgrade: newer versions refused" "$work/Upgrade.idt" "WIX_DOWNGRADE_DETECTED"
 expect "MSI registers the Event Log source" "$work/Registry.idt" "EventLog\\\\Application\\\\DnsWatchdog\\\\${tab}EventMessageFile${tab}\\[#dnswatchdog.exe\\]"
 expect "MSI is per-machine" "$work/Property.idt" "^ALLUSERS${tab}1"
+# 3090: an exe from an installed file (18), deferred (1024), as SYSTEM
+# (2048); 3154: the same, its exit code ignored (64).
+expect "MSI CustomAction: setup, deferred as SYSTEM, checked" "$work/CustomAction.idt" \
+    "^DnsWatchdogSetup${tab}3090${tab}dnswatchdog.exe${tab}service --config-from \"\\[CONFIG\\]\" --follow \"\\[FOLLOW\\]\" setup"
+expect "MSI CustomAction: cleanup, deferred as SYSTEM, never fails the uninstall" \
+    "$work/CustomAction.idt" "^DnsWatchdogCleanup${tab}3154${tab}dnswatchdog.exe${tab}service cleanup"
+# seq ACTION: its sequence number in InstallExecuteSequence.
+seq() { awk -F "$tab" -v a="$1" '$1 == a { sub(/\r$/, "", $3); print $3 }' "$work/InstallExecuteSequence.idt"; }
+expect "MSI sequence: setup on install, not on removal" "$work/InstallExecuteSequence.idt" \
+    "^DnsWatchdogSetup${tab}NOT REMOVE=\"ALL\"${tab}"
+expect "MSI sequence: cleanup on removal, not on upgrade, not with KEEPDNS=1" \
+    "$work/InstallExecuteSequence.idt" \
+    "^DnsWatchdogCleanup${tab}REMOVE=\"ALL\" AND NOT UPGRADINGPRODUCTCODE AND KEEPDNS<>\"1\"${tab}"
+if [ "$(seq InstallServices)" -lt "$(seq DnsWatchdogSetup)" ] &&
+    [ "$(seq DnsWatchdogSetup)" -lt "$(seq StartServices)" ]; then
+	ok "MSI sequence: setup between InstallServices and StartServices"
+else
+	fail "MSI sequence: setup not between InstallServices and StartServices"
+fi
+if [ "$(seq StopServices)" -lt "$(seq DnsWatchdogCleanup)" ] &&
+    [ "$(seq DnsWatchdogCleanup)" -lt "$(seq RemoveFiles)" ]; then
+	ok "MSI sequence: cleanup between StopServices and RemoveFiles"
+else
+	fail "MSI sequence: cleanup not between StopServices and RemoveFiles"
+fi
 
 # Under Wine.
 wine=${DW_WINE:-/usr/lib/wine/wine64}
@@ -80,6 +110,9 @@ if [ -x "$wine" ]; then
 	expect "service registered: auto start" "$work/svc.txt" 'Start[[:space:]]+REG_DWORD[[:space:]]+0x2'
 	expect "service registered: LocalSystem" "$work/svc.txt" 'ObjectName.*LocalSystem'
 	expect "service registered: display name" "$work/svc.txt" 'DisplayName.*DNS Watchdog'
+	# Set by `service setup` (the MSI's ServiceInstall has no such
+	# setting); Wine keeps no recovery actions to read back.
+	expect "service setup ran: the pre-shutdown timeout" "$work/svc.txt" 'PreshutdownTimeout[[:space:]]+REG_DWORD[[:space:]]+0x2710'
 	# A major upgrade over an older build (the same program, version
 	# 0.0.1): the config in ProgramData stays, and after the upgrade one
 	# uninstall removes everything (no older product left holding the
@@ -128,6 +161,110 @@ if [ -x "$wine" ]; then
 	else
 		ok "msiexec /x removes the program"
 	fi
+
+	# The custom actions, from a prefix with no DnsWatchdog folder.
+	hosts="$WINEPREFIX/drive_c/windows/system32/drivers/etc/hosts"
+	nrpt='HKLM\SYSTEM\CurrentControlSet\Services\Dnscache\Parameters\DnsPolicyConfig'
+	exe="$WINEPREFIX/drive_c/Program Files/DnsWatchdog/dnswatchdog.exe"
+	rm -rf "$pd"
+	echo '{"bogus": 1}' >"$work/bad.json"
+	if "$wine" msiexec /i "$winwork\\dnswatchdog.msi" /qn \
+	    CONFIG="$winwork\\bad.json" /l*v "$winwork\\bad.log" >/dev/null 2>&1; then
+		fail "an install with a CONFIG that is not a config exits 0"
+	else
+		ok "an install with a CONFIG that is not a config fails"
+	fi
+	wineserver -w
+	if "$wine" reg query "$svc" >/dev/null 2>&1 || [ -e "$exe" ] ||
+	    [ -e "$pd/config.json" ]; then
+		fail "the failed install left the service, the program or a config"
+	else
+		ok "the failed install leaves no service, program or config"
+	fi
+	printf '{"hosts": {"enabled": true}}\n' >"$work/config.json"
+	if "$wine" msiexec /i "$winwork\\dnswatchdog.msi" /qn \
+	    CONFIG="$winwork\\config.json" >/dev/null 2>&1; then
+		ok "msiexec /i CONFIG=... exits 0"
+	else
+		fail "msiexec /i CONFIG=... failed"
+	fi
+	wineserver -w
+	cmp -s "$work/config.json" "$pd/config.json" &&
+	    ok "CONFIG is copied into ProgramData\\DnsWatchdog\\config.json" ||
+	    fail "CONFIG was not copied into ProgramData\\DnsWatchdog\\config.json"
+	# What the service would write, written by `once` (at once, and the
+	# same as the service writes): one NRPT rule and the hosts section.
+	printf '%s\n' '{"version": 1, "nrpt": [{"domains": ["msi-test.coder"],' \
+	    '"servers": ["100.100.100.100"]}], "hosts": [{"address":' \
+	    '"100.64.0.9", "names": ["msi-test.coder"]}]}' >"$pd/desired.json"
+	"$wine" "$exe" once >"$work/once-win.txt" 2>&1 || true
+	# has_dns FILE: FILE gets the NRPT rules and the hosts file; 0 when
+	# both the rule and the section of msi-test.coder are there.
+	has_dns() {
+		"$wine" reg query "$nrpt" /s >"$1" 2>/dev/null || true
+		grep -qi 'msi-test\.coder' "$1" &&
+		    grep -q '^100\.64\.0\.9 msi-test\.coder' "$hosts"
+	}
+	has_dns "$work/nrpt-once.txt" && ok "once wrote the NRPT rule and the hosts section" ||
+	    fail "once did not write the NRPT rule and the hosts section (see $work/once-win.txt)"
+	"$wine" msiexec /x "$winwork\\dnswatchdog.msi" /qn KEEPDNS=1 >/dev/null 2>&1 ||
+	    fail "msiexec /x KEEPDNS=1 failed"
+	wineserver -w
+	has_dns "$work/nrpt-keep.txt" && ok "msiexec /x KEEPDNS=1 keeps the rule and the section" ||
+	    fail "msiexec /x KEEPDNS=1 removed the rule or the section"
+	# A major upgrade: Windows removes the older product with
+	# UPGRADINGPRODUCTCODE set, and its cleanup does not run. Wine's
+	# RemoveExistingProducts runs `msiexec /i {product} REMOVE=ALL`
+	# without it, so that removal is made here as Windows makes it.
+	"$wine" msiexec /i "$winwork\\old.msi" /qn >/dev/null 2>&1 ||
+	    fail "msiexec /i of the older build failed (second time)"
+	wineserver -w
+	"$wine" msiexec /x "$winwork\\old.msi" /qn \
+	    UPGRADINGPRODUCTCODE='{00000000-0000-0000-0000-000000000001}' \
+	    >/dev/null 2>&1 || fail "msiexec /x UPGRADINGPRODUCTCODE=... failed"
+	wineserver -w
+	has_dns "$work/nrpt-upgrade.txt" &&
+	    ok "the older product's removal in an upgrade keeps the rule and the section" ||
+	    fail "the older product's removal in an upgrade removed the rule or the section"
+	"$wine" msiexec /i "$winwork\\old.msi" /qn >/dev/null 2>&1 ||
+	    fail "msiexec /i of the older build failed (third time)"
+	wineserver -w
+	"$wine" msiexec /i "$winwork\\dnswatchdog.msi" /qn >/dev/null 2>&1 ||
+	    fail "the major upgrade failed (second time)"
+	wineserver -w
+	if ! has_dns "$work/nrpt-upgrade2.txt"; then
+		echo "WINE: cannot show a real major upgrade keeping the rule" \
+		    "and the section: Wine removes the older product without" \
+		    "UPGRADINGPRODUCTCODE"
+		"$wine" "$exe" once >"$work/once-win2.txt" 2>&1 || true
+		has_dns "$work/nrpt-once2.txt" ||
+		    fail "once did not write the rule and the section again"
+	fi
+	cmp -s "$work/config.json" "$pd/config.json" &&
+	    ok "the upgrade with no CONFIG keeps the config" ||
+	    fail "the upgrade with no CONFIG changed the config"
+	"$wine" msiexec /x "$winwork\\dnswatchdog.msi" /qn >/dev/null 2>&1 ||
+	    fail "msiexec /x failed (after the upgrade)"
+	wineserver -w
+	if has_dns "$work/nrpt-removed.txt" || grep -qi 'msi-test\.coder' \
+	    "$work/nrpt-removed.txt" || grep -q 'msi-test' "$hosts"; then
+		fail "msiexec /x left the NRPT rule or the hosts section"
+	else
+		ok "msiexec /x removes the NRPT rule and the hosts section"
+	fi
+	# FOLLOW with no config yet.
+	rm -f "$pd/config.json" "$pd/desired.json"
+	if "$wine" msiexec /i "$winwork\\dnswatchdog.msi" /qn FOLLOW=tailscale \
+	    >/dev/null 2>&1; then
+		ok "msiexec /i FOLLOW=tailscale exits 0"
+	else
+		fail "msiexec /i FOLLOW=tailscale failed"
+	fi
+	wineserver -w
+	expect "FOLLOW writes a config that follows the tunnel" "$pd/config.json" \
+	    '^\{"follow":\{"tunnel":"tailscale"\}\}$'
+	"$wine" msiexec /x "$winwork\\dnswatchdog.msi" /qn >/dev/null 2>&1 ||
+	    fail "msiexec /x failed (after FOLLOW)"
 	wineserver -k || true
 else
 	fail "no Wine at $wine"

@@ -639,8 +639,8 @@ static void
 service_command_refuses_an_unknown_verb(void **state)
 {
 	(void)state;
-	assert_int_equal(service_command("restart", NULL, false), 64);
-	assert_int_equal(service_command(NULL, NULL, false), 64);
+	assert_int_equal(service_command("restart", NULL, NULL), 64);
+	assert_int_equal(service_command(NULL, NULL, NULL), 64);
 }
 
 /* The newest Application event from DnsWatchdog, or "" (UTF-8). */
@@ -1273,6 +1273,194 @@ service_install_refuses_a_program_others_may_replace(void **state)
 	CloseServiceHandle(scm);
 }
 
+/* -- The MSI's verbs: setup and cleanup ----------------------------------- */
+
+/* Registers DnsWatchdog as the MSI's ServiceInstall does: the copy of
+ * the exe with `run`, nothing else set. */
+static void
+register_like_the_msi(struct fx *fx)
+{
+	SC_HANDLE	 scm, svc;
+	wchar_t		 cmd[2 * MAX_PATH];
+
+	swprintf(cmd, sizeof(cmd) / sizeof(cmd[0]), L"\"%hs\" run", fx->exe);
+	assert_non_null(scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT |
+	    SC_MANAGER_CREATE_SERVICE));
+	svc = CreateServiceW(scm, L"DnsWatchdog", L"DNS Watchdog",
+	    SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START,
+	    SERVICE_ERROR_NORMAL, cmd, NULL, NULL, L"Dnscache\0", NULL, NULL);
+	if (svc == NULL)
+		fail_msg("CreateServiceW: error %lu",
+		    (unsigned long)GetLastError());
+	CloseServiceHandle(svc);
+	CloseServiceHandle(scm);
+}
+
+static bool
+file_exists(const char *path)
+{
+	return GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES;
+}
+
+static void
+service_setup_refuses_a_bad_config_and_a_missing_service_changing_nothing(
+    void **state)
+{
+	struct fx	*fx = *state;
+	char		 args[4 * MAX_PATH], pd[MAX_PATH], bad[MAX_PATH];
+
+	snprintf(pd, sizeof(pd), "%s\\pd", fx->dir);
+	snprintf(bad, sizeof(bad), "%s\\bad.json", fx->dir);
+	put_file(bad, "{\"bogus\": 1}");
+
+	/* No service registered: nothing to set up. */
+	snprintf(args, sizeof(args), "--config \"%s\\config.json\" service "
+	    "--config-from \"%s\" setup", pd, fx->config);
+	assert_int_equal(run(fx, args), 1);
+	assert_true(output_has(fx, "cannot open the service"));
+	assert_false(file_exists(pd));
+
+	register_like_the_msi(fx);
+	/* Not a config, or no file: refused before anything changes. */
+	snprintf(args, sizeof(args), "--config \"%s\\config.json\" service "
+	    "--config-from \"%s\" setup", pd, bad);
+	assert_int_equal(run(fx, args), 1);
+	assert_true(output_has(fx, "is not a valid config; nothing was "
+	    "changed"));
+	assert_true(output_has(fx, "unknown key \"bogus\""));
+	assert_false(file_exists(pd));
+	snprintf(args, sizeof(args), "--config \"%s\\config.json\" service "
+	    "--config-from \"%s\\none.json\" setup", pd, fx->dir);
+	assert_int_equal(run(fx, args), 1);
+	assert_true(output_has(fx, "nothing was changed"));
+	assert_false(file_exists(pd));
+	/* A tunnel follow mode does not know. */
+	snprintf(args, sizeof(args), "--config \"%s\\config.json\" service "
+	    "--follow nosuch setup", pd);
+	assert_int_equal(run(fx, args), 1);
+	assert_true(output_has(fx, "follow tunnel 'nosuch' is not a valid "
+	    "config"));
+	assert_false(file_exists(pd));
+}
+
+static void
+service_setup_configures_the_service_folder_and_config(void **state)
+{
+	struct fx			*fx = *state;
+	SERVICE_PRESHUTDOWN_INFO	*pre;
+	SERVICE_FAILURE_ACTIONSW	*fa;
+	SC_HANDLE			 scm, svc;
+	struct dwerr			 err;
+	BYTE				 buf[8192];
+	char				 args[4 * MAX_PATH], pd[MAX_PATH];
+	char				 config[MAX_PATH + 16], pd2[MAX_PATH];
+	char				*want, *got;
+	DWORD				 n;
+
+	snprintf(pd, sizeof(pd), "%s\\pd", fx->dir);
+	snprintf(config, sizeof(config), "%s\\config.json", pd);
+	register_like_the_msi(fx);
+	snprintf(args, sizeof(args), "--config \"%s\" service --config-from "
+	    "\"%s\" --follow \"\" setup", config, fx->config);
+	assert_int_equal(run(fx, args), 0);
+	assert_true(output_has(fx, "written from"));
+
+	/* The config, byte for byte; the folder passes the service's own
+	 * check (on Wine, what its mode bits allow). */
+	want = tu_slurp(fx->config, NULL);
+	got = tu_slurp(config, NULL);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	if (acl_check_private(pd, &err) != 0)
+		fail_msg("%s", err.msg);
+
+	/* The settings the MSI's ServiceInstall lacks. */
+	assert_non_null(scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT));
+	assert_non_null(svc = OpenServiceW(scm, L"DnsWatchdog",
+	    SERVICE_QUERY_CONFIG));
+	pre = (SERVICE_PRESHUTDOWN_INFO *)buf;
+	assert_true(QueryServiceConfig2W(svc, SERVICE_CONFIG_PRESHUTDOWN_INFO,
+	    buf, sizeof(buf), &n));
+	assert_int_equal(pre->dwPreshutdownTimeout, 10000);
+	fa = (SERVICE_FAILURE_ACTIONSW *)buf;
+	if ((!QueryServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS, buf,
+	    sizeof(buf), &n) || fa->cActions == 0) && on_wine()) {
+		wine_cannot("the recovery actions set by setup read back",
+		    "Wine's service manager accepts them and keeps none");
+	} else {
+		assert_int_equal(fa->dwResetPeriod, 86400);
+		assert_int_equal(fa->cActions, 3);
+		assert_int_equal(fa->lpsaActions[0].Delay, 1000);
+		assert_int_equal(fa->lpsaActions[2].Delay, 30000);
+	}
+	CloseServiceHandle(svc);
+	CloseServiceHandle(scm);
+
+	/* Again with no CONFIG (an upgrade), or with FOLLOW: the config
+	 * that is there stays. */
+	snprintf(args, sizeof(args), "--config \"%s\" service --config-from "
+	    "\"\" --follow tailscale setup", config);
+	assert_int_equal(run(fx, args), 0);
+	assert_true(output_has(fx, "kept"));
+	got = tu_slurp(config, NULL);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+
+	/* FOLLOW with no config yet writes one that follows the tunnel. */
+	snprintf(pd2, sizeof(pd2), "%s\\pd2\\config.json", fx->dir);
+	snprintf(args, sizeof(args), "--config \"%s\" service --follow "
+	    "tailscale setup", pd2);
+	assert_int_equal(run(fx, args), 0);
+	got = tu_slurp(pd2, NULL);
+	assert_non_null(got);
+	assert_string_equal(got, "{\"follow\":{\"tunnel\":\"tailscale\"}}");
+	free(got);
+	snprintf(pd2, sizeof(pd2), "%s\\pd2", fx->dir);
+	tu_rmtree(pd2);
+	tu_rmtree(pd);
+}
+
+static void
+service_cleanup_removes_the_rules_and_the_section_and_nothing_else(
+    void **state)
+{
+	struct fx	*fx = *state;
+	SC_HANDLE	 scm, svc;
+	char		 args[3 * MAX_PATH], bad[MAX_PATH];
+
+	snprintf(args, sizeof(args), "--config \"%s\" once", fx->config);
+	run(fx, args);
+	assert_true(wait_file(fx->hosts, TEST_HOST, true));
+	assert_true(nrpt_has_test_rule());
+
+	/* A config that is not valid: nothing is removed. */
+	snprintf(bad, sizeof(bad), "%s\\bad.json", fx->dir);
+	put_file(bad, "{\"bogus\": 1}");
+	snprintf(args, sizeof(args), "--config \"%s\" service cleanup", bad);
+	assert_int_equal(run(fx, args), 1);
+	assert_true(output_has(fx, "nothing was removed"));
+	assert_true(wait_file(fx->hosts, TEST_HOST, true));
+	assert_true(nrpt_has_test_rule());
+
+	register_like_the_msi(fx);
+	snprintf(args, sizeof(args), "--config \"%s\" service cleanup",
+	    fx->config);
+	assert_int_equal(run(fx, args), 0);
+	assert_true(wait_file(fx->hosts, TEST_HOST, false));
+	assert_true(wait_file(fx->hosts, "127.0.0.1 localhost", true));
+	assert_false(nrpt_has_test_rule());
+	/* The service is the installer's to delete. */
+	assert_non_null(scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT));
+	svc = OpenServiceW(scm, L"DnsWatchdog", SERVICE_QUERY_STATUS);
+	assert_non_null(svc);
+	CloseServiceHandle(svc);
+	CloseServiceHandle(scm);
+	/* Nothing left to remove is no failure. */
+	assert_int_equal(run(fx, args), 0);
+}
+
 int
 main(void)
 {
@@ -1299,6 +1487,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    service_installs_starts_stops_and_uninstalls, svc_setup,
 		    svc_teardown),
+		cmocka_unit_test_setup_teardown(
+		    service_setup_refuses_a_bad_config_and_a_missing_service_changing_nothing,
+		    svc_setup, svc_teardown),
+		cmocka_unit_test_setup_teardown(
+		    service_setup_configures_the_service_folder_and_config,
+		    svc_setup, svc_teardown),
+		cmocka_unit_test_setup_teardown(
+		    service_cleanup_removes_the_rules_and_the_section_and_nothing_else,
+		    svc_setup, svc_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
