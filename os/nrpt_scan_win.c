@@ -30,10 +30,7 @@
 #define SCAN_MSG_BYTES	320u
 #define SCAN_VIEW	(KEY_READ | KEY_WOW64_64KEY)
 
-static int	 scan_fail(struct dwerr *, LONG, const char *, const char *,
-		    const char *);
 static int	 scan_nomem(struct dwerr *);
-static int	 scan_multi(const BYTE *, DWORD, char ***, size_t *);
 static int	 scan_rule(HKEY, const char *, const wchar_t *,
 		    enum nrptcheck_table, struct nrptcheck_rule *, bool *,
 		    struct dwerr *);
@@ -43,50 +40,11 @@ static int	 scan_table(const char *, enum nrptcheck_table,
 static int	 scan_list(const char *, const char *, char ***, size_t *,
 		    struct dwerr *);
 
-/* Fills err with "cannot STEP HKLM\PATH[\SUB]: reason" and returns -1. */
-static int
-scan_fail(struct dwerr *err, LONG rc, const char *step, const char *path,
-    const char *sub)
-{
-	char	 msg[SCAN_MSG_BYTES];
-
-	winutf_message((unsigned long)rc, msg, sizeof(msg));
-	dwerr_set(err, (int)rc, "cannot %s HKLM\\%s%s%s: %s", step, path,
-	    sub != NULL ? "\\" : "", sub != NULL ? sub : "", msg);
-	return -1;
-}
-
 static int
 scan_nomem(struct dwerr *err)
 {
 	dwerr_set(err, ENOMEM, "out of memory reading the NRPT tables");
 	return -1;
-}
-
-/* Splits REG_MULTI_SZ data into a malloc'd array of UTF-8 strings. */
-static int
-scan_multi(const BYTE *data, DWORD len, char ***out, size_t *nout)
-{
-	const wchar_t	*w = (const wchar_t *)(const void *)data;
-	char		**v;
-	size_t		  n = len / sizeof(wchar_t), i, k = 0, count = 0;
-
-	*out = NULL;
-	*nout = 0;
-	for (i = 0; i < n && w[i] != L'\0'; i += wcslen(w + i) + 1)
-		count++;
-	if ((v = calloc(count > 0 ? count : 1, sizeof(*v))) == NULL)
-		return -1;
-	for (i = 0; k < count; i += wcslen(w + i) + 1) {
-		if ((v[k] = winutf_narrow(w + i)) == NULL) {
-			nrptcheck_strings_free(v, k);
-			return -1;
-		}
-		k++;
-	}
-	*out = v;
-	*nout = count;
-	return 0;
 }
 
 /* Reads rule key name of the open table (at path) into r. *found is
@@ -120,7 +78,7 @@ scan_rule(HKEY table, const char *path, const wchar_t *name,
 		return 0;
 	}
 	if (rc != ERROR_SUCCESS) {
-		scan_fail(err, rc, "open", path, r->id);
+		winsys_reg_fail(err, rc, "open", path, r->id);
 		free(r->id);
 		r->id = NULL;
 		return -1;
@@ -140,7 +98,7 @@ scan_rule(HKEY table, const char *path, const wchar_t *name,
 		}
 		if (rc != ERROR_SUCCESS) {
 			snprintf(step, sizeof(step), "read %s from", uvals[i]);
-			scan_fail(err, rc, step, path, r->id);
+			winsys_reg_fail(err, rc, step, path, r->id);
 			goto done;
 		}
 		str = NULL;
@@ -148,7 +106,7 @@ scan_rule(HKEY table, const char *path, const wchar_t *name,
 		case 0:
 			if (type != REG_MULTI_SZ)
 				r->raw |= NRPTCHECK_RAW_NAME_TYPE;
-			else if (scan_multi(data, len, &r->names,
+			else if (winsys_reg_multi(data, len, &r->names,
 			    &r->nnames) == -1)
 				goto nomem;
 			break;
@@ -228,14 +186,14 @@ scan_table(const char *path, enum nrptcheck_table which,
 		return 0;
 	*exists = true;
 	if (rc != ERROR_SUCCESS)
-		return scan_fail(err, rc, "open", path, NULL);
+		return winsys_reg_fail(err, rc, "open", path, NULL);
 	for (i = 0;; i++) {
 		n = SCAN_KEY_CHARS;
 		rc = RegEnumKeyExW(table, i, name, &n, NULL, NULL, NULL, NULL);
 		if (rc == ERROR_NO_MORE_ITEMS)
 			break;
 		if (rc != ERROR_SUCCESS) {
-			scan_fail(err, rc, "list the rules of", path, NULL);
+			winsys_reg_fail(err, rc, "list the rules of", path, NULL);
 			goto done;
 		}
 		if (scan_rule(table, path, name, which, &r, &found, err) == -1)
@@ -280,7 +238,7 @@ scan_list(const char *key, const char *value, char ***ids, size_t *nids,
 	if (rc == ERROR_FILE_NOT_FOUND)
 		return 0;
 	if (rc != ERROR_SUCCESS)
-		return scan_fail(err, rc, "open", key, NULL);
+		return winsys_reg_fail(err, rc, "open", key, NULL);
 	if ((wvalue = winutf_wide(value)) == NULL) {
 		RegCloseKey(k);
 		return scan_nomem(err);
@@ -294,13 +252,13 @@ scan_list(const char *key, const char *value, char ***ids, size_t *nids,
 		return scan_nomem(err);
 	if (rc != ERROR_SUCCESS) {
 		snprintf(step, sizeof(step), "read %s from", value);
-		return scan_fail(err, rc, step, key, NULL);
+		return winsys_reg_fail(err, rc, step, key, NULL);
 	}
 	if (type != REG_MULTI_SZ) {
 		free(data);
 		return 0;
 	}
-	if (scan_multi(data, len, &v, &n) == -1) {
+	if (winsys_reg_multi(data, len, &v, &n) == -1) {
 		free(data);
 		return scan_nomem(err);
 	}

@@ -75,12 +75,9 @@ struct nrpt_value_out {
 	DWORD		 len;
 };
 
-static int	 nrpt_store_fail(struct dwerr *, LONG, const char *,
-		    const char *, const char *);
 static int	 nrpt_store_nomem(struct dwerr *);
 static bool	 nrpt_store_id_ok(const char *);
 static char	*nrpt_reg_sz(const BYTE *);
-static int	 nrpt_reg_multi(const BYTE *, DWORD, char ***, size_t *);
 static wchar_t	*nrpt_multi_make(char *const *, size_t, DWORD *);
 static int	 nrpt_rule_read(HKEY, const struct nrpt_table *,
 		    const wchar_t *, struct nrpt_rule *, bool *,
@@ -117,19 +114,6 @@ static const struct nrpt_store_ops nrpt_store_callbacks = {
 	nrpt_op_rule_delete
 };
 
-/* Fills err with "cannot STEP HKLM\PATH[\SUB]: reason" and returns -1. */
-static int
-nrpt_store_fail(struct dwerr *err, LONG rc, const char *step, const char *path,
-    const char *sub)
-{
-	char	 msg[NRPT_MSG_BYTES];
-
-	winutf_message((unsigned long)rc, msg, sizeof(msg));
-	dwerr_set(err, (int)rc, "cannot %s HKLM\\%s%s%s: %s", step, path,
-	    sub != NULL ? "\\" : "", sub != NULL ? sub : "", msg);
-	return -1;
-}
-
 static int
 nrpt_store_nomem(struct dwerr *err)
 {
@@ -151,35 +135,6 @@ static char *
 nrpt_reg_sz(const BYTE *data)
 {
 	return winutf_narrow((const wchar_t *)(const void *)data);
-}
-
-/* Splits REG_MULTI_SZ data read by winsys_reg_query (see the decisions at the
- * top). *out gets a malloc'd array of UTF-8 strings. */
-static int
-nrpt_reg_multi(const BYTE *data, DWORD len, char ***out, size_t *nout)
-{
-	const wchar_t	*w = (const wchar_t *)(const void *)data;
-	char		**v;
-	size_t		  n = len / sizeof(wchar_t), i, k = 0, count = 0;
-
-	*out = NULL;
-	*nout = 0;
-	for (i = 0; i < n && w[i] != L'\0'; i += wcslen(w + i) + 1)
-		count++;
-	if ((v = calloc(count > 0 ? count : 1, sizeof(*v))) == NULL)
-		return -1;
-	for (i = 0; k < count; i += wcslen(w + i) + 1) {
-		if ((v[k] = winutf_narrow(w + i)) == NULL) {
-			while (k > 0)
-				free(v[--k]);
-			free(v);
-			return -1;
-		}
-		k++;
-	}
-	*out = v;
-	*nout = count;
-	return 0;
 }
 
 /* REG_MULTI_SZ data for strs (NULL and empty strings are skipped: an empty
@@ -257,7 +212,7 @@ nrpt_rule_read(HKEY table, const struct nrpt_table *t, const wchar_t *name,
 		return 0;
 	}
 	if (rc != ERROR_SUCCESS) {
-		nrpt_store_fail(err, rc, "open", t->path, rule->id);
+		winsys_reg_fail(err, rc, "open", t->path, rule->id);
 		nrpt_rule_clear(rule);
 		return -1;
 	}
@@ -272,13 +227,13 @@ nrpt_rule_read(HKEY table, const struct nrpt_table *t, const wchar_t *name,
 		if (rc != ERROR_SUCCESS) {
 			snprintf(step, sizeof(step), "read %s from",
 			    vals[i].uname);
-			nrpt_store_fail(err, rc, step, t->path, rule->id);
+			winsys_reg_fail(err, rc, step, t->path, rule->id);
 			goto done;
 		}
 		str = NULL;
 		switch (vals[i].bit) {
 		case NRPT_V_NAME:
-			if (type == REG_MULTI_SZ && nrpt_reg_multi(data, len,
+			if (type == REG_MULTI_SZ && winsys_reg_multi(data, len,
 			    &rule->names, &rule->nnames) == -1)
 				goto nomem;
 			break;
@@ -344,7 +299,7 @@ nrpt_table_read(HKEY table, const struct nrpt_table *t, struct nrpt_live *out,
 		if (rc == ERROR_NO_MORE_ITEMS)
 			return 0;
 		if (rc != ERROR_SUCCESS)
-			return nrpt_store_fail(err, rc, "list the rules of",
+			return winsys_reg_fail(err, rc, "list the rules of",
 			    t->path, NULL);
 		if (nrpt_rule_read(table, t, name, &rule, &found, err) == -1)
 			return -1;
@@ -494,7 +449,7 @@ nrpt_record_read(struct nrpt_store *st, struct nrpt_live *live,
 	if (rc == ERROR_FILE_NOT_FOUND)
 		return 0;
 	if (rc != ERROR_SUCCESS)
-		return nrpt_store_fail(err, rc, "open", st->record_key, NULL);
+		return winsys_reg_fail(err, rc, "open", st->record_key, NULL);
 	rc = winsys_reg_query(key, st->wrecord_value, &type, &data, &len);
 	RegCloseKey(key);
 	if (rc == ERROR_FILE_NOT_FOUND)
@@ -503,12 +458,12 @@ nrpt_record_read(struct nrpt_store *st, struct nrpt_live *live,
 		return nrpt_store_nomem(err);
 	if (rc != ERROR_SUCCESS) {
 		snprintf(step, sizeof(step), "read %s from", st->record_value);
-		return nrpt_store_fail(err, rc, step, st->record_key, NULL);
+		return winsys_reg_fail(err, rc, step, st->record_key, NULL);
 	}
 	/* Another type is not a record this store wrote: read as empty, and
 	 * the next record_set replaces it. */
 	if (type == REG_MULTI_SZ &&
-	    nrpt_reg_multi(data, len, &live->owned, &live->nowned) == -1)
+	    winsys_reg_multi(data, len, &live->owned, &live->nowned) == -1)
 		ret = nrpt_store_nomem(err);
 	free(data);
 	return ret;
@@ -579,7 +534,7 @@ nrpt_store_read(struct nrpt_store *st, struct nrpt_live *live,
 	rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, nrpt_gp.wpath, 0,
 	    KEY_READ | NRPT_VIEW, &gpkey);
 	if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND)
-		return nrpt_store_fail(err, rc, "open", nrpt_gp.path, NULL);
+		return winsys_reg_fail(err, rc, "open", nrpt_gp.path, NULL);
 	gp_mode = rc == ERROR_SUCCESS;
 
 	rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, nrpt_local.wpath, 0,
@@ -590,7 +545,7 @@ nrpt_store_read(struct nrpt_store *st, struct nrpt_live *live,
 		if (rc == -1)
 			goto fail;
 	} else if (rc != ERROR_FILE_NOT_FOUND) {
-		nrpt_store_fail(err, rc, "open", nrpt_local.path, NULL);
+		winsys_reg_fail(err, rc, "open", nrpt_local.path, NULL);
 		goto fail;
 	}
 	if (gp_mode) {
@@ -649,7 +604,7 @@ nrpt_op_record_set(void *ctx, char *const *ids, size_t nids, struct dwerr *err)
 	    NULL);
 	if (rc != ERROR_SUCCESS) {
 		free(data);
-		return nrpt_store_fail(err, rc, "create", st->record_key, NULL);
+		return winsys_reg_fail(err, rc, "create", st->record_key, NULL);
 	}
 	rc = RegSetValueExW(key, st->wrecord_value, 0, REG_MULTI_SZ,
 	    (const BYTE *)data, len);
@@ -657,7 +612,7 @@ nrpt_op_record_set(void *ctx, char *const *ids, size_t nids, struct dwerr *err)
 	free(data);
 	if (rc != ERROR_SUCCESS) {
 		snprintf(step, sizeof(step), "write %s to", st->record_value);
-		return nrpt_store_fail(err, rc, step, st->record_key, NULL);
+		return winsys_reg_fail(err, rc, step, st->record_key, NULL);
 	}
 	return 0;
 }
@@ -685,13 +640,13 @@ nrpt_table_write(const struct nrpt_table *t, bool gp, const char *id,
 	if (gp && rc == ERROR_FILE_NOT_FOUND)
 		return 0;
 	if (rc != ERROR_SUCCESS)
-		return nrpt_store_fail(err, rc, gp ? "open" : "create", t->path,
+		return winsys_reg_fail(err, rc, gp ? "open" : "create", t->path,
 		    NULL);
 	rc = RegCreateKeyExW(table, wid, 0, NULL, REG_OPTION_NON_VOLATILE,
 	    KEY_SET_VALUE | NRPT_VIEW, NULL, &key, NULL);
 	RegCloseKey(table);
 	if (rc != ERROR_SUCCESS)
-		return nrpt_store_fail(err, rc, "create", t->path, id);
+		return winsys_reg_fail(err, rc, "create", t->path, id);
 	for (i = 0; i < nvals; i++) {
 		if ((values & vals[i].bit) == 0)
 			continue;
@@ -701,7 +656,7 @@ nrpt_table_write(const struct nrpt_table *t, bool gp, const char *id,
 			RegCloseKey(key);
 			snprintf(step, sizeof(step), "write %s to",
 			    vals[i].uname);
-			return nrpt_store_fail(err, rc, step, t->path, id);
+			return winsys_reg_fail(err, rc, step, t->path, id);
 		}
 	}
 	RegCloseKey(key);
@@ -861,7 +816,7 @@ nrpt_table_delete(struct nrpt_store *st, const struct nrpt_table *t, bool gp,
 	if (rc == ERROR_FILE_NOT_FOUND)
 		return 0;
 	if (rc != ERROR_SUCCESS)
-		return nrpt_store_fail(err, rc, "open", t->path, NULL);
+		return winsys_reg_fail(err, rc, "open", t->path, NULL);
 	rc = RegDeleteTreeW(table, wid);
 	if (rc == ERROR_FILE_NOT_FOUND) {
 		RegCloseKey(table);
@@ -869,7 +824,7 @@ nrpt_table_delete(struct nrpt_store *st, const struct nrpt_table *t, bool gp,
 	}
 	if (rc != ERROR_SUCCESS) {
 		RegCloseKey(table);
-		return nrpt_store_fail(err, rc, "delete", t->path, id);
+		return winsys_reg_fail(err, rc, "delete", t->path, id);
 	}
 	if (!gp) {
 		RegCloseKey(table);
@@ -880,7 +835,7 @@ nrpt_table_delete(struct nrpt_store *st, const struct nrpt_table *t, bool gp,
 	    &nval, NULL, NULL, NULL, NULL);
 	if (rc != ERROR_SUCCESS) {
 		RegCloseKey(table);
-		return nrpt_store_fail(err, rc, "inspect", t->path, NULL);
+		return winsys_reg_fail(err, rc, "inspect", t->path, NULL);
 	}
 	if (nsub > 0 || nval > 0) {
 		RegCloseKey(table);
@@ -902,7 +857,7 @@ nrpt_table_delete(struct nrpt_store *st, const struct nrpt_table *t, bool gp,
 		rc = ERROR_SUCCESS;
 	RegCloseKey(table);
 	if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND)
-		return nrpt_store_fail(err, rc, "delete the emptied", t->path,
+		return winsys_reg_fail(err, rc, "delete the emptied", t->path,
 		    NULL);
 	return 0;
 }

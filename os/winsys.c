@@ -1,9 +1,15 @@
 /* winsys: system DLLs from System32 only (see winsys.h). */
 #include "winsys.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
+#include "dwerr.h"
+#include "winutf.h"
+
+#define WINSYS_MSG_BYTES	320u	/* a Win32 error text */
 #define WINSYS_REG_QUERY_TRIES	8u	/* re-reads of a value that keeps growing */
 
 DWORD
@@ -114,4 +120,45 @@ winsys_reg_query(HKEY key, const wchar_t *name, DWORD *type, BYTE **data,
 		rc = ERROR_MORE_DATA;
 	free(buf);
 	return rc;
+}
+
+/* See winsys.h. */
+int
+winsys_reg_fail(struct dwerr *err, LONG rc, const char *step,
+    const char *path, const char *sub)
+{
+	char	 msg[WINSYS_MSG_BYTES];
+
+	winutf_message((unsigned long)rc, msg, sizeof(msg));
+	dwerr_set(err, (int)rc, "cannot %s HKLM\\%s%s%s: %s", step, path,
+	    sub != NULL ? "\\" : "", sub != NULL ? sub : "", msg);
+	return -1;
+}
+
+/* See winsys.h. */
+int
+winsys_reg_multi(const BYTE *data, DWORD len, char ***out, size_t *nout)
+{
+	const wchar_t	*w = (const wchar_t *)(const void *)data;
+	char		**v;
+	size_t		  n = len / sizeof(wchar_t), i, k = 0, count = 0;
+
+	*out = NULL;
+	*nout = 0;
+	for (i = 0; i < n && w[i] != L'\0'; i += wcslen(w + i) + 1)
+		count++;
+	if ((v = calloc(count > 0 ? count : 1, sizeof(*v))) == NULL)
+		return -1;
+	for (i = 0; k < count; i += wcslen(w + i) + 1) {
+		if ((v[k] = winutf_narrow(w + i)) == NULL) {
+			while (k > 0)
+				free(v[--k]);
+			free(v);
+			return -1;
+		}
+		k++;
+	}
+	*out = v;
+	*nout = count;
+	return 0;
 }

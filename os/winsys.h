@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 
+#include "dwerr.h"
 #include "platform.h"
 
 /* Makes System32 the default DLL search path of the process. Returns 0, or
@@ -43,5 +44,16 @@ bool	winsys_file_id(HANDLE h, struct platform_file_id *id);
  * Returns a Win32 code: ERROR_FILE_NOT_FOUND when the value is absent. */
 LONG	winsys_reg_query(HKEY key, const wchar_t *name, DWORD *type,
 	    BYTE **data, DWORD *len);
+
+/* Fills err with "cannot STEP HKLM\PATH[\SUB]: reason" (the Win32 text
+ * of rc) and returns -1. sub may be NULL. */
+int	winsys_reg_fail(struct dwerr *err, LONG rc, const char *step,
+	    const char *path, const char *sub);
+
+/* Splits REG_MULTI_SZ data read by winsys_reg_query into a malloc'd array
+ * of UTF-8 strings (*out, *nout; the caller frees each and the array).
+ * -1 without memory. */
+int	winsys_reg_multi(const BYTE *data, DWORD len, char ***out,
+	    size_t *nout);
 
 #endif
