@@ -317,6 +317,13 @@ rp_decide(struct resolvedpass *rp)
 	}
 	if ((set = resolved_diff(&rp->want, &rp->live)) == 0)
 		goto unchanged;
+	/* DefaultRoute reads back the effective value, which routing-only
+	 * domains alone make false: a link set anew (reverted, recreated,
+	 * resolved restarted) gets the configured value explicitly too, so
+	 * that another program's search domain cannot turn it into a
+	 * default route. */
+	if (set & (RESOLVED_SET_DNS | RESOLVED_SET_DOMAINS))
+		set |= RESOLVED_SET_DEFAULT_ROUTE;
 	if (rp->opts.plan) {
 		rp_print(rp, "would set");
 		rp_done(rp, RESOLVEDPASS_CHANGED);

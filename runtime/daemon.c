@@ -346,6 +346,9 @@ daemon_fight_words(struct daemon *d, const char *artifact, uint64_t now,
 	if (strcmp(artifact, "hosts") == 0)
 		snprintf(buf, len, "%s: another program keeps rewriting it",
 		    d->cfg->hosts_path);
+	else if (strcmp(artifact, "resolved") == 0)
+		snprintf(buf, len, "resolved: another program keeps reverting "
+		    "or changing the settings of link %s", d->resolved_link);
 	else if (d->policy_seen && now - d->policy_ms <= DAEMON_POLICY_NEAR_MS)
 		snprintf(buf, len, "NRPT: our rules keep being removed right "
 		    "after group-policy refreshes that were not ours (a GPO "
