@@ -290,6 +290,94 @@ resolved_set_text(unsigned set, char *buf, size_t size)
 	return buf;
 }
 
+/* The next line of text (len bytes from *pos) into line, NUL-ended and
+ * cut to size; false at the end. */
+static bool
+resolved_next_line(const char *text, size_t len, size_t *pos, char *line,
+    size_t size)
+{
+	size_t	 n = 0;
+
+	if (*pos >= len)
+		return false;
+	while (*pos < len && text[*pos] != '\n') {
+		if (n + 1 < size)
+			line[n++] = text[*pos];
+		(*pos)++;
+	}
+	if (*pos < len)
+		(*pos)++;
+	line[n] = '\0';
+	return true;
+}
+
+/* The next white-space-separated word at *p, into w; false when none. */
+static bool
+resolved_word(const char **p, char *w, size_t size)
+{
+	size_t	 n = 0;
+
+	while (**p == ' ' || **p == '\t' || **p == '\r')
+		(*p)++;
+	if (**p == '\0' || **p == '#' || **p == ';')
+		return false;
+	while (**p != '\0' && **p != ' ' && **p != '\t' && **p != '\r' &&
+	    **p != '#') {
+		if (n + 1 < size)
+			w[n++] = **p;
+		(*p)++;
+	}
+	w[n] = '\0';
+	return true;
+}
+
+void
+resolved_conf_nameserver(const char *text, size_t len, char *out, size_t size)
+{
+	char		 line[512], w[64];
+	const char	*p;
+	size_t		 pos = 0;
+
+	out[0] = '\0';
+	while (resolved_next_line(text, len, &pos, line, sizeof(line))) {
+		p = line;
+		if (!resolved_word(&p, w, sizeof(w)) ||
+		    strcmp(w, "nameserver") != 0 ||
+		    !resolved_word(&p, w, sizeof(w)))
+			continue;
+		snprintf(out, size, "%s", w);
+		return;
+	}
+}
+
+bool
+resolved_nss_names(const char *text, size_t len, const char *service)
+{
+	char		 line[1024], w[64];
+	const char	*p;
+	size_t		 pos = 0, n;
+
+	while (resolved_next_line(text, len, &pos, line, sizeof(line))) {
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		if (strncmp(p, "hosts", 5) != 0)
+			continue;
+		for (p += 5; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p != ':')
+			continue;
+		p++;
+		while (resolved_word(&p, w, sizeof(w))) {
+			/* "[NOTFOUND=return]" is an action, not a service. */
+			if ((n = strcspn(w, "[")) == strlen(service) &&
+			    strncmp(w, service, n) == 0)
+				return true;
+		}
+		return false;
+	}
+	return false;
+}
+
 void
 resolved_record_clear(struct resolved_record *r)
 {

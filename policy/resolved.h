@@ -99,6 +99,17 @@ char	*resolved_domains_text(const struct resolved_link *l);
  * (at least 32 bytes). */
 const char *resolved_set_text(unsigned set, char *buf, size_t size);
 
+/* resolved's stub listener, which /etc/resolv.conf names when programs
+ * go through resolved (and so through the links' routing domains). */
+#define RESOLVED_STUB_ADDR	"127.0.0.53"
+
+/* The first "nameserver" of a resolv.conf text, in out ("" when none). */
+void	resolved_conf_nameserver(const char *text, size_t len, char *out,
+	    size_t size);
+/* True when the "hosts:" line of an nsswitch.conf text names service
+ * ("resolve": nss-resolve asks resolved over its own socket). */
+bool	resolved_nss_names(const char *text, size_t len, const char *service);
+
 /* The record of what was set on a link: its name, its index then, and the
  * settings. */
 struct resolved_record {
