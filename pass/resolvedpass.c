@@ -226,6 +226,20 @@ rp_print(struct resolvedpass *rp, const char *what)
 
 	if (rp->opts.out == NULL)
 		goto done;
+	if (rp->opts.plan && rp->have_live) {
+		free(s);
+		free(d);
+		s = resolved_servers_text(&rp->live);
+		d = resolved_domains_text(&rp->live);
+		fprintf(rp->opts.out, "resolved %s (ifindex %d): holds dns [%s] "
+		    "domains [%s] default_route %s\n", rp->link, rp->ifindex,
+		    s != NULL ? s : "", d != NULL ? d : "",
+		    rp->live.default_route ? "yes" : "no");
+		free(s);
+		free(d);
+		s = resolved_servers_text(&rp->want);
+		d = resolved_domains_text(&rp->want);
+	}
 	if (rp->reverting)
 		fprintf(rp->opts.out, "resolved %s (ifindex %d): %s RevertLink: "
 		    "the link holds exactly what we set\n", rp->link,

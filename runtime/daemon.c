@@ -401,7 +401,9 @@ daemon_resolved_done(struct daemon *d, uint64_t now)
 		return false;
 	}
 	r = resolvedpass_result(rp);
-	d->resolved_result = resolvedpass_result_name(r);
+	/* Set by this pass: as desired now. */
+	d->resolved_result = resolvedpass_result_name(r ==
+	    RESOLVEDPASS_CHANGED ? RESOLVEDPASS_NOOP : r);
 	snprintf(d->resolved_link, sizeof(d->resolved_link), "%s",
 	    resolvedpass_link(rp));
 	d->resolved_ifindex = resolvedpass_ifindex(rp);
@@ -600,6 +602,11 @@ daemon_pass_start(struct daemon *d, const char *trigger, bool drift,
 	po.continues = retry && d->have_gave_up ? d->gave_up : NULL;
 	po.hosts_held_off = loop_now_ms(d->loop) < d->hosts_holdoff_ms &&
 	    strcmp(trigger, "manual") != 0;
+	if (!d->cfg->resolved_enabled && d->rw != NULL) {
+		/* Turned off by a reload: no more signals to look at. */
+		rwatch_free(d->rw);
+		d->rw = NULL;
+	}
 	if (d->cfg->resolved_enabled) {
 		if (d->rw == NULL)
 			d->rw = rwatch_new(d->loop, daemon_rwatch_cb, d);
