@@ -172,9 +172,14 @@ nrptpass_run(const struct config *cfg, const struct desired_state *ds,
 	if (nrpt_store_open(cfg->nrpt_record_key, cfg->nrpt_record_value, &st,
 	    &err) != 0) {
 		if (err.code == ENOTSUP) {
-			if (out != NULL && ds->nnrpt > 0)
+			if (out != NULL && ds->nnrpt > 0 && cfg->resolved_enabled)
+				fprintf(out, "nrpt: none on this platform (the "
+				    "%zu rules go to systemd-resolved)\n",
+				    ds->nnrpt);
+			else if (out != NULL && ds->nnrpt > 0)
 				fprintf(out, "nrpt: not managed on this platform "
-				    "(%zu rules in the desired state)\n", ds->nnrpt);
+				    "(%zu rules in the desired state; on Linux "
+				    "set resolved.enabled)\n", ds->nnrpt);
 			return NRPTPASS_UNSUPPORTED;
 		}
 		nrptpass_fail(t, "open", "", &err);

@@ -77,7 +77,9 @@ rp_done(struct resolvedpass *rp, enum resolvedpass_result r)
 static void
 rp_unavailable(struct resolvedpass *rp, const char *why)
 {
-	snprintf(rp->reason, sizeof(rp->reason), "%s", why);
+	/* why may be the reason itself (a reply's message). */
+	if (why != rp->reason)
+		snprintf(rp->reason, sizeof(rp->reason), "%s", why);
 	if (!rp->opts.quiet_unavailable)
 		trace_resolved_unavailable(rp->trace, rp->reason);
 	log_debug("resolved: unavailable: %s", rp->reason);
@@ -89,7 +91,8 @@ rp_unavailable(struct resolvedpass *rp, const char *why)
 static void
 rp_fail(struct resolvedpass *rp, const char *step, const char *why)
 {
-	snprintf(rp->reason, sizeof(rp->reason), "%s", why);
+	if (why != rp->reason)
+		snprintf(rp->reason, sizeof(rp->reason), "%s", why);
 	trace_resolved_failed(rp->trace, rp->link, step, rp->reason);
 	log_error("resolved: %s %s: %s", step, rp->link, rp->reason);
 	if (rp->opts.out != NULL)
