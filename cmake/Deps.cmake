@@ -43,6 +43,11 @@ else()
 		libevent::pthreads)
 	target_link_libraries(dw_event INTERFACE dw_event_pthreads)
 endif()
+# sd-bus, for the systemd-resolved backend (docs/decisions/0012).
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND DW_RESOLVED)
+	dw_require(dw_systemd libsystemd libsystemd libsystemd-dev
+		systemd::systemd)
+endif()
 if(DW_BUILD_TESTS)
 	dw_require(dw_cmocka cmocka cmocka libcmocka-dev cmocka::cmocka)
 endif()

@@ -453,6 +453,95 @@ trace_verify_result(struct trace *t, const char *artifact, uint32_t checked,
 }
 
 void
+trace_resolved_link_set(struct trace *t, const char *link, uint32_t ifindex,
+    const char *servers, const char *domains, bool default_route,
+    const char *set)
+{
+	const struct trace_field f[] = {
+		F_STR("link", link),
+		F_U32("ifindex", ifindex),
+		F_STR("servers", servers),
+		F_STR("domains", domains),
+		F_BOOL("default_route", default_route),
+		F_STR("set", set)
+	};
+
+	trace_emit(t, "ResolvedLinkSet", TRACE_LVL_INFO, TRACE_KW_RESOLVED,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_resolved_unchanged(struct trace *t, const char *link, uint32_t ifindex)
+{
+	const struct trace_field f[] = {
+		F_STR("link", link),
+		F_U32("ifindex", ifindex)
+	};
+
+	trace_emit(t, "ResolvedUnchanged", TRACE_LVL_INFO, TRACE_KW_RESOLVED,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_resolved_link_reverted(struct trace *t, const char *link,
+    uint32_t ifindex)
+{
+	const struct trace_field f[] = {
+		F_STR("link", link),
+		F_U32("ifindex", ifindex)
+	};
+
+	trace_emit(t, "ResolvedLinkReverted", TRACE_LVL_INFO,
+	    TRACE_KW_RESOLVED, TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_resolved_link_left(struct trace *t, const char *link, uint32_t ifindex,
+    const char *reason)
+{
+	const struct trace_field f[] = {
+		F_STR("link", link),
+		F_U32("ifindex", ifindex),
+		F_STR("reason", reason)
+	};
+
+	trace_emit(t, "ResolvedLinkLeft", TRACE_LVL_INFO, TRACE_KW_RESOLVED,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_resolved_link_absent(struct trace *t, const char *link)
+{
+	const struct trace_field f[] = { F_STR("link", link) };
+
+	trace_emit(t, "ResolvedLinkAbsent", TRACE_LVL_INFO, TRACE_KW_RESOLVED,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_resolved_unavailable(struct trace *t, const char *reason)
+{
+	const struct trace_field f[] = { F_STR("reason", reason) };
+
+	trace_emit(t, "ResolvedUnavailable", TRACE_LVL_WARNING,
+	    TRACE_KW_RESOLVED, TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
+trace_resolved_failed(struct trace *t, const char *link, const char *step,
+    const char *error)
+{
+	const struct trace_field f[] = {
+		F_STR("link", link),
+		F_STR("step", step),
+		F_STR("error", error)
+	};
+
+	trace_emit(t, "ResolvedFailed", TRACE_LVL_ERROR, TRACE_KW_RESOLVED,
+	    TRACE_OP_INFO, f, NFIELDS(f));
+}
+
+void
 trace_daemon_started(struct trace *t, const char *config, const char *version)
 {
 	const struct trace_field f[] = {

@@ -46,7 +46,8 @@ enum trace_keyword {
 	TRACE_KW_EVENTS = 0x8,
 	TRACE_KW_SERVICE = 0x10,
 	TRACE_KW_FOLLOW = 0x20,
-	TRACE_KW_VERIFY = 0x40
+	TRACE_KW_VERIFY = 0x40,
+	TRACE_KW_RESOLVED = 0x80
 };
 
 /* ETW opcodes: a pass is a Start/Stop pair. */
@@ -201,6 +202,23 @@ void	trace_follow_state_invalid(struct trace *t, const char *file,
 void	trace_verify_result(struct trace *t, const char *artifact,
 	    uint32_t checked, uint32_t failed, const char *first_failure,
 	    const char *cls, uint64_t duration_us, bool warn);
+/* systemd-resolved (Linux): the link's settings written (set names the
+ * setters called: "dns,domains,default_route"), found right, reverted
+ * because they were exactly ours, left because they were not, the link
+ * not there, resolved not reachable, a step that failed. */
+void	trace_resolved_link_set(struct trace *t, const char *link,
+	    uint32_t ifindex, const char *servers, const char *domains,
+	    bool default_route, const char *set);
+void	trace_resolved_unchanged(struct trace *t, const char *link,
+	    uint32_t ifindex);
+void	trace_resolved_link_reverted(struct trace *t, const char *link,
+	    uint32_t ifindex);
+void	trace_resolved_link_left(struct trace *t, const char *link,
+	    uint32_t ifindex, const char *reason);
+void	trace_resolved_link_absent(struct trace *t, const char *link);
+void	trace_resolved_unavailable(struct trace *t, const char *reason);
+void	trace_resolved_failed(struct trace *t, const char *link,
+	    const char *step, const char *error);
 void	trace_daemon_started(struct trace *t, const char *config,
 	    const char *version);
 void	trace_daemon_stopped(struct trace *t, const char *reason);

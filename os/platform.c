@@ -1,6 +1,12 @@
 /* platform: the parts common to every platform (see platform.h). */
 #include "platform.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dwstr.h"
+
 void
 platform_random_weak(void *buf, size_t len, uint64_t seed)
 {
@@ -28,4 +34,30 @@ platform_random01(void)
 
 	platform_random(&r, sizeof(r));
 	return (double)(r >> 11) / 9007199254740992.0;	/* 2^53 */
+}
+
+int
+platform_write_state_file(const char *path, const void *buf, size_t len,
+    struct dwerr *err)
+{
+	char	*dir, *slash;
+
+	if ((dir = dwstr_dup(path)) == NULL) {
+		dwerr_set(err, ENOMEM, "out of memory");
+		return -1;
+	}
+	slash = strrchr(dir, '/');
+#ifdef _WIN32
+	if (strrchr(dir, '\\') > slash)
+		slash = strrchr(dir, '\\');
+#endif
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (platform_make_private_dir(dir, err) != 0) {
+			free(dir);
+			return -1;
+		}
+	}
+	free(dir);
+	return platform_write_file_atomic(path, buf, len, err);
 }

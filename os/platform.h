@@ -90,6 +90,10 @@ int		platform_read_file(const char *path, size_t max, char **buf,
  * behind. Returns 0, or -1 with err naming the path. */
 int		platform_write_file_atomic(const char *path, const void *buf,
 		    size_t len, struct dwerr *err);
+/* The same for a file of the watchdog's own state: its folder is made
+ * first (one level, private) when it is not there. */
+int		platform_write_state_file(const char *path, const void *buf,
+		    size_t len, struct dwerr *err);
 /* Removes the file at path; one that does not exist is no error. */
 int		platform_remove_file(const char *path, struct dwerr *err);
 /* Makes the folder path (one level: its parent must exist) unless it is

@@ -451,6 +451,32 @@ config_follow_tunnel(const struct config *cfg, struct follow_tunnel *t)
 	t->adapter_name = cfg->follow_adapter_name;
 }
 
+/* The resolved section: the link is required once it is enabled; the
+ * record of what was set goes to the state folder unless said. */
+static void
+config_resolved(struct jsonv *v, const cJSON *sec, const char *dir,
+    struct config *cfg)
+{
+	config_bool(v, sec, "enabled", "$.resolved", &cfg->resolved_enabled);
+	config_string(v, sec, "link", "$.resolved", NULL, &cfg->resolved_link);
+	config_bool(v, sec, "default_route", "$.resolved",
+	    &cfg->resolved_default_route);
+	config_string(v, sec, "state", "$.resolved", dir, &cfg->resolved_state);
+	if (cfg->resolved_link != NULL &&
+	    strlen(cfg->resolved_link) >= CONFIG_IFNAME_BYTES)
+		jsonv_fail(v, "$.resolved.link", "must be an interface name or "
+		    "the start of one, at most %u characters",
+		    CONFIG_IFNAME_BYTES - 1);
+	else if (cfg->resolved_link != NULL &&
+	    strpbrk(cfg->resolved_link, "/ \t\n") != NULL)
+		jsonv_fail(v, "$.resolved.link", "must be an interface name or "
+		    "the start of one (no '/' or white space)");
+	if (cfg->resolved_enabled && cfg->resolved_link == NULL)
+		jsonv_fail(v, "$.resolved.link", "is required when "
+		    "$.resolved.enabled is true: name the tunnel's interface, "
+		    "such as \"tun0\", or the start of its name, such as \"tun\"");
+}
+
 static struct config *
 config_defaults(const char *file)
 {
@@ -484,13 +510,16 @@ config_defaults(const char *file)
 	cfg->desired_state = dir != NULL ?
 	    config_resolve(dir, CONFIG_DESIRED_DEFAULT) : NULL;
 	cfg->hosts_path = dwstr_dup(platform_default_hosts());
+	cfg->resolved_state = config_resolve(platform_default_state_dir(),
+	    CONFIG_RESOLVED_STATE_DEFAULT);
 	cfg->begin_marker = dwstr_dup(HOSTS_BEGIN_MARKER_DEFAULT);
 	cfg->end_marker = dwstr_dup(HOSTS_END_MARKER_DEFAULT);
 	free(dir);
 	if ((file != NULL && cfg->path == NULL) || cfg->desired_state == NULL ||
 	    cfg->hosts_path == NULL || cfg->begin_marker == NULL ||
 	    cfg->end_marker == NULL || cfg->nrpt_record_key == NULL ||
-	    cfg->nrpt_record_value == NULL || cfg->control_socket == NULL) {
+	    cfg->nrpt_record_value == NULL || cfg->control_socket == NULL ||
+	    cfg->resolved_state == NULL) {
 		config_free(cfg);
 		return NULL;
 	}
@@ -502,7 +531,10 @@ config_parse(const char *text, size_t len, const char *file,
     struct config **out, struct dwerr *err)
 {
 	static const char *const top[] = { "desired_state", "hosts", "nrpt",
-	    "trace", "backoff", "daemon", "vpn", "control", "follow", NULL };
+	    "trace", "backoff", "daemon", "vpn", "control", "follow",
+	    "resolved", NULL };
+	static const char *const rk[] = { "enabled", "link", "default_route",
+	    "state", NULL };
 	static const char *const fk[] = { "tunnel", "state",
 	    "require_adapter", "forget_after_ms", NULL };
 	static const char *const dk[] = { "quiet_ms", "max_delay_ms",
@@ -604,6 +636,8 @@ config_parse(const char *text, size_t len, const char *file,
 	}
 	if ((sec = config_section(&v, root, "follow", fk)) != NULL)
 		config_follow(&v, root, sec, dir, cfg);
+	if ((sec = config_section(&v, root, "resolved", rk)) != NULL)
+		config_resolved(&v, sec, dir, cfg);
 	if (v.nerr == 0) {
 		struct hosts_markers	 m = { cfg->begin_marker, cfg->end_marker };
 		struct dwerr		 merr;
@@ -669,6 +703,8 @@ config_free(struct config *cfg)
 	free(cfg->follow_adapter_guid);
 	free(cfg->follow_adapter_name);
 	free(cfg->follow_state);
+	free(cfg->resolved_link);
+	free(cfg->resolved_state);
 	config_free_prefixes(cfg);
 	free(cfg);
 }

@@ -33,6 +33,9 @@
 #define CONFIG_TRACE_MAX_BYTES_MIN	1024u
 #define CONFIG_TRACE_MAX_BYTES_MAX	(1u << 30)
 
+#define CONFIG_IFNAME_BYTES		16u	/* IF_NAMESIZE */
+#define CONFIG_RESOLVED_STATE_DEFAULT	"resolved-link.json"
+
 struct config {
 	char			*path;		/* the file read, NULL for defaults */
 	char			*desired_state;	/* the desired-state file */
@@ -70,6 +73,12 @@ struct config {
 	char			*follow_state;	/* the learned-state file */
 	bool			 follow_require_adapter;
 	uint32_t		 follow_forget_after_ms;
+	/* Linux: the rules as systemd-resolved settings of one link
+	 * (docs/linux.md). */
+	bool			 resolved_enabled;
+	char			*resolved_link;	/* a name, or its start */
+	bool			 resolved_default_route;
+	char			*resolved_state; /* the record of what we set */
 };
 
 #define CONFIG_FORGET_AFTER_MS_MAX	(30u * 86400000u)	/* 30 days */

@@ -150,6 +150,7 @@ doctor_run(const struct config *cfg, const struct doctor_opts *opts,
 	d.ds = ds = doctor_desired(&d);
 	doctor_nrpt(&d);
 	doctor_hosts(&d);
+	doctor_resolved(&d);
 	doctor_verify(&d, opts);
 	doctor_daemon(&d, opts);
 	doctor_adapters(&d);
@@ -250,6 +251,22 @@ doctor_print(const cJSON *r, FILE *out)
 			    "servers"), out);
 			fputc('\n', out);
 		}
+	}
+	o = cJSON_GetObjectItemCaseSensitive(r, "resolved");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "enabled"))) {
+		fprintf(out, "resolved: link %s", doctor_str(o, "link"));
+		if ((f = cJSON_GetObjectItemCaseSensitive(o, "servers")) != NULL) {
+			fputs(": dns", out);
+			doctor_print_strings(f, out);
+			fputs("; domains", out);
+			doctor_print_strings(cJSON_GetObjectItemCaseSensitive(o,
+			    "domains"), out);
+			fprintf(out, "; default route %s",
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+			    "default_route")) ? "yes" : "no");
+		} else
+			fputs(": not read", out);
+		fputc('\n', out);
 	}
 	doctor_print_verify(cJSON_GetObjectItemCaseSensitive(r, "verify"),
 	    out);

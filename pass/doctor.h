@@ -74,6 +74,7 @@ void	 doctor_hosts(struct doctor *d);	/* doctor_hosts.c */
 void	 doctor_verify(struct doctor *d, const struct doctor_opts *opts);
 						/* doctor_verify.c */
 void	 doctor_adapters(struct doctor *d);	/* doctor_adapters.c */
+void	 doctor_resolved(struct doctor *d);	/* doctor_resolved.c */
 
 /* Writes a support bundle to path (a .zip, or a .tar.gz): the report,
  * the config and the desired state, the last DOCTOR_BUNDLE_EVENTS trace

@@ -100,27 +100,10 @@ static int
 followpass_save(const struct config *cfg, const struct follow_state *st,
     struct dwerr *err)
 {
-	char	*text, *dir, *slash;
+	char	*text;
 	size_t	 len;
 	int	 rc;
 
-	if ((dir = dwstr_dup(cfg->follow_state)) == NULL) {
-		dwerr_set(err, ENOMEM, "out of memory");
-		return -1;
-	}
-	slash = strrchr(dir, '/');
-#ifdef _WIN32
-	if (strrchr(dir, '\\') > slash)
-		slash = strrchr(dir, '\\');
-#endif
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		if (platform_make_private_dir(dir, err) != 0) {
-			free(dir);
-			return -1;
-		}
-	}
-	free(dir);
 	if (follow_state_render(st, &text, &len, err) != 0)
 		return -1;
 	/* Never keep what the next pass could not read back. */
@@ -131,7 +114,7 @@ followpass_save(const struct config *cfg, const struct follow_state *st,
 		    cfg->follow_state, len, FOLLOW_STATE_MAX_BYTES);
 		return -1;
 	}
-	rc = platform_write_file_atomic(cfg->follow_state, text, len, err);
+	rc = platform_write_state_file(cfg->follow_state, text, len, err);
 	free(text);
 	return rc;
 }

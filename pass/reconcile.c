@@ -96,6 +96,9 @@ struct reconcile_pass {
 	struct platform_file_id		 id;
 	unsigned			 attempts;
 	struct dwerr			 hosts_err;
+	uint64_t			 hosts_due_ms;	/* next attempt */
+	struct resolvedpass		*rp;		/* resolved.enabled */
+	bool				 rp_done;
 	bool				 follow_ran;	/* follow mode */
 	bool				 follow_failed;	/* it could not go on */
 	struct followpass		 follow;
@@ -229,6 +232,57 @@ reconcile_nrpt(struct reconcile_pass *p)
 	}
 }
 
+/* systemd-resolved: the rules as the link's settings. Asynchronous: it
+ * goes on beside the hosts file, and the pass ends when both are done. */
+static void
+reconcile_resolved_start(struct reconcile_pass *p)
+{
+	struct resolvedpass_opts	 o;
+
+	if (!p->cfg->resolved_enabled)
+		return;
+	memset(&o, 0, sizeof(o));
+	o.bus = p->opts.bus;
+	o.bus_error = p->opts.bus_error;
+	o.quiet_unavailable = p->opts.resolved_quiet;
+	o.plan = p->opts.mode == RECONCILE_PLAN;
+	o.out = p->opts.out;
+	if ((p->rp = resolvedpass_start(p->cfg, p->ds, p->trace, &o)) == NULL) {
+		log_error("resolved: out of memory");
+		p->result = reconcile_worse(p->result, RECONCILE_FAILED);
+		p->rp_done = true;
+	}
+}
+
+/* One step of the resolved part; true once it is done. */
+static bool
+reconcile_resolved_step(struct reconcile_pass *p, uint64_t now_ms,
+    uint32_t *delay_ms)
+{
+	bool	 plan = p->opts.mode == RECONCILE_PLAN;
+
+	if (p->rp == NULL || p->rp_done)
+		return true;
+	if (!resolvedpass_step(p->rp, now_ms, delay_ms))
+		return false;
+	p->rp_done = true;
+	switch (resolvedpass_result(p->rp)) {
+	case RESOLVEDPASS_CHANGED:
+		if (!plan)
+			p->writes += resolvedpass_writes(p->rp);
+		p->result = reconcile_worse(p->result, RECONCILE_CONVERGED);
+		break;
+	case RESOLVEDPASS_FAILED:
+		/* resolved refused or did not answer: the next pass (the
+		 * daemon's slow retry, or an event) tries again. */
+		p->result = reconcile_worse(p->result, RECONCILE_DEGRADED);
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
 /* Follow mode: what the tunnel left, learned or put back; the rest of
  * the pass then works on the desired state that gives. */
 static void
@@ -357,6 +411,37 @@ reconcile_hosts_step(struct reconcile_pass *p, uint64_t now_ms,
 	return true;
 }
 
+/* The parts that wait: the hosts job's next attempt and resolved's
+ * replies. Ends the pass when neither waits. */
+static bool
+reconcile_step_jobs(struct reconcile_pass *p, uint64_t now_ms,
+    uint32_t *delay_ms)
+{
+	uint32_t	 hd = 0, rd = 0;
+	bool		 hosts_done = p->job == NULL, rp_done;
+
+	rp_done = reconcile_resolved_step(p, now_ms, &rd);
+	if (!hosts_done) {
+		if (now_ms >= p->hosts_due_ms) {
+			hosts_done = reconcile_hosts_step(p, now_ms, &hd);
+			if (!hosts_done)
+				p->hosts_due_ms = now_ms + hd;
+		} else
+			hd = (uint32_t)(p->hosts_due_ms - now_ms);
+	}
+	if (hosts_done && rp_done) {
+		reconcile_end(p);
+		return true;
+	}
+	if (hosts_done)
+		*delay_ms = rd;
+	else if (rp_done)
+		*delay_ms = hd;
+	else
+		*delay_ms = hd < rd ? hd : rd;
+	return false;
+}
+
 bool
 reconcile_step(struct reconcile_pass *p, const struct desired_state *ds,
     uint64_t now_ms, uint32_t *delay_ms)
@@ -376,12 +461,10 @@ reconcile_step(struct reconcile_pass *p, const struct desired_state *ds,
 		/* NRPT first: see docs/decisions/0007-one-pass.md. */
 		if (!p->follow_failed)
 			reconcile_nrpt(p);
+		reconcile_resolved_start(p);
 		reconcile_hosts_check(p, now_ms);
 	}
-	if (p->job != NULL && !reconcile_hosts_step(p, now_ms, delay_ms))
-		return false;
-	reconcile_end(p);
-	return true;
+	return reconcile_step_jobs(p, now_ms, delay_ms);
 }
 
 void
@@ -397,8 +480,27 @@ reconcile_pass_free(struct reconcile_pass *p)
 	}
 	hostsjob_free(p->job);
 	hostspass_free(p->hp);
+	resolvedpass_free(p->rp);
 	followpass_clear(&p->follow);
 	free(p);
+}
+
+const struct resolvedpass *
+reconcile_pass_resolved(const struct reconcile_pass *p)
+{
+	return p->rp;
+}
+
+bool
+reconcile_pass_waits_bus(const struct reconcile_pass *p)
+{
+	return p->rp != NULL && !p->rp_done;
+}
+
+bool
+reconcile_pass_hosts_waiting(const struct reconcile_pass *p)
+{
+	return p->job != NULL;
 }
 
 const struct followpass *
@@ -490,6 +592,8 @@ reconcile_once_keep(const struct config *cfg, struct trace *t,
 	struct reconcile_pass_opts	 po;
 	struct reconcile_pass		*p;
 	struct desired_state		*ds;
+	struct rbus			*bus = NULL;
+	struct dwerr			 berr;
 	uint32_t			 delay;
 
 	memset(sum, 0, sizeof(*sum));
@@ -499,8 +603,12 @@ reconcile_once_keep(const struct config *cfg, struct trace *t,
 	po.mode = opts->mode;
 	po.trigger = opts->trigger;
 	po.out = opts->out;
+	if (cfg->resolved_enabled && rbus_open(&bus, &berr) != 0)
+		po.bus_error = berr.msg;
+	po.bus = bus;
 	if ((p = reconcile_begin(cfg, t, &po)) == NULL) {
 		log_error("out of memory");
+		rbus_free(bus);
 		sum->result = RECONCILE_FAILED;
 		return -1;
 	}
@@ -508,6 +616,12 @@ reconcile_once_keep(const struct config *cfg, struct trace *t,
 	ds = cfg->follow_enabled ? desired_new() :
 	    reconcile_load_desired(cfg, t);
 	while (!reconcile_step(p, ds, platform_mono_ms(), &delay)) {
+		if (reconcile_pass_waits_bus(p)) {
+			/* Replies from resolved, or the hosts job's time. */
+			if (rbus_wait(bus, delay) != 0)
+				platform_sleep_ms(delay < 100 ? delay : 100);
+			continue;
+		}
 		log_debug("hosts write attempt %u failed: %s; next in %u ms",
 		    reconcile_pass_hosts_attempts(p),
 		    reconcile_pass_hosts_error(p), delay);
@@ -519,6 +633,7 @@ reconcile_once_keep(const struct config *cfg, struct trace *t,
 	    (p->follow_ran && p->follow.state_invalid);
 	memcpy(sum->activity, p->activity, sizeof(sum->activity));
 	reconcile_pass_free(p);
+	rbus_free(bus);
 	if (keep != NULL)
 		*keep = ds;
 	else

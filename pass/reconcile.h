@@ -18,6 +18,7 @@
 #include "desired.h"
 #include "followpass.h"
 #include "platform.h"
+#include "resolvedpass.h"
 #include "trace.h"
 
 enum reconcile_result {
@@ -66,6 +67,12 @@ struct reconcile_pass_opts {
 	const uint8_t		*continues;	/* the activity of a pass that
 						 * gave up, which this one takes up */
 	bool			 hosts_held_off; /* leave the hosts file alone */
+	/* systemd-resolved (config resolved.enabled): the bus connection
+	 * the caller owns and runs (NULL: unavailable, for bus_error), and
+	 * whether its unavailability was traced already. */
+	struct rbus		*bus;
+	const char		*bus_error;
+	bool			 resolved_quiet;
 };
 
 /*
@@ -113,6 +120,15 @@ unsigned	 reconcile_pass_hosts_attempts(const struct reconcile_pass *p);
  * False when there is none (not read, or written without one). */
 bool		 reconcile_pass_hosts_id(const struct reconcile_pass *p,
 		    struct platform_file_id *id);
+
+/* The resolved part of the pass (NULL when it runs none). Valid until
+ * reconcile_pass_free. */
+const struct resolvedpass *reconcile_pass_resolved(const struct reconcile_pass *p);
+/* True while the pass waits for replies from resolved: the owner of the
+ * bus steps it again once rbus_process has run. */
+bool		 reconcile_pass_waits_bus(const struct reconcile_pass *p);
+/* True while the hosts job waits for its next attempt. */
+bool		 reconcile_pass_hosts_waiting(const struct reconcile_pass *p);
 
 /* Follow mode: what the follow part of the pass found and did (NULL when
  * the pass did not run one). Valid until reconcile_pass_free. */

@@ -392,3 +392,21 @@ ipaddr_bytes(const char *in, unsigned char out[16])
 	}
 	return 6;
 }
+
+int
+ipaddr_format(int family, const unsigned char *b, char *out)
+{
+	unsigned short	 g[8];
+	int		 i;
+
+	if (family == 4) {
+		ipaddr_put4(out, b);
+		return 0;
+	}
+	if (family != 6)
+		return -1;
+	for (i = 0; i < 8; i++)
+		g[i] = (unsigned short)((b[2 * i] << 8) | b[2 * i + 1]);
+	ipaddr_format6(g, out);
+	return 0;
+}

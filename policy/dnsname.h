@@ -33,4 +33,9 @@ int	ipaddr_canon(const char *in, char *out, const char **why);
  * order). Returns 4 or 6, or -1 when in is not an address. */
 int	ipaddr_bytes(const char *in, unsigned char out[16]);
 
+/* Writes the canonical text form of an address of family 4 or 6 (4 or 16
+ * bytes at b, network order) to out (IPADDR_STR_BYTES bytes). Returns 0,
+ * or -1 for another family. */
+int	ipaddr_format(int family, const unsigned char *b, char *out);
+
 #endif

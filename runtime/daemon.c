@@ -14,6 +14,7 @@
 #include "config.h"
 #include "control.h"
 #include "desired.h"
+#include "dnsname.h"
 #include "dnsnotify.h"
 #include "dwstr.h"
 #include "hostsjob.h"
@@ -23,6 +24,8 @@
 #include "nrptpass.h"
 #include "platform.h"
 #include "reconcile.h"
+#include "resolved.h"
+#include "resolvedwatch.h"
 #include "service.h"
 #include "sources.h"
 #include "trace.h"
@@ -151,6 +154,18 @@ struct daemon {
 	} last;
 
 
+	/* systemd-resolved (resolved.enabled): the bus, and the link as the
+	 * last pass left it. */
+	struct rwatch		*rw;
+	enum daemon_art		 resolved_state;
+	bool			 resolved_said;	/* ResolvedUnavailable traced */
+	char			 resolved_link[RBUS_IFNAME_BYTES];
+	int			 resolved_ifindex;
+	const char		*resolved_result;
+	char			*resolved_reason;
+	struct resolved_link	 resolved_live;
+	bool			 resolved_have_live;
+
 	/* Verification through the system's resolver (verify.h), after a
 	 * pass that wrote and after every resync; one at a time. */
 	struct {
@@ -183,6 +198,7 @@ static void	daemon_trigger(struct daemon *, const char *, bool);
 static _Atomic(struct loop_timer *) daemon_waker;
 static atomic_uint daemon_requests;
 static void	daemon_pass_end(struct daemon *);
+static void	daemon_pass_step(struct daemon *);
 static void	daemon_schedule(struct daemon *);
 static int	daemon_reload(struct daemon *, struct dwerr *);
 static void	daemon_stop_now(struct daemon *);
@@ -330,6 +346,9 @@ daemon_fight_words(struct daemon *d, const char *artifact, uint64_t now,
 	if (strcmp(artifact, "hosts") == 0)
 		snprintf(buf, len, "%s: another program keeps rewriting it",
 		    d->cfg->hosts_path);
+	else if (strcmp(artifact, "resolved") == 0)
+		snprintf(buf, len, "resolved: another program keeps reverting "
+		    "or changing the settings of link %s", d->resolved_link);
 	else if (d->policy_seen && now - d->policy_ms <= DAEMON_POLICY_NEAR_MS)
 		snprintf(buf, len, "NRPT: our rules keep being removed right "
 		    "after group-policy refreshes that were not ours (a GPO "
@@ -366,6 +385,83 @@ static void
 daemon_arm_slow_retry(struct daemon *d)
 {
 	loop_timer_schedule(d->slow_timer, d->cfg->slow_retry_ms);
+}
+
+/* The resolved part of the pass, for status and fights; true when it
+ * failed (the slow retry tries again). */
+static bool
+daemon_resolved_done(struct daemon *d, uint64_t now)
+{
+	const struct resolvedpass	*rp = reconcile_pass_resolved(d->pass);
+	const struct resolved_link	*live;
+	enum resolvedpass_result	 r;
+
+	if (rp == NULL) {
+		d->resolved_state = ART_DISABLED;
+		return false;
+	}
+	r = resolvedpass_result(rp);
+	/* Set by this pass: as desired now. */
+	d->resolved_result = resolvedpass_result_name(r ==
+	    RESOLVEDPASS_CHANGED ? RESOLVEDPASS_NOOP : r);
+	snprintf(d->resolved_link, sizeof(d->resolved_link), "%s",
+	    resolvedpass_link(rp));
+	d->resolved_ifindex = resolvedpass_ifindex(rp);
+	daemon_set_str(&d->resolved_reason, resolvedpass_reason(rp)[0] != '\0' ?
+	    resolvedpass_reason(rp) : NULL);
+	d->resolved_have_live = false;
+	if ((live = resolvedpass_live(rp)) != NULL &&
+	    resolved_link_copy(&d->resolved_live, live) == 0)
+		d->resolved_have_live = true;
+	/* Said once, until resolved is back. */
+	d->resolved_said = r == RESOLVEDPASS_UNAVAILABLE;
+	switch (r) {
+	case RESOLVEDPASS_UNAVAILABLE:
+		d->resolved_state = ART_UNSUPPORTED;
+		return false;
+	case RESOLVEDPASS_FAILED:
+		d->resolved_state = ART_FAILED;
+		return true;
+	case RESOLVEDPASS_CHANGED:
+		/* Settings put back that the desired state did not change:
+		 * someone reverted or replaced them, or the link is new. */
+		if (!d->desired_pass)
+			daemon_note_drift_write(d, now, "resolved");
+		/* FALLTHROUGH */
+	default:
+		d->resolved_state = ART_IN_SYNC;
+		return false;
+	}
+}
+
+/* What the bus said (resolvedwatch.h). */
+static void
+daemon_rwatch_cb(void *arg, enum rwatch_event ev)
+{
+	struct daemon	*d = arg;
+
+	switch (ev) {
+	case RWATCH_UP:
+		/* A restarted resolved may not restore what we set. */
+		log_notice("resolved is on the bus");
+		daemon_trigger(d, "resolved", false);
+		break;
+	case RWATCH_GONE:
+		daemon_trigger(d, "resolved", false);
+		break;
+	case RWATCH_CHANGED:
+		/* Some link's servers were set or reverted, perhaps ours,
+		 * perhaps by us: a look costs one read. A fight waits its
+		 * turn. */
+		if (d->resolved_state == ART_IN_SYNC)
+			d->resolved_state = ART_DRIFTED;
+		daemon_trigger(d, "resolved", true);
+		break;
+	case RWATCH_DISPATCHED:
+		if (d->in_pass && reconcile_pass_waits_bus(d->pass))
+			daemon_pass_step(d);
+		break;
+	}
 }
 
 /* The pass is done: what it found becomes the daemon's state. */
@@ -406,6 +502,8 @@ daemon_pass_done(struct daemon *d)
 	if ((reconcile_pass_nrpt_wrote(p) || (f != NULL &&
 	    f->rules_written > 0)) && !d->desired_pass)
 		daemon_note_drift_write(d, now, "nrpt");
+	if (daemon_resolved_done(d, now))
+		retry = true;
 	switch (reconcile_pass_hosts(p)) {
 	case RECONCILE_ART_DISABLED:
 		d->hosts_state = ART_DISABLED;
@@ -461,13 +559,20 @@ daemon_pass_step(struct daemon *d)
 	uint32_t	 delay;
 
 	if (!reconcile_step(d->pass, d->ds, loop_now_ms(d->loop), &delay)) {
-		/* Written, and now watching the replaced file: the write
-		 * itself must not come back as drift meanwhile. */
-		if (reconcile_pass_hosts_wrote(d->pass))
-			daemon_hosts_seen(d);
-		d->hosts_state = ART_PENDING_RETRY;
-		daemon_set_str(&d->hosts_error,
-		    reconcile_pass_hosts_error(d->pass));
+		if (reconcile_pass_hosts_waiting(d->pass)) {
+			/* Written, and now watching the replaced file: the
+			 * write itself must not come back as drift
+			 * meanwhile. */
+			if (reconcile_pass_hosts_wrote(d->pass))
+				daemon_hosts_seen(d);
+			d->hosts_state = ART_PENDING_RETRY;
+			daemon_set_str(&d->hosts_error,
+			    reconcile_pass_hosts_error(d->pass));
+		}
+		/* Requests to resolved went out: their replies step the
+		 * pass; the timer is the hosts job's, or a guard. */
+		if (d->rw != NULL)
+			rwatch_arm(d->rw);
 		loop_timer_schedule(d->retry_timer, delay);
 		return;
 	}
@@ -497,6 +602,19 @@ daemon_pass_start(struct daemon *d, const char *trigger, bool drift,
 	po.continues = retry && d->have_gave_up ? d->gave_up : NULL;
 	po.hosts_held_off = loop_now_ms(d->loop) < d->hosts_holdoff_ms &&
 	    strcmp(trigger, "manual") != 0;
+	if (!d->cfg->resolved_enabled && d->rw != NULL) {
+		/* Turned off by a reload: no more signals to look at. */
+		rwatch_free(d->rw);
+		d->rw = NULL;
+	}
+	if (d->cfg->resolved_enabled) {
+		if (d->rw == NULL)
+			d->rw = rwatch_new(d->loop, daemon_rwatch_cb, d);
+		po.bus = d->rw != NULL ? rwatch_ensure(d->rw) : NULL;
+		po.bus_error = d->rw != NULL ? rwatch_error(d->rw) :
+		    "out of memory";
+		po.resolved_quiet = d->resolved_said;
+	}
 	if ((d->pass = reconcile_begin(d->cfg, d->trace, &po)) == NULL) {
 		log_error("out of memory: no pass");
 		coalesce_end(d->co, loop_now_ms(d->loop));
@@ -949,6 +1067,48 @@ daemon_status_follow(struct daemon *d, cJSON *r)
 		cJSON_AddStringToObject(o, "error", f->error);
 }
 
+/* systemd-resolved: the link as the last pass found or left it. */
+static void
+daemon_status_resolved(struct daemon *d, cJSON *r)
+{
+	cJSON	*o = cJSON_AddObjectToObject(r, "resolved"), *a;
+	char	 addr[IPADDR_STR_BYTES];
+	size_t	 i;
+
+	if (!d->cfg->resolved_enabled) {
+		cJSON_AddStringToObject(o, "state", "disabled");
+		return;
+	}
+	cJSON_AddStringToObject(o, "state", d->resolved_result != NULL &&
+	    d->resolved_state != ART_DRIFTED ? d->resolved_result :
+	    daemon_art_name(d->resolved_state));
+	cJSON_AddBoolToObject(o, "available", d->resolved_result != NULL &&
+	    d->resolved_state != ART_UNSUPPORTED);
+	cJSON_AddStringToObject(o, "link", d->resolved_link[0] != '\0' ?
+	    d->resolved_link : d->cfg->resolved_link);
+	cJSON_AddNumberToObject(o, "ifindex", d->resolved_ifindex);
+	if (d->resolved_reason != NULL)
+		cJSON_AddStringToObject(o, "reason", d->resolved_reason);
+	if (!d->resolved_have_live)
+		return;
+	a = cJSON_AddArrayToObject(o, "servers");
+	for (i = 0; i < d->resolved_live.nservers; i++)
+		if (ipaddr_format(d->resolved_live.servers[i].family,
+		    d->resolved_live.servers[i].addr, addr) == 0)
+			cJSON_AddItemToArray(a, cJSON_CreateString(addr));
+	a = cJSON_AddArrayToObject(o, "domains");
+	for (i = 0; i < d->resolved_live.ndomains; i++) {
+		const struct resolved_domain *dom = &d->resolved_live.domains[i];
+		char	 name[DNSNAME_MAX_CHARS + 2];
+
+		snprintf(name, sizeof(name), "%s%s", dom->routing ? "~" : "",
+		    dom->name);
+		cJSON_AddItemToArray(a, cJSON_CreateString(name));
+	}
+	cJSON_AddBoolToObject(o, "default_route",
+	    d->resolved_live.default_route);
+}
+
 static char *
 daemon_status_json(struct daemon *d)
 {
@@ -991,6 +1151,7 @@ daemon_status_json(struct daemon *d)
 
 	if (d->cfg->follow_enabled)
 		daemon_status_follow(d, r);
+	daemon_status_resolved(d, r);
 
 	o = cJSON_AddObjectToObject(r, "fight");
 	cJSON_AddBoolToObject(o, "active", coalesce_fighting(d->co, now));
@@ -1310,6 +1471,9 @@ daemon_free(struct daemon *d)
 	loop_timer_free(d->waker);
 	loop_timer_free(d->verify_waker);
 	reconcile_pass_free(d->pass);
+	rwatch_free(d->rw);
+	resolved_link_clear(&d->resolved_live);
+	free(d->resolved_reason);
 	desired_free(d->ds);
 	free(d->desired_error);
 	free(d->hosts_error);

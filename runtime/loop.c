@@ -309,6 +309,26 @@ loop_signal_new(struct loop *loop, int signo, loop_cb cb, void *arg)
 	    "a signal");
 }
 
+int
+loop_io_want_write(struct loop_io *io, bool want)
+{
+	struct event_base	*base = event_get_base(io->ev);
+	evutil_socket_t		 fd = event_get_fd(io->ev);
+	short			 what = EV_READ | EV_PERSIST;
+
+	if (want)
+		what |= EV_WRITE;
+	if (event_get_events(io->ev) == what)
+		return 0;
+	event_del(io->ev);
+	if (event_assign(io->ev, base, fd, what, loop_io_fire, io) != 0 ||
+	    event_add(io->ev, NULL) != 0) {
+		log_error("cannot watch a descriptor");
+		return -1;
+	}
+	return 0;
+}
+
 void
 loop_io_free(struct loop_io *io)
 {

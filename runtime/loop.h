@@ -50,6 +50,8 @@ void		 loop_timer_free(struct loop_timer *t);
 /* Calls cb(arg) whenever fd is readable, until loop_io_free. */
 struct loop_io	*loop_io_new(struct loop *loop, intptr_t fd, loop_cb cb, void *arg);
 void		 loop_io_free(struct loop_io *io);
+/* Also calls cb when fd is writable (want), or no longer (!want). */
+int		 loop_io_want_write(struct loop_io *io, bool want);
 
 /* Calls cb(arg) in the loop when signal signo arrives (POSIX). */
 struct loop_io	*loop_signal_new(struct loop *loop, int signo, loop_cb cb, void *arg);

@@ -469,6 +469,36 @@ main_print_verify(const cJSON *o)
 	}
 }
 
+/* The systemd-resolved line: the link and what it holds. */
+static void
+main_print_resolved(const cJSON *o)
+{
+	const cJSON	*a, *it;
+	const char	*s;
+	int		 k;
+
+	if ((s = main_str(o, "state")) == NULL || strcmp(s, "disabled") == 0)
+		return;
+	printf("resolved       %s (ifindex %.0f): %s", main_str(o, "link"),
+	    main_num(o, "ifindex"), s);
+	for (k = 0; k < 2; k++) {
+		a = cJSON_GetObjectItemCaseSensitive(o, k == 0 ? "servers" :
+		    "domains");
+		if (a == NULL)
+			continue;
+		printf("; %s", k == 0 ? "dns" : "domains");
+		cJSON_ArrayForEach(it, a) {
+			if (cJSON_IsString(it))
+				printf(" %s", it->valuestring);
+		}
+	}
+	if ((it = cJSON_GetObjectItemCaseSensitive(o, "default_route")) != NULL)
+		printf("; default route %s", cJSON_IsTrue(it) ? "yes" : "no");
+	putchar('\n');
+	if ((s = main_str(o, "reason")) != NULL)
+		printf("  %s\n", s);
+}
+
 /* Prints the daemon's status reply for a person. */
 static void
 main_print_status(const cJSON *r)
@@ -500,13 +530,18 @@ main_print_status(const cJSON *r)
 		printf("  %s\n", s);
 	o = cJSON_GetObjectItemCaseSensitive(r, "nrpt");
 	printf("nrpt           %s\n", main_str(o, "state"));
+	if ((o = cJSON_GetObjectItemCaseSensitive(r, "resolved")) != NULL)
+		main_print_resolved(o);
 	o = cJSON_GetObjectItemCaseSensitive(r, "fight");
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "active")))
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "active"))) {
+		s = main_str(o, "artifact");
 		printf("fight          %s; repairs wait %.0f ms\n",
-		    (s = main_str(o, "artifact")) != NULL &&
-		    strcmp(s, "nrpt") == 0 ? "our NRPT rules keep being "
-		    "removed or changed" : "another program keeps "
+		    s != NULL && strcmp(s, "nrpt") == 0 ? "our NRPT rules keep "
+		    "being removed or changed" : s != NULL &&
+		    strcmp(s, "resolved") == 0 ? "the link's resolved settings "
+		    "keep being reverted or changed" : "another program keeps "
 		    "rewriting the hosts file", main_num(o, "delay_ms"));
+	}
 	o = cJSON_GetObjectItemCaseSensitive(r, "trace");
 	if ((s = main_str(o, "path")) != NULL) {
 		printf("trace          %s: %s, %.0f of %.0f bytes, "

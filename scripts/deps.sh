@@ -5,11 +5,17 @@ set -eu
 
 # Extra package names on the command line are installed too (the memory
 # and static checks add valgrind and cppcheck).
-pkgs="build-essential cmake pkg-config libevent-dev libcjson-dev libcmocka-dev unzip $*"
+pkgs="build-essential cmake pkg-config libevent-dev libcjson-dev libcmocka-dev unzip libsystemd-dev $*"
+# sd-bus's headers at the version of the installed libsystemd0, so that
+# nothing of the machine's systemd is upgraded along with them.
+sdver=$(dpkg-query -W -f='${Version}' libsystemd0 2>/dev/null || true)
 
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		if [ "$p" = libsystemd-dev ] && [ -n "$sdver" ]; then
+			p="libsystemd-dev=$sdver"
+		fi
 		missing="$missing $p"
 	fi
 done

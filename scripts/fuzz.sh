@@ -12,7 +12,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-"fuzz_desired fuzz_config fuzz_hosts fuzz_dnsname fuzz_follow"}
+targets=${FUZZ_TARGETS:-"fuzz_desired fuzz_config fuzz_hosts fuzz_dnsname fuzz_follow fuzz_resolved"}
 build=build/fuzz
 bindir=$build/tests/fuzz
 jobs=$(nproc 2>/dev/null || echo 2)

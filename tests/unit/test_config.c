@@ -1013,6 +1013,51 @@ config_follow_refuses_what_cannot_work(void **state)
 	assert_string_equal(t->cfg->follow_tunnel, "custom");
 }
 
+static void
+config_resolved_is_off_until_enabled(void **state)
+{
+	struct tctx	*t = *state;
+
+	expect_ok(t, "{}");
+	assert_false(t->cfg->resolved_enabled);
+	assert_null(t->cfg->resolved_link);
+	assert_false(t->cfg->resolved_default_route);
+	/* The record goes to the state folder unless said. */
+	assert_non_null(strstr(t->cfg->resolved_state, "resolved-link.json"));
+	expect_ok(t, "{'resolved':{'enabled':true,'link':'tun',"
+	    "'default_route':true,'state':'rec.json'}}");
+	assert_true(t->cfg->resolved_enabled);
+	assert_string_equal(t->cfg->resolved_link, "tun");
+	assert_true(t->cfg->resolved_default_route);
+	assert_string_equal(t->cfg->resolved_state, TEST_DIR "/rec.json");
+	/* A link named while off is kept for when it is turned on. */
+	expect_ok(t, "{'resolved':{'enabled':false,'link':'tun0'}}");
+	assert_false(t->cfg->resolved_enabled);
+}
+
+static void
+config_resolved_refuses_what_cannot_work(void **state)
+{
+	struct tctx	*t = *state;
+
+	expect_refused(t, "{'resolved':{'enabled':true}}", 1);
+	expect_problem(t, "$.resolved.link", "is required when "
+	    "$.resolved.enabled is true");
+	expect_refused(t, "{'resolved':{'enabled':true,'link':"
+	    "'a-name-longer-than-15'}}", 1);
+	expect_problem(t, "$.resolved.link", "at most 15 characters");
+	expect_refused(t, "{'resolved':{'link':'tun/0'}}", 1);
+	expect_problem(t, "$.resolved.link", "no '/' or white space");
+	expect_refused(t, "{'resolved':{'enabled':'yes','link':'',"
+	    "'default_route':0,'extra':1}}", 4);
+	expect_problem(t, "$.resolved", "unknown key \"extra\"");
+	expect_problem(t, "$.resolved.enabled", "must be true or false");
+	expect_problem(t, "$.resolved.link", "must be a non-empty string");
+	expect_problem(t, "$.resolved.default_route", "must be true or false");
+	expect_refused(t, "{'resolved':[]}", 1);
+	expect_problem(t, "$.resolved", "must be an object, not an array");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, tctx_setup, tctx_teardown)
 
 int
@@ -1065,6 +1110,8 @@ main(void)
 		T(config_load_of_an_empty_object_gives_defaults_beside_it),
 		T(config_load_reports_problems_with_the_file_path),
 		T(config_load_without_a_file_falls_back_to_defaults),
+		T(config_resolved_is_off_until_enabled),
+		T(config_resolved_refuses_what_cannot_work),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
