@@ -8,7 +8,8 @@
 #
 # usage: test_resolved_ns.sh DNSWATCHDOG DNSRESP RESOLVED_ROOT
 # Exit status: 0 every scenario passed, 1 one failed, 77 skipped (the
-# reason on stderr), 2 usage.
+# reason on stderr), 2 usage. The scratch folder (logs, traces, bus
+# monitor captures) is kept after a failure, or always with RNS_KEEP=1.
 set -u
 
 if [ "${RNS_INNER:-}" != 1 ]; then
@@ -42,7 +43,8 @@ if [ "${RNS_INNER:-}" != 1 ]; then
 	    unshare --mount --net --pid --uts --fork --propagation private \
 	    --mount-proc sh "$here/test_resolved_ns.sh"
 	rc=$?
-	if [ "$rc" -eq 0 ]; then
+	# RNS_KEEP=1 keeps them after a pass too.
+	if [ "$rc" -eq 0 ] && [ -z "${RNS_KEEP:-}" ]; then
 		rm -rf "$dir"
 	else
 		echo "test_resolved_ns: logs and traces kept in $dir"
@@ -69,7 +71,8 @@ cat >"$CFG" <<EOF
 {"desired_state":"$DESIRED","hosts":{"path":"$W/hosts"},
  "trace":{"jsonl":"$TRACE"},"control":{"socket":"$W/ctl.sock"},
  "daemon":{"quiet_ms":50,"max_delay_ms":200},
- "resolved":{"enabled":true,"link":"$RNS_LINK","default_route":false}}
+ "resolved":{"enabled":true,"link":"$RNS_LINK","default_route":false,
+  "state":"$W/resolved-link.json"}}
 EOF
 printf '127.0.0.1 localhost\n' >"$W/hosts"
 : >"$TRACE"
@@ -101,9 +104,34 @@ trace_has() {
 	trace_since "$1" | grep -E "\"event\": *\"$2\"" |
 	    grep -qE "${3:-.}"
 }
+# trace_in_pass MARK TRIGGER EVENT [PATTERN]: an EVENT line after MARK
+# in a pass (the same activity) that a TRIGGER started (an awk ERE):
+# the daemon reacted to that event source, not to another one.
+trace_in_pass() {
+	trace_since "$1" | awk -v trig="$2" -v ev="$3" -v pat="${4:-.}" '
+	function field(name,	v) {
+		if (!match($0, "\"" name "\": *\"[^\"]*\""))
+			return ""
+		v = substr($0, RSTART, RLENGTH)
+		sub(/^[^:]*: *"/, "", v)
+		sub(/"$/, "", v)
+		return v
+	}
+	field("event") == "ReconcileStart" && field("trigger") ~ ("^(" trig ")$") {
+		pass[field("activity")] = 1
+	}
+	field("event") == ev && (field("activity") in pass) && $0 ~ pat {
+		found = 1
+	}
+	END { exit !found }'
+}
+# The events after MARK, for failure messages; a pass's start with its
+# trigger.
 trace_events() {
-	trace_since "$1" | sed -n 's/.*"event": *"\([A-Za-z]*\)".*/\1/p' |
-	    tr '\n' ' '
+	trace_since "$1" | sed -n \
+	    -e 's/.*"event": *"ReconcileStart".*"trigger": *"\([^"]*\)".*/ReconcileStart(\1)/p' \
+	    -e '/"event": *"ReconcileStart"/d' \
+	    -e 's/.*"event": *"\([A-Za-z]*\)".*/\1/p' | tr '\n' ' '
 }
 
 # One `once`, its output kept in once.out.
@@ -275,16 +303,16 @@ sc_b() {
 # c. The daemon puts the rule back within a second after someone
 # reverts the link; its status names the link.
 sc_c() {
-	local mark t0 ms ifx out
+	local mark t0 ms ifx out obj
 	daemon_start || return 1
 	wait_until 1000 link_applied ||
 	    { fail "the daemon's first pass did not apply the rule"; return 1; }
 	ifx=$(link_ifindex)
-	out=$("$DW" --config "$CFG" status 2>&1)
+	out=$("$DW" --config "$CFG" status --json 2>&1)
 	echo "$out" >"$W/status.out"
-	echo "$out" | grep -q '"resolved"' &&
-	echo "$out" | grep -q "\"$RNS_LINK\"" &&
-	echo "$out" | grep -qE "\"ifindex\": *$ifx([^0-9]|$)" ||
+	obj=$(echo "$out" | tr -d '\n' | sed -n 's/.*"resolved": *{\([^}]*\)}.*/\1/p')
+	echo "$obj" | grep -qE "\"link\": *\"$RNS_LINK\"" &&
+	echo "$obj" | grep -qE "\"ifindex\": *$ifx([^0-9]|$)" ||
 	    { fail "status has no resolved object with $RNS_LINK and ifindex $ifx: $(echo "$out" | tr '\n' ' ' | cut -c1-300)"; return 1; }
 	mark=$(trace_mark)
 	t0=$(now_ms)
@@ -292,8 +320,8 @@ sc_c() {
 	wait_until 1000 link_applied ||
 	    { fail "not back within 1 s of resolvectl revert"; return 1; }
 	ms=$(($(now_ms) - t0))
-	wait_until 1000 trace_has "$mark" ResolvedLinkSet ||
-	    { fail "no new ResolvedLinkSet (events: $(trace_events "$mark"))"; return 1; }
+	wait_until 1000 trace_in_pass "$mark" resolved ResolvedLinkSet ||
+	    { fail "no ResolvedLinkSet in a pass started by resolved's signal (events: $(trace_events "$mark"))"; return 1; }
 	REASON="back in $ms ms"
 }
 
@@ -313,8 +341,9 @@ sc_d() {
 	wait_until 3000 link_applied ||
 	    { fail "the rule is not on the new link (ifindex $new) within 3 s (events: $(trace_events "$mark"))"; return 1; }
 	ms=$(($(now_ms) - t0))
-	wait_until 1000 trace_has "$mark" ResolvedLinkSet "\"ifindex\": *$new([^0-9]|$)" ||
-	    { fail "no ResolvedLinkSet for ifindex $new (events: $(trace_events "$mark"))"; return 1; }
+	wait_until 1000 trace_in_pass "$mark" "network|vpn" ResolvedLinkSet \
+	    "\"ifindex\": *$new([^0-9]|$)" ||
+	    { fail "no ResolvedLinkSet for ifindex $new in a pass started by the link (events: $(trace_events "$mark"))"; return 1; }
 	REASON="ifindex $old -> $new, applied in $ms ms"
 }
 
@@ -334,8 +363,11 @@ sc_e() {
 	wait_until 3000 link_applied ||
 	    { fail "the rule is not back within 3 s of resolved's restart (events: $(trace_events "$mark"))"; return 1; }
 	ms=$(($(now_ms) - t0))
-	wait_until 1000 trace_has "$mark" ResolvedLinkSet ||
-	    { fail "no new ResolvedLinkSet (events: $(trace_events "$mark"))"; return 1; }
+	wait_until 1000 trace_in_pass "$mark" resolved ResolvedLinkSet ||
+	    { fail "no ResolvedLinkSet in a pass started by resolved's return (events: $(trace_events "$mark"))"; return 1; }
+	# resolved's absence, if a pass saw it, is said with a reason.
+	! trace_has "$mark" ResolvedUnavailable '"reason": *""' ||
+	    { fail "ResolvedUnavailable with an empty reason: $(trace_since "$mark" | grep ResolvedUnavailable | head -n 1)"; return 1; }
 	REASON="applied $ms ms after resolved took its name again"
 }
 
@@ -364,9 +396,9 @@ sc_f() {
 	monitor_start "$W/monitor-f2" || return 1
 	mark=$(trace_mark)
 	"$RESOLVECTL" dns "$RNS_LINK" 10.77.0.6
-	wait_until 2000 trace_has "$mark" ResolvedLinkLeft ||
-	    { fail "the daemon did not look at the link after a change (events: $(trace_events "$mark"))"; return 1; }
-	wait_until 1000 trace_has "$mark" ReconcileEnd
+	wait_until 2000 trace_in_pass "$mark" resolved ResolvedLinkLeft ||
+	    { fail "no ResolvedLinkLeft in a pass started by resolved's signal (events: $(trace_events "$mark"))"; return 1; }
+	wait_until 1000 trace_in_pass "$mark" resolved ReconcileEnd
 	monitor_stop || return 1
 	link_foreign 10.77.0.6 ||
 	    { fail "the daemon changed settings that were not its own"; return 1; }
