@@ -428,6 +428,87 @@ sc_f() {
 	    fail "positive control: the monitor saw no call while once reverted"
 }
 
+# g. No resolved on the bus: once says so with a reason and still
+# manages the hosts file; the daemon says so once over several passes,
+# shows it in status, and sets the link when resolved comes.
+sc_g() {
+	local mark n out
+	printf '{"version":1,"nrpt":[{"domains":["%s"],"servers":["%s"]}],%s}\n' \
+	    "$RNS_ZONE" "$RNS_SERVER" \
+	    '"hosts":[{"address":"10.77.0.7","names":["g.example"]}]' \
+	    >"$DESIRED"
+	resolved_stop || { fail "resolved did not stop"; return 1; }
+	mark=$(trace_mark)
+	dw_once "no resolved" || return 1
+	trace_has "$mark" ResolvedUnavailable '"reason": *"[^"]+"' ||
+	    { fail "no ResolvedUnavailable with a reason from once (events: $(trace_events "$mark"))"; return 1; }
+	grep -q '^10\.77\.0\.7 g\.example$' "$W/hosts" ||
+	    { fail "once did not write the hosts file without resolved"; return 1; }
+	mark=$(trace_mark)
+	daemon_start || return 1
+	"$DW" --config "$CFG" reconcile >/dev/null 2>&1 ||
+	    { fail "reconcile through the daemon failed"; return 1; }
+	"$DW" --config "$CFG" reconcile >/dev/null 2>&1
+	n=$(trace_since "$mark" | grep -c '"event": *"ReconcileEnd"')
+	[ "$n" -ge 3 ] ||
+	    { fail "$n passes, want 3 (events: $(trace_events "$mark"))"; return 1; }
+	n=$(trace_since "$mark" | grep -c '"event": *"ResolvedUnavailable"')
+	[ "$n" -eq 1 ] ||
+	    { fail "ResolvedUnavailable $n times in 3 passes, want once"; return 1; }
+	out=$("$DW" --config "$CFG" status --json 2>&1 | tr -d '\n' |
+	    sed -n 's/.*"resolved": *{\([^}]*\)}.*/\1/p')
+	echo "$out" | grep -qE '"available": *false' &&
+	echo "$out" | grep -qE '"reason": *"[^"]+"' ||
+	    { fail "status does not say resolved is unavailable: $out"; return 1; }
+	mark=$(trace_mark)
+	rm -rf /run/systemd/resolve/netif
+	resolved_start || { fail "resolved did not start"; return 1; }
+	wait_until 3000 link_applied ||
+	    { fail "the rule is not set within 3 s of resolved's start (events: $(trace_events "$mark"))"; return 1; }
+	wait_until 1000 trace_in_pass "$mark" resolved ResolvedLinkSet ||
+	    fail "no ResolvedLinkSet in a pass started by resolved's coming"
+}
+
+# dw_doctor: the doctor's report (in doctor.json), on one line.
+dw_doctor() {
+	"$DW" --config "$CFG" doctor --json >"$W/doctor.json" 2>>"$W/doctor.err"
+	tr -d '\n' <"$W/doctor.json"
+}
+# The doctor's resolved object (flat: its arrays hold no objects).
+doctor_resolved() {
+	dw_doctor | sed -n 's/.*"resolved": *{\([^}]*\)}.*/\1/p'
+}
+
+# h. doctor reads the link: as desired, then changed by someone; and it
+# says when resolv.conf does not send programs to resolved.
+sc_h() {
+	local obj
+	dw_once "for doctor" || return 1
+	obj=$(doctor_resolved)
+	echo "$obj" | grep -qE '"available": *true' &&
+	echo "$obj" | grep -qE '"as_desired": *true' &&
+	echo "$obj" | grep -qE "\"domains\": *\[ *\"~$RNS_ZONE\" *\]" ||
+	    { fail "doctor's resolved object is not as desired: $obj"; return 1; }
+	! grep -qE '"code": *"resolved-' "$W/doctor.json" ||
+	    { fail "doctor found a resolved problem on a right link: $(grep -oE '"code": *"resolved-[a-z-]*"' "$W/doctor.json")"; return 1; }
+	"$RESOLVECTL" revert "$RNS_LINK"
+	obj=$(doctor_resolved)
+	echo "$obj" | grep -qE '"as_desired": *false' &&
+	grep -qE '"code": *"resolved-link-differs"' "$W/doctor.json" ||
+	    { fail "doctor did not see the reverted link: $obj"; return 1; }
+	printf 'nameserver 10.0.0.1\n' >"$W/resolv-other.conf"
+	mount --bind "$W/resolv-other.conf" /etc/resolv.conf ||
+	    { fail "could not mount a resolv.conf"; return 1; }
+	dw_doctor >/dev/null
+	umount /etc/resolv.conf
+	grep -qE '"code": *"resolved-not-stub"' "$W/doctor.json" ||
+	    { fail "doctor did not say resolv.conf bypasses resolved"; return 1; }
+	resolved_stop || { fail "resolved did not stop"; return 1; }
+	dw_doctor >/dev/null
+	grep -qE '"code": *"resolved-unavailable"' "$W/doctor.json" ||
+	    fail "doctor did not say resolved is not there"
+}
+
 run() {	# run NAME DESCRIPTION
 	local t0 rc
 	t0=$(now_ms)
@@ -459,5 +540,7 @@ run c "the daemon puts the rule back after resolvectl revert; status names the l
 run d "the daemon applies the rule to the recreated link's new ifindex"
 run e "the daemon applies the rule after resolved restarts without its saved state"
 run f "settings that are not ours stay; ours are reverted when no longer desired"
+run g "without resolved: said once with a reason, the hosts file still managed, set when resolved comes"
+run h "doctor reads the link, sees it changed, and sees resolv.conf bypass resolved"
 daemon_stop
 exit "$failed"
