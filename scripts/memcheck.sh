@@ -4,7 +4,9 @@
 # with the dnswatchdog processes it starts traced too, and a daemon session
 # under memcheck (start, status, reconcile, drift, reload, SIGTERM).
 # The daemon's integration test is not run under valgrind: its deadlines
-# assume native speed.
+# assume native speed. The systemd-resolved test runs with every
+# dnswatchdog process it starts under memcheck; there only valgrind's
+# findings count (its scenarios' deadlines assume native speed too).
 set -eu
 build=${1:-build/dev}
 vg="valgrind --quiet --error-exitcode=99 --leak-check=full \
@@ -13,7 +15,8 @@ fail=0
 
 for t in test_hosts test_nrpt test_backoff test_dnsname test_desired \
     test_hostsjob test_journal test_coalesce test_tlg test_trace test_config \
-    test_hostsfile test_loop test_control test_sources test_cli; do
+    test_hostsfile test_loop test_control test_sources test_cli \
+    test_resolved; do
 	exe="$build/tests/$t"
 	[ -x "$exe" ] || { echo "memcheck: $exe missing" >&2; exit 1; }
 	children=""
@@ -67,4 +70,33 @@ else
 	cat "$dir/daemon.log"
 	fail=1
 fi
+# The systemd-resolved backend, on the bus, in the test's namespaces.
+vgdir=$(mktemp -d /tmp/dw-memcheck-rs-XXXXXX)
+bin=$(cd "$build" && pwd)/dnswatchdog
+# --quiet: a clean process leaves an empty log.
+cat > "$vgdir/dw" <<SH
+#!/bin/sh
+: > $vgdir/ran.\$\$
+exec $vg --log-file=$vgdir/vg.%p.log $bin "\$@"
+SH
+chmod +x "$vgdir/dw"
+rc=0
+sh tests/integration/resolved/test_resolved_ns.sh "$vgdir/dw" \
+    "$build/tests/dnsresp" .deps/resolved/root > "$vgdir/test.log" 2>&1 ||
+    rc=$?
+if [ "$rc" -eq 77 ]; then
+	echo "memcheck: resolved session: skipped ($(tail -n 1 "$vgdir/test.log"))"
+elif ! ls "$vgdir"/ran.* > /dev/null 2>&1; then
+	echo "memcheck: resolved session: FAILED (no process ran)"
+	cat "$vgdir/test.log"
+	fail=1
+elif [ -n "$(find "$vgdir" -name 'vg.*.log' -size +0)" ]; then
+	echo "memcheck: resolved session: FAILED"
+	find "$vgdir" -name 'vg.*.log' -size +0 -exec cat {} + | head -n 60
+	fail=1
+else
+	echo "memcheck: resolved session: clean ($(ls "$vgdir"/ran.* | wc -l)" \
+	    "processes; the scenarios: $(grep -c PASS "$vgdir/test.log") passed)"
+fi
+rm -rf "$vgdir"
 exit $fail
