@@ -36,9 +36,16 @@ installed() {
 
 # dbus-daemon is its own package since Debian 12 (dbus before it);
 # dbus-send and dbus-monitor are in dbus-bin.
+# libsystemd-shared at the installed libsystemd0's version: nothing of the
+# machine's systemd is upgraded along with it.
+sdver=$(dpkg-query -W -f='${Version}' libsystemd0 2>/dev/null || true)
 need=""
 for p in dbus-daemon dbus-bin iproute2 libsystemd-shared; do
-	installed "$p" || need="$need $p"
+	installed "$p" && continue
+	if [ "$p" = libsystemd-shared ] && [ -n "$sdver" ]; then
+		p="libsystemd-shared=$sdver"
+	fi
+	need="$need $p"
 done
 if [ -n "$need" ]; then
 	say "installing$need"
