@@ -259,11 +259,21 @@ sc_harness() {
 # a. once sets the link's server and routing domain; a name in the
 # domain goes to the responder, one outside it does not.
 sc_a() {
-	local mark ifx
+	local mark ifx out
 	mark=$(trace_mark)
 	ifx=$(link_ifindex)
+	# plan says what the link holds and what a pass would set, and sets
+	# nothing.
+	out=$("$DW" --config "$CFG" plan 2>&1)
+	echo "$out" | grep -qF "resolved $RNS_LINK (ifindex $ifx): holds dns [] domains [] default_route no" &&
+	echo "$out" | grep -qF "would set dns [$RNS_SERVER] domains [~$RNS_ZONE] default_route no" ||
+	    { fail "plan does not show the link and the change: $(echo "$out" | tr '\n' ' ')"; return 1; }
+	link_empty || { fail "plan changed the link"; return 1; }
 	dw_once first || return 1
 	link_applied || { fail "the rule is not on the link after once"; return 1; }
+	out=$("$DW" --config "$CFG" plan 2>&1)
+	echo "$out" | grep -qF "resolved $RNS_LINK (ifindex $ifx): unchanged" ||
+	    { fail "plan after once does not say unchanged: $(echo "$out" | tr '\n' ' ')"; return 1; }
 	trace_has "$mark" ResolvedLinkSet "\"ifindex\": *$ifx([^0-9]|$)" ||
 	    { fail "no ResolvedLinkSet for ifindex $ifx in the trace (events: $(trace_events "$mark"))"; return 1; }
 	: >"$W/dnsresp.log"
@@ -534,7 +544,7 @@ if ! ns_setup; then
 fi
 echo "setup: resolved up in $(($(now_ms) - t0)) ms"
 run harness "resolved routes a domain set by hand to the responder"
-run a "once sets the server and the routing domain; only the domain's names go there"
+run a "plan shows the link; once sets the server and the routing domain; only the domain's names go there"
 run b "a second once calls no setter"
 run c "the daemon puts the rule back after resolvectl revert; status names the link"
 run d "the daemon applies the rule to the recreated link's new ifindex"
