@@ -86,9 +86,10 @@ int	 rbus_link_set(struct rbus *bus, int ifindex, unsigned set,
  * to be called once a callback has run. */
 void	 rbus_op_free(struct rbus_op *op);
 
-/* The link cfg names: the link named exactly so, else the one with the
- * lowest index whose name starts with it. Returns its index and writes
- * its name, or 0 when there is none. */
+/* The link cfg names: the link named exactly so, else, of those whose
+ * name starts with it, the one with the lowest index among those that
+ * are up (among all when none is). Returns its index and writes its
+ * name, or 0 when there is none. */
 int	 rbus_find_link(const char *want, char name[RBUS_IFNAME_BYTES]);
 
 #endif

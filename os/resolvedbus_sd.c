@@ -2,6 +2,10 @@
  * resolvedbus: systemd-resolved over sd-bus (see resolvedbus.h and
  * docs/decisions/0012-resolved-backend.md).
  *
+ * No request starts resolved (auto-start off): a resolved that an admin
+ * stopped stays stopped, and its absence reads as NameHasNoOwner rather
+ * than as the failure of a start.
+ *
  * sd-bus is used only in its asynchronous form: sd_bus_call_async for
  * every request, sd_bus_process to dispatch, and sd_bus_get_fd,
  * sd_bus_get_events and sd_bus_get_timeout for the caller's loop. The
@@ -409,6 +413,7 @@ rbus_link_read(struct rbus *bus, int ifindex, rbus_read_fn fn, void *arg,
 	if ((r = sd_bus_path_encode(RBUS_LINK_PATH, idx, &path)) < 0 ||
 	    (r = sd_bus_message_new_method_call(bus->bus, &m, RBUS_DEST, path,
 	    "org.freedesktop.DBus.Properties", "GetAll")) < 0 ||
+	    (r = sd_bus_message_set_auto_start(m, 0)) < 0 ||
 	    (r = sd_bus_message_append(m, "s", RBUS_LINK)) < 0) {
 		dwerr_set(err, -r, "cannot ask resolved: %s", strerror(-r));
 		goto fail;
@@ -496,6 +501,7 @@ rbus_link_set(struct rbus *bus, int ifindex, unsigned set,
 		return -1;
 	if ((r = sd_bus_message_new_method_call(bus->bus, &m, RBUS_DEST,
 	    RBUS_PATH, RBUS_MANAGER, member)) < 0 ||
+	    (r = sd_bus_message_set_auto_start(m, 0)) < 0 ||
 	    (r = sd_bus_message_append(m, "i", (int32_t)ifindex)) < 0 ||
 	    (r = rbus_append_set(m, set, want)) < 0) {
 		dwerr_set(err, -r, "cannot build %s: %s", member, strerror(-r));
@@ -512,11 +518,30 @@ fail:
 	return -1;
 }
 
+/* True when the link is administratively up (sysfs: no socket needed,
+ * which a sandboxed service may not be allowed to make). */
+static bool
+rbus_link_up(const char *name)
+{
+	char		 path[64];
+	unsigned	 flags = 0;
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/flags", name);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	if (fscanf(f, "%x", &flags) != 1)
+		flags = 0;
+	fclose(f);
+	return (flags & IFF_UP) != 0;
+}
+
 int
 rbus_find_link(const char *want, char name[RBUS_IFNAME_BYTES])
 {
 	struct if_nameindex	*all, *it;
 	unsigned		 best = 0;
+	bool			 best_up = false, up;
 	size_t			 wl = strlen(want);
 
 	if (wl == 0 || (all = if_nameindex()) == NULL)
@@ -527,9 +552,15 @@ rbus_find_link(const char *want, char name[RBUS_IFNAME_BYTES])
 			snprintf(name, RBUS_IFNAME_BYTES, "%s", it->if_name);
 			break;
 		}
-		if (strncmp(it->if_name, want, wl) == 0 &&
-		    (best == 0 || it->if_index < best)) {
+		if (strncmp(it->if_name, want, wl) != 0)
+			continue;
+		/* A prefix: a link that is up before one that is down (the
+		 * ipip module's tunl0 is there, and down, beside tun0). */
+		up = rbus_link_up(it->if_name);
+		if (best == 0 || (up && !best_up) ||
+		    (up == best_up && it->if_index < best)) {
 			best = it->if_index;
+			best_up = up;
 			snprintf(name, RBUS_IFNAME_BYTES, "%s", it->if_name);
 		}
 	}

@@ -164,6 +164,8 @@ doctor_resolved(struct doctor *d)
 		return;
 	cJSON_AddStringToObject(o, "link", cfg->resolved_link);
 	memset(&r, 0, sizeof(r));
+	/* Whether programs ask resolved matters most when it is away. */
+	doctor_resolved_conf(d, o);
 	if (rbus_open(&bus, &err) != 0) {
 		cJSON_AddBoolToObject(o, "available", false);
 		cJSON_AddStringToObject(o, "error", err.msg);
@@ -172,7 +174,6 @@ doctor_resolved(struct doctor *d)
 		    "set (the hosts file is still managed)", err.msg);
 		return;
 	}
-	doctor_resolved_conf(d, o);
 	if ((ifindex = rbus_find_link(cfg->resolved_link, name)) == 0) {
 		rbus_free(bus);
 		cJSON_AddBoolToObject(o, "available", false);

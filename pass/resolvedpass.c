@@ -42,6 +42,7 @@ struct resolvedpass {
 	unsigned			 set;		/* setters sent */
 	struct rbus_op			*ops[3];
 	unsigned			 pending;
+	unsigned			 ok;		/* setters that worked */
 	int				 status;	/* the first failure */
 	char				 reason[DWERR_MSG_BYTES];
 	unsigned			 writes;
@@ -70,6 +71,15 @@ resolvedpass_result_name(enum resolvedpass_result r)
 static void
 rp_done(struct resolvedpass *rp, enum resolvedpass_result r)
 {
+	size_t	 i;
+
+	/* A reply still on its way (the guard gave up on it) must not
+	 * touch a pass that is done. */
+	for (i = 0; i < 3; i++) {
+		rbus_op_free(rp->ops[i]);
+		rp->ops[i] = NULL;
+	}
+	rp->pending = 0;
 	rp->result = r;
 	rp->state = RP_DONE;
 }
@@ -127,7 +137,9 @@ rp_set_cb(void *arg, int status, const char *msg)
 {
 	struct resolvedpass	*rp = arg;
 
-	if (status != RBUS_OK && rp->status == RBUS_OK) {
+	if (status == RBUS_OK)
+		rp->ok++;
+	else if (rp->status == RBUS_OK) {
 		rp->status = status;
 		snprintf(rp->reason, sizeof(rp->reason), "%s", msg);
 	}
@@ -268,6 +280,7 @@ rp_send(struct resolvedpass *rp, unsigned set)
 	size_t			 i, n = 0;
 
 	rp->set = set;
+	rp->ok = 0;
 	rp->status = RBUS_OK;
 	rp->state = RP_SETTING;
 	rp->sent_ms = rp->now_ms;
@@ -364,6 +377,8 @@ rp_finish(struct resolvedpass *rp)
 	char		 setname[48];
 	char		*s, *d;
 
+	/* What was changed counts, even when another setter failed. */
+	rp->writes += rp->ok;
 	if (rp->status == RBUS_E_UNAVAILABLE) {
 		rp_unavailable(rp, rp->reason);
 		return;
@@ -372,7 +387,6 @@ rp_finish(struct resolvedpass *rp)
 		rp_fail(rp, rp->reverting ? "revert" : "set", rp->reason);
 		return;
 	}
-	rp->writes += rp->reverting ? 1u : resolved_set_count(rp->set);
 	if (rp->reverting) {
 		trace_resolved_link_reverted(rp->trace, rp->link,
 		    (uint32_t)rp->ifindex);
@@ -438,7 +452,7 @@ rp_begin(struct resolvedpass *rp)
 bool
 resolvedpass_step(struct resolvedpass *rp, uint64_t now_ms, uint32_t *delay_ms)
 {
-	uint32_t	 t;
+	uint32_t	 t, g;
 
 	*delay_ms = 0;
 	rp->now_ms = now_ms;
@@ -485,8 +499,9 @@ resolvedpass_step(struct resolvedpass *rp, uint64_t now_ms, uint32_t *delay_ms)
 				continue;
 			}
 			t = rbus_timeout_ms(rp->opts.bus);
-			*delay_ms = t < RESOLVEDPASS_GUARD_MS ? t + 1u :
-			    RESOLVEDPASS_GUARD_MS;
+			g = (uint32_t)(rp->sent_ms + RESOLVEDPASS_GUARD_MS -
+			    now_ms);
+			*delay_ms = t < g ? t + 1u : g;
 			return false;
 		case RP_SET:
 			rp_finish(rp);

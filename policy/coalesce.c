@@ -35,8 +35,8 @@ static int
 coalesce_rank(const char *name)
 {
 	static const char *const order[] = { "resync", "retry", "network",
-	    "vpn-settle", "resume", "desired", "reload", "nrpt", "policy",
-	    "drift", "vpn", "manual", "start", NULL };
+	    "vpn-settle", "resume", "desired", "reload", "nrpt", "resolved",
+	    "policy", "drift", "vpn", "manual", "start", NULL };
 	int	 i;
 
 	for (i = 0; order[i] != NULL; i++)

@@ -159,6 +159,9 @@ struct daemon {
 	struct rwatch		*rw;
 	enum daemon_art		 resolved_state;
 	bool			 resolved_said;	/* ResolvedUnavailable traced */
+	bool			 resolved_available; /* it answered last */
+	bool			 resolved_drift_pending; /* its signal came */
+	bool			 resolved_drift_pass;	/* ...for this pass */
 	char			 resolved_link[RBUS_IFNAME_BYTES];
 	int			 resolved_ifindex;
 	const char		*resolved_result;
@@ -371,8 +374,13 @@ daemon_note_drift_write(struct daemon *d, uint64_t now, const char *artifact)
 		return;
 	d->n.fights++;
 	d->n.fight = artifact;
+	/* In the activity of the pass that repaired (it has just ended). */
+	if (d->pass != NULL)
+		trace_activity_begin(d->trace, reconcile_pass_activity(d->pass));
 	trace_fight(d->trace, artifact, f.rewrites, cfg->fight_window_ms,
 	    f.delay_ms);
+	if (d->pass != NULL)
+		trace_activity_end(d->trace);
 	daemon_fight_words(d, artifact, now, what, sizeof(what));
 	snprintf(msg, sizeof(msg), "%s (%u times in %u ms); the next repair "
 	    "waits %u ms", what, f.rewrites, cfg->fight_window_ms, f.delay_ms);
@@ -387,17 +395,22 @@ daemon_arm_slow_retry(struct daemon *d)
 	loop_timer_schedule(d->slow_timer, d->cfg->slow_retry_ms);
 }
 
-/* The resolved part of the pass, for status and fights; true when it
- * failed (the slow retry tries again). */
+/* The resolved part of the pass, for status and fights; true when the
+ * slow retry must try again (it failed, or there is no bus to say when
+ * resolved is back). */
 static bool
 daemon_resolved_done(struct daemon *d, uint64_t now)
 {
 	const struct resolvedpass	*rp = reconcile_pass_resolved(d->pass);
 	const struct resolved_link	*live;
 	enum resolvedpass_result	 r;
+	bool				 drift = d->resolved_drift_pass;
 
+	d->resolved_drift_pass = false;
 	if (rp == NULL) {
-		d->resolved_state = ART_DISABLED;
+		/* Not reached (no desired state): what is known stays. */
+		if (!d->cfg->resolved_enabled)
+			d->resolved_state = ART_DISABLED;
 		return false;
 	}
 	r = resolvedpass_result(rp);
@@ -413,22 +426,33 @@ daemon_resolved_done(struct daemon *d, uint64_t now)
 	if ((live = resolvedpass_live(rp)) != NULL &&
 	    resolved_link_copy(&d->resolved_live, live) == 0)
 		d->resolved_have_live = true;
-	/* Said once, until resolved is back. */
-	d->resolved_said = r == RESOLVEDPASS_UNAVAILABLE;
 	switch (r) {
 	case RESOLVEDPASS_UNAVAILABLE:
+		/* Said once, until resolved answers again. */
+		d->resolved_said = true;
+		d->resolved_available = false;
 		d->resolved_state = ART_UNSUPPORTED;
+		/* Without a bus nothing tells when it is back: the slow
+		 * retry looks again. resolved itself announces its return
+		 * on a bus that stands. */
+		return d->rw == NULL || !rwatch_connected(d->rw);
+	case RESOLVEDPASS_ABSENT:
+		/* resolved was not asked: what is known of it stays. */
+		d->resolved_state = ART_IN_SYNC;
 		return false;
 	case RESOLVEDPASS_FAILED:
 		d->resolved_state = ART_FAILED;
 		return true;
 	case RESOLVEDPASS_CHANGED:
-		/* Settings put back that the desired state did not change:
-		 * someone reverted or replaced them, or the link is new. */
-		if (!d->desired_pass)
+		/* Put back what another program reverted or changed (its
+		 * signal started the pass): a fight if it keeps on. A link
+		 * recreated by a reconnect is no fight. */
+		if (drift && !d->desired_pass)
 			daemon_note_drift_write(d, now, "resolved");
 		/* FALLTHROUGH */
 	default:
+		d->resolved_said = false;
+		d->resolved_available = true;
 		d->resolved_state = ART_IN_SYNC;
 		return false;
 	}
@@ -455,6 +479,7 @@ daemon_rwatch_cb(void *arg, enum rwatch_event ev)
 		 * turn. */
 		if (d->resolved_state == ART_IN_SYNC)
 			d->resolved_state = ART_DRIFTED;
+		d->resolved_drift_pending = true;
 		daemon_trigger(d, "resolved", true);
 		break;
 	case RWATCH_DISPATCHED:
@@ -559,12 +584,12 @@ daemon_pass_step(struct daemon *d)
 	uint32_t	 delay;
 
 	if (!reconcile_step(d->pass, d->ds, loop_now_ms(d->loop), &delay)) {
+		/* Written, and now watching the replaced file (or waiting
+		 * for resolved): the write itself must not come back as
+		 * drift meanwhile. */
+		if (reconcile_pass_hosts_wrote(d->pass))
+			daemon_hosts_seen(d);
 		if (reconcile_pass_hosts_waiting(d->pass)) {
-			/* Written, and now watching the replaced file: the
-			 * write itself must not come back as drift
-			 * meanwhile. */
-			if (reconcile_pass_hosts_wrote(d->pass))
-				daemon_hosts_seen(d);
 			d->hosts_state = ART_PENDING_RETRY;
 			daemon_set_str(&d->hosts_error,
 			    reconcile_pass_hosts_error(d->pass));
@@ -603,10 +628,14 @@ daemon_pass_start(struct daemon *d, const char *trigger, bool drift,
 	po.hosts_held_off = loop_now_ms(d->loop) < d->hosts_holdoff_ms &&
 	    strcmp(trigger, "manual") != 0;
 	if (!d->cfg->resolved_enabled && d->rw != NULL) {
-		/* Turned off by a reload: no more signals to look at. */
+		/* Turned off by a reload: no more signals to look at, and
+		 * nothing said of resolved any more. */
 		rwatch_free(d->rw);
 		d->rw = NULL;
+		d->resolved_said = false;
 	}
+	d->resolved_drift_pass = d->resolved_drift_pending;
+	d->resolved_drift_pending = false;
 	if (d->cfg->resolved_enabled) {
 		if (d->rw == NULL)
 			d->rw = rwatch_new(d->loop, daemon_rwatch_cb, d);
@@ -1082,8 +1111,7 @@ daemon_status_resolved(struct daemon *d, cJSON *r)
 	cJSON_AddStringToObject(o, "state", d->resolved_result != NULL &&
 	    d->resolved_state != ART_DRIFTED ? d->resolved_result :
 	    daemon_art_name(d->resolved_state));
-	cJSON_AddBoolToObject(o, "available", d->resolved_result != NULL &&
-	    d->resolved_state != ART_UNSUPPORTED);
+	cJSON_AddBoolToObject(o, "available", d->resolved_available);
 	cJSON_AddStringToObject(o, "link", d->resolved_link[0] != '\0' ?
 	    d->resolved_link : d->cfg->resolved_link);
 	cJSON_AddNumberToObject(o, "ifindex", d->resolved_ifindex);

@@ -147,6 +147,12 @@ rwatch_error(const struct rwatch *w)
 	return w->error;
 }
 
+bool
+rwatch_connected(const struct rwatch *w)
+{
+	return w->bus != NULL && !w->lost;
+}
+
 void
 rwatch_arm(struct rwatch *w)
 {
@@ -154,7 +160,15 @@ rwatch_arm(struct rwatch *w)
 
 	if (w->bus == NULL || w->lost || w->io == NULL)
 		return;
-	loop_io_want_write(w->io, rbus_wants_write(w->bus));
+	if (loop_io_want_write(w->io, rbus_wants_write(w->bus)) != 0) {
+		/* Not watched any more: as good as lost. */
+		w->lost = true;
+		snprintf(w->error, sizeof(w->error), "the bus connection could "
+		    "not be watched");
+		rwatch_drop_io(w);
+		w->fn(w->arg, RWATCH_GONE);
+		return;
+	}
 	if ((t = rbus_timeout_ms(w->bus)) == UINT32_MAX)
 		loop_timer_cancel(w->timer);
 	else

@@ -15,6 +15,8 @@
 #ifndef RESOLVEDWATCH_H
 #define RESOLVEDWATCH_H
 
+#include <stdbool.h>
+
 #include "loop.h"
 #include "resolvedbus.h"
 
@@ -37,6 +39,8 @@ void		 rwatch_free(struct rwatch *w);
  * rwatch_error. */
 struct rbus	*rwatch_ensure(struct rwatch *w);
 const char	*rwatch_error(const struct rwatch *w);
+/* True while the connection stands. */
+bool		 rwatch_connected(const struct rwatch *w);
 /* After requests were sent: watch for writability and timeouts. */
 void		 rwatch_arm(struct rwatch *w);
 

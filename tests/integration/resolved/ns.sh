@@ -162,6 +162,12 @@ ns_write_files() {
 	# A real server here would be imported as a global one; the stub
 	# lets glibc's lookups go through resolved.
 	printf 'nameserver 127.0.0.53\noptions edns0\n' >"$RNS_DIR/resolv.conf"
+	# resolve1 can be started by the bus, as on a machine where resolved
+	# is installed but stopped: a start fails here, so a request that
+	# let the bus start it would fail instead of finding no owner.
+	mkdir -p "$RNS_DIR/services"
+	printf '[D-BUS Service]\nName=org.freedesktop.resolve1\nExec=/bin/false\nUser=root\n' \
+	    >"$RNS_DIR/services/org.freedesktop.resolve1.service"
 	cat >"$RNS_DIR/bus.conf" <<-EOF
 	<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
 	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -169,6 +175,7 @@ ns_write_files() {
 	  <type>system</type>
 	  <listen>unix:path=$RNS_BUS</listen>
 	  <auth>EXTERNAL</auth>
+	  <servicedir>$RNS_DIR/services</servicedir>
 	  <policy context="default">
 	    <allow user="*"/>
 	    <allow own="*"/>
