@@ -16,7 +16,7 @@ fail=0
 for t in test_hosts test_nrpt test_backoff test_dnsname test_desired \
     test_hostsjob test_journal test_coalesce test_tlg test_trace test_config \
     test_hostsfile test_loop test_control test_sources test_cli \
-    test_resolved; do
+    test_resolved test_resolvedpass; do
 	exe="$build/tests/$t"
 	[ -x "$exe" ] || { echo "memcheck: $exe missing" >&2; exit 1; }
 	children=""
