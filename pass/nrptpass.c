@@ -173,9 +173,10 @@ nrptpass_run(const struct config *cfg, const struct desired_state *ds,
 	    &err) != 0) {
 		if (err.code == ENOTSUP) {
 			if (out != NULL && ds->nnrpt > 0 && cfg->resolved_enabled)
-				fprintf(out, "nrpt: none on this platform (the "
-				    "%zu rules go to systemd-resolved)\n",
-				    ds->nnrpt);
+				fprintf(out, "nrpt: none on this platform (%zu "
+				    "rule%s go%s to systemd-resolved)\n",
+				    ds->nnrpt, ds->nnrpt == 1 ? "" : "s",
+				    ds->nnrpt == 1 ? "es" : "");
 			else if (out != NULL && ds->nnrpt > 0)
 				fprintf(out, "nrpt: not managed on this platform "
 				    "(%zu rules in the desired state; on Linux "

@@ -253,6 +253,10 @@ verify_run(const struct config *cfg, const struct desired_state *ds,
 		return -1;
 	start = platform_mono_us();
 	verify_nrpt(cfg, ds, &rep->nrpt);
+	/* No NRPT here: the rules are resolved's (Linux), under the same
+	 * name, as the desired state calls them. */
+	if (!rep->nrpt.ran)
+		verify_resolved(cfg, ds, &rep->nrpt);
 	if (rep->nrpt.ran && rep->nrpt.duration_us == 0)
 		rep->nrpt.duration_us = platform_mono_us() - start;
 	return 0;
@@ -387,6 +391,8 @@ verify_config_dup(const struct config *cfg)
 	c->follow_require_adapter = cfg->follow_require_adapter;
 	c->follow_forget_after_ms = cfg->follow_forget_after_ms;
 	c->backoff = cfg->backoff;
+	c->resolved_enabled = cfg->resolved_enabled;
+	c->resolved_default_route = cfg->resolved_default_route;
 #define VERIFY_DUP(f) \
 	(cfg->f == NULL || (c->f = dwstr_dup(cfg->f)) != NULL)
 	if (VERIFY_DUP(path) && VERIFY_DUP(desired_state) &&
@@ -395,7 +401,8 @@ verify_config_dup(const struct config *cfg)
 	    VERIFY_DUP(nrpt_record_value) && VERIFY_DUP(follow_tunnel) &&
 	    VERIFY_DUP(follow_record_key) && VERIFY_DUP(follow_record_value) &&
 	    VERIFY_DUP(follow_adapter_guid) &&
-	    VERIFY_DUP(follow_adapter_name) && VERIFY_DUP(follow_state))
+	    VERIFY_DUP(follow_adapter_name) && VERIFY_DUP(follow_state) &&
+	    VERIFY_DUP(resolved_link) && VERIFY_DUP(resolved_state))
 		return c;
 #undef VERIFY_DUP
 	config_free(c);

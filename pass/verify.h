@@ -98,6 +98,12 @@ void		 verify_print(const struct verify_report *rep, FILE *out);
 void		 verify_nrpt(const struct config *cfg,
 		    const struct desired_state *ds, struct verify_result *res);
 
+/* the rules through systemd-resolved, verify_resolved.c: every probe
+ * name of ds's rules resolves through the system resolver. res->ran is
+ * false without resolved.enabled or without probes. Blocks. */
+void		 verify_resolved(const struct config *cfg,
+		    const struct desired_state *ds, struct verify_result *res);
+
 /* The report as JSON: { "hosts": {...}, "nrpt": {...} } (artifacts that
  * did not run are left out). NULL without memory. */
 cJSON		*verify_report_json(const struct verify_report *rep);

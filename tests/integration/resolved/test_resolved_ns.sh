@@ -520,6 +520,30 @@ sc_h() {
 	    fail "doctor did not say resolved is not there"
 }
 
+# i. Verification: once resolves the rule's probe through the system
+# resolver (glibc, the stub, resolved, the link, the responder); with the
+# responder out of reach it says server-unreachable.
+sc_i() {
+	local mark
+	printf '{"version":1,"nrpt":[{"domains":["%s"],"servers":["%s"],"probe":"p.%s"}]}\n' \
+	    "$RNS_ZONE" "$RNS_SERVER" "$RNS_ZONE" >"$DESIRED"
+	mark=$(trace_mark)
+	: >"$W/dnsresp.log"
+	dw_once "probe" || return 1
+	trace_has "$mark" VerifyResult '"artifact": *"nrpt".*"checked": *1,.*"failed": *0' ||
+	    { fail "no VerifyResult for the rules with 1 checked, 0 failed: $(trace_since "$mark" | grep VerifyResult | tr '\n' ' ')"; return 1; }
+	grep -qx "p.$RNS_ZONE" "$W/dnsresp.log" ||
+	    { fail "the probe did not reach the responder"; return 1; }
+	ip -n peer link set "$RNS_PEER_LINK" down
+	mark=$(trace_mark)
+	"$DW" --config "$CFG" once >"$W/once.out" 2>&1
+	ip -n peer link set "$RNS_PEER_LINK" up
+	trace_has "$mark" VerifyResult '"failed": *1,.*"class": *"server-unreachable"' ||
+	    { fail "no server-unreachable with the responder down: $(trace_since "$mark" | grep VerifyResult | tr '\n' ' ')"; return 1; }
+	grep -q "p.$RNS_ZONE" "$W/once.out" ||
+	    fail "once's output does not name the probe: $(tr '\n' ' ' <"$W/once.out")"
+}
+
 run() {	# run NAME DESCRIPTION
 	local t0 rc
 	t0=$(now_ms)
@@ -553,5 +577,6 @@ run e "the daemon applies the rule after resolved restarts without its saved sta
 run f "settings that are not ours stay; ours are reverted when no longer desired"
 run g "without resolved: said once with a reason, the hosts file still managed, set when resolved comes"
 run h "doctor reads the link, sees it changed, and sees resolv.conf bypass resolved"
+run i "once verifies the rule's probe through the system resolver, and says when no server answers"
 daemon_stop
 exit "$failed"
