@@ -317,6 +317,19 @@ rule_link(struct resolved_link *l)
 	assert_int_equal(resolved_link_add_domain(l, "corp.example", true), 0);
 }
 
+/* Steps a new pass to its read, answers it with live, and steps it to
+ * its decision; true when that ended the pass. */
+static bool
+decide(struct resolvedpass *rp, const struct resolved_link *live)
+{
+	uint32_t	 delay;
+	size_t		 first = fake.n;
+
+	assert_false(resolvedpass_step(rp, 0, &delay));
+	answer_read(first, RBUS_OK, live);
+	return resolvedpass_step(rp, 0, &delay);
+}
+
 static void
 rp_retries_a_link_resolved_does_not_know_then_fails(void **state)
 {
@@ -357,9 +370,7 @@ rp_counts_setters_that_worked_when_one_fails(void **state)
 	uint32_t		 delay;
 
 	memset(&empty, 0, sizeof(empty));
-	assert_false(resolvedpass_step(rp, 0, &delay));
-	answer_read(0, RBUS_OK, &empty);
-	assert_false(resolvedpass_step(rp, 0, &delay));
+	assert_false(decide(rp, &empty));
 	/* All three: a link set anew gets the default route explicitly. */
 	assert_int_equal(fake.n, 4);
 	assert_int_equal(fake.req[1].kind, RESOLVED_SET_DNS);
@@ -391,9 +402,7 @@ rp_records_what_it_set_and_then_reads_unchanged(void **state)
 	char			*text;
 
 	memset(&empty, 0, sizeof(empty));
-	assert_false(resolvedpass_step(rp, 0, &delay));
-	answer_read(0, RBUS_OK, &empty);
-	assert_false(resolvedpass_step(rp, 0, &delay));
+	assert_false(decide(rp, &empty));
 	answer_set(1, RBUS_OK);
 	answer_set(2, RBUS_OK);
 	answer_set(3, RBUS_OK);
@@ -418,9 +427,7 @@ rp_records_what_it_set_and_then_reads_unchanged(void **state)
 	/* The next pass finds it right: one read, no setter. */
 	fake.n = 0;
 	rp = start(fx, fx->rule, false, FAKE_BUS);
-	assert_false(resolvedpass_step(rp, 0, &delay));
-	answer_read(0, RBUS_OK, &want);
-	assert_true(resolvedpass_step(rp, 0, &delay));
+	assert_true(decide(rp, &want));
 	assert_int_equal(fake.n, 1);
 	assert_int_equal(resolvedpass_result(rp), RESOLVEDPASS_NOOP);
 	assert_int_equal(resolvedpass_writes(rp), 0);
@@ -438,9 +445,7 @@ rp_resolved_gone_before_the_set_is_unavailable(void **state)
 	uint32_t		 delay;
 
 	memset(&empty, 0, sizeof(empty));
-	assert_false(resolvedpass_step(rp, 0, &delay));
-	answer_read(0, RBUS_OK, &empty);
-	assert_false(resolvedpass_step(rp, 0, &delay));
+	assert_false(decide(rp, &empty));
 	answer_set(1, RBUS_E_UNAVAILABLE);
 	answer_set(2, RBUS_E_UNAVAILABLE);
 	answer_set(3, RBUS_E_UNAVAILABLE);
@@ -493,9 +498,7 @@ rp_reverts_only_what_the_record_proves_ours(void **state)
 	rule_link(&live);
 	/* No record: the settings are not provably ours. */
 	rp = start(fx, fx->none, false, FAKE_BUS);
-	assert_false(resolvedpass_step(rp, 0, &delay));
-	answer_read(0, RBUS_OK, &live);
-	assert_true(resolvedpass_step(rp, 0, &delay));
+	assert_true(decide(rp, &live));
 	assert_int_equal(resolvedpass_result(rp), RESOLVEDPASS_LEFT);
 	assert_int_equal(fake.n, 1);
 	assert_true(traced(fx, "ResolvedLinkLeft"));
@@ -514,9 +517,7 @@ rp_reverts_only_what_the_record_proves_ours(void **state)
 	/* Plan: says it would revert, and sends nothing. */
 	fake.n = 0;
 	rp = start(fx, fx->none, true, FAKE_BUS);
-	assert_false(resolvedpass_step(rp, 0, &delay));
-	answer_read(0, RBUS_OK, &live);
-	assert_true(resolvedpass_step(rp, 0, &delay));
+	assert_true(decide(rp, &live));
 	assert_int_equal(resolvedpass_result(rp), RESOLVEDPASS_CHANGED);
 	assert_int_equal(fake.n, 1);
 	resolvedpass_free(rp);
@@ -526,9 +527,7 @@ rp_reverts_only_what_the_record_proves_ours(void **state)
 	rule_link(&other);
 	assert_int_equal(resolved_link_add_server(&other, 4, b), 0);
 	rp = start(fx, fx->none, false, FAKE_BUS);
-	assert_false(resolvedpass_step(rp, 0, &delay));
-	answer_read(0, RBUS_OK, &other);
-	assert_true(resolvedpass_step(rp, 0, &delay));
+	assert_true(decide(rp, &other));
 	assert_int_equal(resolvedpass_result(rp), RESOLVEDPASS_LEFT);
 	assert_int_equal(fake.n, 1);
 	resolvedpass_free(rp);
@@ -537,9 +536,7 @@ rp_reverts_only_what_the_record_proves_ours(void **state)
 	/* Exactly ours: RevertLink, and the record goes. */
 	fake.n = 0;
 	rp = start(fx, fx->none, false, FAKE_BUS);
-	assert_false(resolvedpass_step(rp, 0, &delay));
-	answer_read(0, RBUS_OK, &live);
-	assert_false(resolvedpass_step(rp, 0, &delay));
+	assert_false(decide(rp, &live));
 	assert_int_equal(fake.n, 2);
 	assert_int_equal(fake.req[1].kind, 0);
 	answer_set(1, RBUS_OK);
