@@ -202,7 +202,7 @@ doctor_resolved(struct doctor *d)
 	doctor_resolved_list(d, o, &r.live);
 	if (d->ds != NULL && resolved_want(d->ds, cfg->resolved_default_route,
 	    &want, &err) == 0) {
-		bool	 same = resolved_link_empty(&want) ? true :
+		bool	 same = resolved_link_empty(&want) ||
 			    resolved_same(&want, &r.live);
 
 		cJSON_AddBoolToObject(o, "as_desired", same);

@@ -232,41 +232,38 @@ rp_record_save(struct resolvedpass *rp, struct dwerr *err)
 	return rc;
 }
 
-/* Prints what a plan or a dry run would do. */
+/* One line for a person: "resolved tun0 (ifindex 7): WHAT dns [...]
+ * domains [...] default_route no". */
+static void
+rp_print_link(struct resolvedpass *rp, const char *what,
+    const struct resolved_link *l)
+{
+	char	*s = resolved_servers_text(l);
+	char	*d = resolved_domains_text(l);
+
+	fprintf(rp->opts.out, "resolved %s (ifindex %d): %s dns [%s] domains "
+	    "[%s] default_route %s\n", rp->link, rp->ifindex, what,
+	    s != NULL ? s : "", d != NULL ? d : "",
+	    l->default_route ? "yes" : "no");
+	free(s);
+	free(d);
+}
+
+/* What a plan or a dry run would do (a plan says what the link holds
+ * first), or what was set. */
 static void
 rp_print(struct resolvedpass *rp, const char *what)
 {
-	char	*s = resolved_servers_text(&rp->want);
-	char	*d = resolved_domains_text(&rp->want);
-
 	if (rp->opts.out == NULL)
-		goto done;
-	if (rp->opts.plan && rp->have_live) {
-		free(s);
-		free(d);
-		s = resolved_servers_text(&rp->live);
-		d = resolved_domains_text(&rp->live);
-		fprintf(rp->opts.out, "resolved %s (ifindex %d): holds dns [%s] "
-		    "domains [%s] default_route %s\n", rp->link, rp->ifindex,
-		    s != NULL ? s : "", d != NULL ? d : "",
-		    rp->live.default_route ? "yes" : "no");
-		free(s);
-		free(d);
-		s = resolved_servers_text(&rp->want);
-		d = resolved_domains_text(&rp->want);
-	}
+		return;
+	if (rp->opts.plan && rp->have_live)
+		rp_print_link(rp, "holds", &rp->live);
 	if (rp->reverting)
 		fprintf(rp->opts.out, "resolved %s (ifindex %d): %s RevertLink: "
 		    "the link holds exactly what we set\n", rp->link,
 		    rp->ifindex, what);
 	else
-		fprintf(rp->opts.out, "resolved %s (ifindex %d): %s dns [%s] "
-		    "domains [%s] default_route %s\n", rp->link, rp->ifindex,
-		    what, s != NULL ? s : "", d != NULL ? d : "",
-		    rp->want.default_route ? "yes" : "no");
-done:
-	free(s);
-	free(d);
+		rp_print_link(rp, what, &rp->want);
 }
 
 /* Sends the setters in set (or RevertLink when reverting). */

@@ -198,16 +198,6 @@ resolved_diff(const struct resolved_link *want,
 	return set;
 }
 
-unsigned
-resolved_set_count(unsigned set)
-{
-	unsigned	 n = 0;
-
-	for (; set != 0; set &= set - 1)
-		n++;
-	return n;
-}
-
 bool
 resolved_same(const struct resolved_link *a, const struct resolved_link *b)
 {

@@ -81,9 +81,6 @@ int	resolved_link_add_domain(struct resolved_link *l, const char *name,
 unsigned resolved_diff(const struct resolved_link *want,
 	    const struct resolved_link *live);
 
-/* How many setters set names. */
-unsigned resolved_set_count(unsigned set);
-
 /* True when a and b hold the same settings (resolved_diff is 0). */
 bool	resolved_same(const struct resolved_link *a,
 	    const struct resolved_link *b);
